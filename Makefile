@@ -1,0 +1,81 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# slmq top-level build.  `make` builds slmqctl; the kernel module is built by
+# Kbuild (see Kbuild and kmod/) through `make kmod`.
+#
+#   make deps     install build dependencies (apt) when missing
+#   make check    every test: unit, integration, fuzz smoke, Kbuild, VM kselftests
+#   make demo     the whole story on the bundled pcilm-tiny model
+#   make bench    speed benchmarks (never part of check)
+
+CC ?= gcc
+O := build
+ENGINE := kmod/engine
+include $(ENGINE)/engine.mk
+
+PKGS := libnl-genl-3.0 json-c
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN := -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -Wmissing-prototypes
+CFLAGS ?= -O2 -g
+BASE_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -fno-strict-aliasing -D_GNU_SOURCE -pthread
+LDLIBS := $(PKG_LIBS) -llapacke -lopenblas -lm -pthread
+
+ENGINE_OBJS := $(patsubst %.c,$(O)/engine/%.o,$(SLMQ_ENGINE_SRCS) $(SLMQ_ENGINE_FPU_SRCS) $(SLMQ_ENGINE_AVX2_SRCS))
+CTL_SRCS := $(filter-out tools/slmqctl/main.c,$(wildcard tools/slmqctl/*.c tools/slmqctl/*/*.c))
+CTL_SRCS := $(filter-out tools/slmqctl/tests/% tools/slmqctl/fuzz/%,$(CTL_SRCS))
+CTL_OBJS := $(patsubst tools/slmqctl/%.c,$(O)/ctl/%.o,$(CTL_SRCS))
+LIB := $(O)/libslmq.a
+
+TEST_SRCS := $(wildcard tools/slmqctl/tests/test_*.c)
+TEST_BINS := $(patsubst tools/slmqctl/tests/%.c,$(O)/tests/%,$(TEST_SRCS))
+
+SLMQCTL := tools/slmqctl/slmqctl
+
+all: $(SLMQCTL)
+
+$(O)/engine/%.o: $(ENGINE)/%.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(if $(filter $*.c,$(SLMQ_ENGINE_FPU_SRCS) $(SLMQ_ENGINE_AVX2_SRCS)),$(SLMQ_ENGINE_FPU_FLAGS)) $(if $(filter $*.c,$(SLMQ_ENGINE_AVX2_SRCS)),$(SLMQ_ENGINE_AVX2_FLAGS)) -MMD -MP -c -o $@ $<
+
+$(O)/ctl/%.o: tools/slmqctl/%.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(LIB): $(ENGINE_OBJS) $(CTL_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+# Commands register themselves in a linker section, so link every object
+# directly (an archive would drop command files nothing references).
+$(SLMQCTL): $(O)/ctl/main.o $(ENGINE_OBJS) $(CTL_OBJS)
+	$(CC) $(BASE_CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(O)/tests/%: tools/slmqctl/tests/%.c $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(PKG_CFLAGS) -Itools/slmqctl -o $@ $< $(LIB) $(LDLIBS)
+
+tests: $(SLMQCTL) $(TEST_BINS)
+
+deps:
+	@scripts/deps.sh
+
+check: deps
+	@$(MAKE) --no-print-directory all tests
+	@scripts/run-checks.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/demo.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/bench.sh
+
+clean:
+	rm -rf $(O) $(SLMQCTL)
+	-$(MAKE) -C kmod clean 2>/dev/null
+
+.PHONY: all tests deps check demo bench clean
+-include $(shell find $(O) -name '*.d' 2>/dev/null)

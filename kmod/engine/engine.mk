@@ -1,0 +1,17 @@
+# The engine's sources, listed once for both builds: Kbuild (slmq.ko) and
+# the top-level Makefile (slmqctl).  Paths are relative to kmod/engine/.
+#
+# SLMQ_ENGINE_FPU_SRCS do floating point: in the kernel they are compiled with
+# the FPU enabled and only ever run between kernel_fpu_begin()/end().  The
+# others (parsers, tokenizer) must not touch a float at all.
+# SLMQ_ENGINE_AVX2_SRCS additionally get -mavx2 -mfma -mf16c and are only
+# called after a CPU feature check.
+
+SLMQ_ENGINE_SRCS := err.c gguf.c tokenizer.c model_load.c
+SLMQ_ENGINE_FPU_SRCS := quant.c mathf.c dot_generic.c matvec.c forward.c sampler.c
+SLMQ_ENGINE_AVX2_SRCS := dot_avx2.c
+
+# Flags both builds give the FPU sources, so kernel and userspace produce the
+# same bits: no FMA contraction, no errno from sqrt, nothing fast-math.
+SLMQ_ENGINE_FPU_FLAGS := -ffp-contract=off -fno-math-errno -fno-trapping-math
+SLMQ_ENGINE_AVX2_FLAGS := -mavx2 -mfma -mf16c

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A Llama-family model as the engine runs it: plain structs pointing into a
+ * validated GGUF buffer (llama2.c's run.c is the model for this shape).
+ *
+ * Layout follows llama.cpp's "llama" architecture: tensors named
+ * token_embd / blk.N.{attn_norm,attn_q,attn_k,attn_v,attn_output,ffn_norm,
+ * ffn_gate,ffn_up,ffn_down} / output_norm / output, q and k rows permuted the
+ * way llama.cpp's HF converter permutes them, so RoPE rotates adjacent pairs.
+ */
+#ifndef SLMQ_MODEL_H
+#define SLMQ_MODEL_H
+
+#include "compat.h"
+#include "blocks.h"
+#include "gguf.h"
+#include "tokenizer.h"
+
+struct slmq_tensor {
+	u32 type;		/* enum slmq_type */
+	u32 ne0;		/* row length: inputs of a linear layer */
+	u32 ne1;		/* rows: outputs of a linear layer */
+	const void *data;
+	u64 nbytes;
+};
+
+struct slmq_layer {
+	struct slmq_tensor attn_norm;	/* F32, n_embd */
+	struct slmq_tensor wq, wk, wv, wo;
+	struct slmq_tensor ffn_norm;	/* F32, n_embd */
+	struct slmq_tensor w_gate, w_up, w_down;
+};
+
+struct slmq_hparams {
+	u32 n_vocab;
+	u32 n_embd;
+	u32 n_layer;
+	u32 n_head;
+	u32 n_head_kv;
+	u32 head_dim;
+	u32 n_ff;
+	u32 n_ctx_train;
+	u32 rms_eps_bits;	/* IEEE single bits: read inside FPU sections only */
+	u32 rope_theta_bits;
+};
+
+struct slmq_model {
+	struct slmq_hparams hp;
+	struct slmq_tensor tok_embd;
+	struct slmq_tensor output_norm;
+	struct slmq_tensor output;	/* == tok_embd when tied */
+	struct slmq_layer *layers;
+	struct slmq_vocab vocab;
+	u64 n_params;
+	u64 weight_bytes;
+	struct slmq_gguf gguf;		/* the parsed container the tensors point into */
+};
+
+/*
+ * Build a model from a GGUF buffer: parse, check architecture, hyper-parameters,
+ * every tensor's name, type and shape, and the tokenizer.  buf must outlive m.
+ */
+int slmq_model_load(struct slmq_model *m, const void *buf, u64 len,
+		    const struct slmq_allocator *a, struct slmq_err *err);
+void slmq_model_release(struct slmq_model *m, const struct slmq_allocator *a);
+
+/* One generation stream: KV cache, scratch buffers, position. */
+struct slmq_session;
+
+struct slmq_session *slmq_session_new(const struct slmq_model *m,
+				      const struct slmq_env *env, u32 n_ctx,
+				      struct slmq_err *err);
+void slmq_session_free(struct slmq_session *s);
+void slmq_session_reset(struct slmq_session *s);
+u32 slmq_session_pos(const struct slmq_session *s);
+u32 slmq_session_n_ctx(const struct slmq_session *s);
+
+/*
+ * Run one token at the session's current position and advance it.  Logits
+ * for the next token are left in the session (slmq_session_logits()).
+ * Returns 0, -ENOSPC when the context is full, -EINVAL for a bad token id, or
+ * what env->yield() returned.
+ */
+int slmq_session_eval(struct slmq_session *s, u32 token);
+const float *slmq_session_logits(const struct slmq_session *s);
+
+/* Sampling; all state in the struct, deterministic for a given seed. */
+struct slmq_sampler {
+	u32 temp_bits;		/* IEEE single; 0 means greedy */
+	u32 top_p_bits;		/* IEEE single in (0,1]; 1.0 disables */
+	u32 top_k;		/* 0 disables */
+	u64 rng;		/* xorshift64* state, never 0 */
+};
+
+void slmq_sampler_init(struct slmq_sampler *sp, u32 temp_bits, u32 top_k,
+		       u32 top_p_bits, u64 seed);
+/* Picks the next token from the session's logits (FPU section inside). */
+u32 slmq_sample(struct slmq_sampler *sp, struct slmq_session *s);
+
+#endif /* SLMQ_MODEL_H */

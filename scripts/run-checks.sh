@@ -1,0 +1,48 @@
+#!/bin/bash
+# Run every test suite and print one summary line: "N passed, N failed".
+#
+# A suite is an executable that prints TAP ("ok N - ...", "not ok N - ...",
+# and a plan "1..N").  Suites, in order:
+#   build/tests/test_*          unit tests (C)
+#   tools/slmqctl/tests/*.sh    slmqctl end to end on the fixtures
+#   scripts/checks/*.sh         Kbuild, style, fuzz smoke, kselftests in QEMU
+# A suite that exits non-zero, prints no plan, or runs fewer tests than its
+# plan says counts as one more failure.  SLMQ_CHECK_ONLY=REGEX picks suites.
+set -u
+cd "$(dirname "$0")/.."
+LOG=build/check-logs
+mkdir -p "$LOG"
+passed=0
+failed=0
+skipped=0
+
+run_suite() {
+	local s=$1 name out rc plan ok notok skip
+	name=$(basename "$s")
+	out="$LOG/$name.tap"
+	printf '# suite %s\n' "$name"
+	"$s" >"$out" 2>"$LOG/$name.err" </dev/null
+	rc=$?
+	ok=$(grep -cE '^ok ' "$out")
+	notok=$(grep -cE '^not ok ' "$out")
+	skip=$(grep -cE '^ok .*# *SKIP' "$out")
+	plan=$(grep -oE '^1\.\.[0-9]+' "$out" | head -1 | cut -d. -f3)
+	grep -E '^(not ok|ok .*# *SKIP)' "$out" | sed "s/^/  $name: /"
+	if { [ "$rc" != 0 ] && [ "$notok" = 0 ]; } || [ -z "$plan" ] || [ $((ok + notok)) -ne "${plan:-0}" ]; then
+		echo "  $name: suite broken (exit $rc, plan ${plan:-none}, ran $((ok + notok))); see $LOG/$name.err"
+		tail -5 "$LOG/$name.err" | sed "s/^/    /"
+		notok=$((notok + 1))
+	fi
+	passed=$((passed + ok - skip))
+	skipped=$((skipped + skip))
+	failed=$((failed + notok))
+	printf '#   %s: %d passed, %d failed, %d skipped\n' "$name" $((ok - skip)) "$notok" "$skip"
+}
+
+for s in build/tests/test_* tools/slmqctl/tests/*.sh scripts/checks/*.sh; do
+	[ -x "$s" ] || continue
+	[ -n "${SLMQ_CHECK_ONLY:-}" ] && ! [[ $s =~ $SLMQ_CHECK_ONLY ]] && continue
+	run_suite "$s"
+done
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" = 0 ] && [ "$passed" -gt 0 ]

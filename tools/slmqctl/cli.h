@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* What every slmqctl command shares: registration, errors, progress, JSON, models. */
+#ifndef SLMQCTL_CLI_H
+#define SLMQCTL_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <json-c/json.h>
+
+#include "../../kmod/engine/compat.h"
+#include "../../kmod/engine/model.h"
+
+struct slmqctl_cmd {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *usage;	/* one line of arguments */
+	const char *summary;	/* one line of what it does */
+};
+
+/*
+ * Each cmd_*.c registers its command with this; main.c finds them all in the
+ * slmqctl_cmds section, so adding a command touches no shared file.
+ */
+#define SLMQCTL_COMMAND(cname, fn, use, sum)				\
+	static const struct slmqctl_cmd slmqctl_cmd_##fn		\
+	__attribute__((used, section("slmqctl_cmds"), aligned(8))) =	\
+		{ .name = cname, .run = fn, .usage = use, .summary = sum }
+
+/* Prints "slmqctl: <message>" as one line on stderr; returns 1 (the exit code). */
+int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints "slmqctl: warning: <message>" on stderr. */
+void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Progress on a terminal only (stderr is a TTY and --json not given); done == total ends the line. */
+void cli_progress(const char *what, unsigned long long done,
+		  unsigned long long total);
+extern bool cli_quiet;	/* set by --json: no progress, no tables */
+
+/* Prints obj pretty to stdout with a newline and drops the reference. */
+void cli_print_json(struct json_object *obj);
+
+/* Whole file into a malloc'd buffer (NUL-terminated beyond *len). 0 or -errno. */
+int cli_read_file(const char *path, void **buf, size_t *len);
+/* Writes via a temporary file and rename, so a failed write loses nothing. */
+int cli_write_file(const char *path, const void *buf, size_t len);
+
+/* Userspace allocator (calloc-like, 64-byte aligned) and environment. */
+extern const struct slmq_allocator cli_allocator;
+/* AVX2 when the CPU has avx2+fma+f16c and SLMQ_FORCE_GENERIC is not set. */
+void cli_env_init(struct slmq_env *env);
+
+/*
+ * A model opened from a path: a GGUF file as is, or a Hugging Face directory
+ * converted in memory to an F16 GGUF (the same bytes `slmqctl convert` writes).
+ */
+struct cli_model {
+	void *buf;
+	size_t len;
+	struct slmq_model model;
+	char path[4096];
+};
+
+int cli_model_open(const char *path, struct cli_model *cm, struct slmq_err *err);
+void cli_model_close(struct cli_model *cm);
+
+/* Seconds from a monotonic clock. */
+double cli_now(void);
+
+#endif /* SLMQCTL_CLI_H */
