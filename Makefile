@@ -61,6 +61,12 @@ tests: $(SLMQCTL) $(TEST_BINS)
 deps:
 	@scripts/deps.sh
 
+# slmq.ko (and selftests/ test modules) against the Debian 6.12 headers that
+# scripts/kernel/fetch.sh caches in .cache/kernel/.  W=1, C=2 pass through.
+kmod:
+	@scripts/kernel/fetch.sh >/dev/null
+	@. .cache/kernel/env.sh && $(MAKE) -C "$$KDIR" M=$(CURDIR) modules
+
 check: deps
 	@$(MAKE) --no-print-directory all tests
 	@scripts/run-checks.sh
@@ -75,7 +81,7 @@ bench: deps
 
 clean:
 	rm -rf $(O) $(SLMQCTL)
-	-$(MAKE) -C kmod clean 2>/dev/null
+	-[ -f .cache/kernel/env.sh ] && . .cache/kernel/env.sh && $(MAKE) -C "$$KDIR" M=$(CURDIR) clean >/dev/null
 
-.PHONY: all tests deps check demo bench clean
+.PHONY: all tests deps check demo bench clean kmod
 -include $(shell find $(O) -name '*.d' 2>/dev/null)
