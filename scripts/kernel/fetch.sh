@@ -112,7 +112,7 @@ fetch_source() {
 	tar -xJf "$tarball" -C "$tmp/tree" --strip-components=1 --wildcards \
 		"${SRC_PATHS[@]/#/linux-source-6.12/}"
 	# ynl-gen-c.py walks up from the spec to a MAINTAINERS file (forever if
-	# none): scripts/kernel/ynl-gen.sh stages specs under this root.
+	# none): a spec staged under this root finds this stub.
 	echo "# stub: marks the root for tools/net/ynl/ynl-gen-c.py" >"$tmp/tree/MAINTAINERS"
 	mkdir -p "$tmp/tree/Documentation/netlink/specs"
 	rm -rf "$tmp/debs" "$tmp/deb"
