@@ -1,0 +1,481 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The forward pass of a Llama-family decoder, one token at a time with a KV
+ * cache (one struct slmq_session per generation stream).
+ *
+ * Floating point only runs inside slmq_fpu_begin()/slmq_fpu_end(): one
+ * section per layer, slmq_yield() between them, so the kernel can reschedule
+ * and notice signals.  All memory is allocated up front in
+ * slmq_session_new(), never inside a section.
+ */
+#include "compat.h"
+#include "dot.h"
+#include "mathf.h"
+#include "matvec.h"
+#include "model.h"
+#include "session.h"
+
+struct slmq_session {
+	const struct slmq_model *m;
+	struct slmq_env env;
+	u32 n_ctx;
+	u32 pos;
+	u32 kv_dim;		/* n_head_kv * head_dim */
+	u32 q_dim;		/* n_head * head_dim */
+	float *x;		/* residual stream, n_embd */
+	float *xb;		/* normed input / attention output */
+	float *xb2;		/* matvec outputs of width n_embd */
+	float *q, *k, *v;
+	float *att;		/* attention weights, n_ctx */
+	float *hb, *hb2;	/* feed-forward, n_ff */
+	float *logits;		/* n_vocab */
+	struct slmq_block_q8a *xq;	/* quantized activation */
+	float *kcache, *vcache;	/* [layer][pos][kv_dim] */
+	float *rope;		/* [pos][head_dim / 2] of (cos, sin) */
+	float *probs;		/* sampler scratch, n_vocab */
+	u32 *cand;		/* sampler scratch, n_vocab */
+};
+
+static inline float bits_f32(u32 u)
+{
+	float f;
+
+	memcpy(&f, &u, sizeof(f));
+	return f;
+}
+
+static inline u32 f32_bits(float f)
+{
+	u32 u;
+
+	memcpy(&u, &f, sizeof(u));
+	return u;
+}
+
+/* Frees everything slmq_session_new() may have allocated (NULLs are fine). */
+static void session_free_buffers(struct slmq_session *s)
+{
+	const struct slmq_allocator *a = s->env.alloc;
+
+	slmq_free(a, s->x);
+	slmq_free(a, s->xb);
+	slmq_free(a, s->xb2);
+	slmq_free(a, s->q);
+	slmq_free(a, s->k);
+	slmq_free(a, s->v);
+	slmq_free(a, s->att);
+	slmq_free(a, s->hb);
+	slmq_free(a, s->hb2);
+	slmq_free(a, s->logits);
+	slmq_free(a, s->xq);
+	slmq_free(a, s->kcache);
+	slmq_free(a, s->vcache);
+	slmq_free(a, s->rope);
+	slmq_free(a, s->probs);
+	slmq_free(a, s->cand);
+}
+
+static int session_alloc_buffers(struct slmq_session *s)
+{
+	const struct slmq_hparams *hp = &s->m->hp;
+	const struct slmq_allocator *a = s->env.alloc;
+	u32 widest = max_t(u32, max_t(u32, hp->n_embd, hp->n_ff), s->q_dim);
+	u64 kv;
+
+	if (check_mul_overflow((u64)hp->n_layer * s->n_ctx, (u64)s->kv_dim, &kv))
+		return -ENOMEM;
+	s->x = slmq_alloc_array(a, hp->n_embd, sizeof(float));
+	s->xb = slmq_alloc_array(a, max_t(u32, hp->n_embd, s->q_dim), sizeof(float));
+	s->xb2 = slmq_alloc_array(a, hp->n_embd, sizeof(float));
+	s->q = slmq_alloc_array(a, s->q_dim, sizeof(float));
+	s->k = slmq_alloc_array(a, s->kv_dim, sizeof(float));
+	s->v = slmq_alloc_array(a, s->kv_dim, sizeof(float));
+	s->att = slmq_alloc_array(a, s->n_ctx, sizeof(float));
+	s->hb = slmq_alloc_array(a, hp->n_ff, sizeof(float));
+	s->hb2 = slmq_alloc_array(a, hp->n_ff, sizeof(float));
+	s->logits = slmq_alloc_array(a, hp->n_vocab, sizeof(float));
+	s->xq = slmq_alloc_array(a, widest / SLMQ_QK + 1,
+				 sizeof(struct slmq_block_q8a));
+	s->kcache = slmq_alloc_array(a, kv, sizeof(float));
+	s->vcache = slmq_alloc_array(a, kv, sizeof(float));
+	s->rope = slmq_alloc_array(a, (u64)s->n_ctx * hp->head_dim, sizeof(float));
+	s->probs = slmq_alloc_array(a, hp->n_vocab, sizeof(float));
+	s->cand = slmq_alloc_array(a, hp->n_vocab, sizeof(u32));
+	if (!s->x || !s->xb || !s->xb2 || !s->q || !s->k || !s->v || !s->att ||
+	    !s->hb || !s->hb2 || !s->logits || !s->xq || !s->kcache ||
+	    !s->vcache || !s->rope || !s->probs || !s->cand)
+		return -ENOMEM;
+	return 0;
+}
+
+/*
+ * cos/sin of pos * theta^(-2i/head_dim) for every position, computed in
+ * double once per session, in sections of 64 positions.
+ */
+static int rope_table(struct slmq_session *s)
+{
+	const struct slmq_hparams *hp = &s->m->hp;
+	u32 half = hp->head_dim / 2, p, i, p1;
+	int ret;
+
+	for (p = 0; p < s->n_ctx; p = p1) {
+		p1 = min_t(u32, p + 64, s->n_ctx);
+		slmq_fpu_begin(&s->env);
+		for (; p < p1; p++) {
+			float *r = s->rope + (u64)p * hp->head_dim;
+			double theta = bits_f32(hp->rope_theta_bits);
+
+			for (i = 0; i < half; i++) {
+				double f = slmq_pow(theta, -(double)(2 * i) /
+						    hp->head_dim);
+				double ang = (double)p * f;
+
+				r[2 * i] = (float)slmq_cos(ang);
+				r[2 * i + 1] = (float)slmq_sin(ang);
+			}
+		}
+		slmq_fpu_end(&s->env);
+		ret = slmq_yield(&s->env);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/**
+ * slmq_session_new() - allocate a generation stream for a model.
+ * @m: loaded model (must outlive the session)
+ * @env: allocator, FPU hooks and kernel choice (copied)
+ * @n_ctx: context length; 0 means the model's trained context
+ * @err: error report
+ *
+ * Return: the session, or NULL with err set.
+ */
+struct slmq_session *slmq_session_new(const struct slmq_model *m,
+				      const struct slmq_env *env, u32 n_ctx,
+				      struct slmq_err *err)
+{
+	struct slmq_session *s;
+	int ret;
+
+	if (!n_ctx)
+		n_ctx = m->hp.n_ctx_train;
+	if (n_ctx > m->hp.n_ctx_train) {
+		slmq_fail(err, -EINVAL,
+			  "context %u exceeds the model's context length %u",
+			  n_ctx, m->hp.n_ctx_train);
+		return NULL;
+	}
+	s = slmq_alloc(env->alloc, sizeof(*s));
+	if (!s) {
+		slmq_fail(err, -ENOMEM, "out of memory for a session");
+		return NULL;
+	}
+	s->m = m;
+	s->env = *env;
+	s->n_ctx = n_ctx;
+	s->q_dim = m->hp.n_head * m->hp.head_dim;
+	s->kv_dim = m->hp.n_head_kv * m->hp.head_dim;
+	ret = session_alloc_buffers(s);
+	if (ret) {
+		slmq_fail(err, ret, "out of memory for a session of %u tokens",
+			  n_ctx);
+		goto free_buffers;
+	}
+	ret = rope_table(s);
+	if (ret) {
+		slmq_fail(err, ret, "interrupted while preparing the session");
+		goto free_buffers;
+	}
+	return s;
+
+free_buffers:
+	session_free_buffers(s);
+	slmq_free(env->alloc, s);
+	return NULL;
+}
+
+/**
+ * slmq_session_free() - release a session and its buffers.
+ * @s: session or NULL
+ */
+void slmq_session_free(struct slmq_session *s)
+{
+	const struct slmq_allocator *a;
+
+	if (!s)
+		return;
+	a = s->env.alloc;
+	session_free_buffers(s);
+	slmq_free(a, s);
+}
+
+/**
+ * slmq_session_reset() - forget the context; the next token is at position 0.
+ * @s: session
+ */
+void slmq_session_reset(struct slmq_session *s)
+{
+	s->pos = 0;
+}
+
+/**
+ * slmq_session_pos() - position of the next token.
+ * @s: session
+ */
+u32 slmq_session_pos(const struct slmq_session *s)
+{
+	return s->pos;
+}
+
+/**
+ * slmq_session_n_ctx() - context length of the session.
+ * @s: session
+ */
+u32 slmq_session_n_ctx(const struct slmq_session *s)
+{
+	return s->n_ctx;
+}
+
+/**
+ * slmq_session_logits() - logits for the next token after the last eval.
+ * @s: session
+ *
+ * Return: n_vocab floats owned by the session (read them in an FPU section
+ * in the kernel).
+ */
+const float *slmq_session_logits(const struct slmq_session *s)
+{
+	return s->logits;
+}
+
+/* y = x / rms(x) * w, the sum of squares in double (as ggml does). */
+static void rmsnorm(float *y, const float *x, const float *w, u32 n, float eps)
+{
+	double ss = 0.0;
+	float scale;
+	u32 i;
+
+	for (i = 0; i < n; i++)
+		ss += (double)(x[i] * x[i]);
+	scale = 1.0f / slmq_sqrtf((float)(ss / n) + eps);
+	for (i = 0; i < n; i++)
+		y[i] = (x[i] * scale) * w[i];
+}
+
+/* Rotate adjacent pairs (q/k rows are stored llama.cpp-permuted). */
+static void rope(float *v, u32 n_heads, u32 head_dim, const float *cs)
+{
+	u32 h, i;
+
+	for (h = 0; h < n_heads; h++, v += head_dim) {
+		for (i = 0; i < head_dim; i += 2) {
+			float c = cs[i], s = cs[i + 1];
+			float a = v[i], b = v[i + 1];
+
+			v[i] = a * c - b * s;
+			v[i + 1] = a * s + b * c;
+		}
+	}
+}
+
+static void softmax(float *x, u32 n)
+{
+	float max = x[0], sum = 0.0f;
+	u32 i;
+
+	for (i = 1; i < n; i++)
+		if (x[i] > max)
+			max = x[i];
+	for (i = 0; i < n; i++) {
+		x[i] = slmq_expf(x[i] - max);
+		sum += x[i];
+	}
+	for (i = 0; i < n; i++)
+		x[i] /= sum;
+}
+
+/* Causal self-attention of the current position over the cache, into s->xb. */
+static void attention(struct slmq_session *s, u32 layer)
+{
+	const struct slmq_hparams *hp = &s->m->hp;
+	u32 hd = hp->head_dim, group = hp->n_head / hp->n_head_kv;
+	u64 lbase = (u64)layer * s->n_ctx * s->kv_dim;
+	float scale = 1.0f / slmq_sqrtf((float)hd);
+	u32 h, t, i;
+
+	for (h = 0; h < hp->n_head; h++) {
+		const float *qh = s->q + h * hd;
+		u32 koff = (h / group) * hd;
+		float *out = s->xb + h * hd;
+
+		for (t = 0; t <= s->pos; t++) {
+			const float *kt = s->kcache + lbase + (u64)t * s->kv_dim + koff;
+			float dot = 0.0f;
+
+			for (i = 0; i < hd; i++)
+				dot += qh[i] * kt[i];
+			s->att[t] = dot * scale;
+		}
+		softmax(s->att, s->pos + 1);
+		for (i = 0; i < hd; i++)
+			out[i] = 0.0f;
+		for (t = 0; t <= s->pos; t++) {
+			const float *vt = s->vcache + lbase + (u64)t * s->kv_dim + koff;
+			float a = s->att[t];
+
+			for (i = 0; i < hd; i++)
+				out[i] += a * vt[i];
+		}
+	}
+}
+
+/* Quantize x once when any of the matrices reading it is block-quantized. */
+static void prepare_input(struct slmq_session *s, const float *x,
+			  const struct slmq_tensor *a, const struct slmq_tensor *b,
+			  const struct slmq_tensor *c)
+{
+	if (slmq_type_is_block(a->type) || slmq_type_is_block(b->type) ||
+	    (c && slmq_type_is_block(c->type)))
+		slmq_quantize_q8a(x, s->xq, a->ne0);
+}
+
+static void layer_attention(struct slmq_session *s, const struct slmq_layer *L,
+			    u32 layer, float eps)
+{
+	const struct slmq_hparams *hp = &s->m->hp;
+	u64 slot = ((u64)layer * s->n_ctx + s->pos) * s->kv_dim;
+	const float *cs = s->rope + (u64)s->pos * hp->head_dim;
+	u32 i;
+
+	rmsnorm(s->xb, s->x, L->attn_norm.data, hp->n_embd, eps);
+	prepare_input(s, s->xb, &L->wq, &L->wk, &L->wv);
+	slmq_matvec_q(&s->env, &L->wq, s->xb, s->xq, s->q);
+	slmq_matvec_q(&s->env, &L->wk, s->xb, s->xq, s->k);
+	slmq_matvec_q(&s->env, &L->wv, s->xb, s->xq, s->v);
+	rope(s->q, hp->n_head, hp->head_dim, cs);
+	rope(s->k, hp->n_head_kv, hp->head_dim, cs);
+	memcpy(s->kcache + slot, s->k, s->kv_dim * sizeof(float));
+	memcpy(s->vcache + slot, s->v, s->kv_dim * sizeof(float));
+	attention(s, layer);
+	slmq_matvec(&s->env, &L->wo, s->xb, s->xq, s->xb2);
+	for (i = 0; i < hp->n_embd; i++)
+		s->x[i] += s->xb2[i];
+}
+
+static void layer_ffn(struct slmq_session *s, const struct slmq_layer *L,
+		      float eps)
+{
+	const struct slmq_hparams *hp = &s->m->hp;
+	u32 i;
+
+	rmsnorm(s->xb, s->x, L->ffn_norm.data, hp->n_embd, eps);
+	prepare_input(s, s->xb, &L->w_gate, &L->w_up, NULL);
+	slmq_matvec_q(&s->env, &L->w_gate, s->xb, s->xq, s->hb);
+	slmq_matvec_q(&s->env, &L->w_up, s->xb, s->xq, s->hb2);
+	for (i = 0; i < hp->n_ff; i++) {
+		float g = s->hb[i];
+
+		/* SwiGLU: silu(gate) * up */
+		s->hb[i] = g / (1.0f + slmq_expf(-g)) * s->hb2[i];
+	}
+	slmq_matvec(&s->env, &L->w_down, s->hb, s->xq, s->xb2);
+	for (i = 0; i < hp->n_embd; i++)
+		s->x[i] += s->xb2[i];
+}
+
+/**
+ * slmq_session_eval() - run one token and advance the position.
+ * @s: session
+ * @token: token id
+ *
+ * Return: 0; -ENOSPC when the context is full; -EINVAL for a bad token id;
+ * or the error env->yield() returned (the position is then unchanged).
+ */
+int slmq_session_eval(struct slmq_session *s, u32 token)
+{
+	const struct slmq_model *m = s->m;
+	u32 l;
+	int ret;
+
+	if (s->pos >= s->n_ctx)
+		return -ENOSPC;
+	if (token >= m->hp.n_vocab)
+		return -EINVAL;
+	for (l = 0; l < m->hp.n_layer; l++) {
+		float eps;
+
+		slmq_fpu_begin(&s->env);
+		eps = bits_f32(m->hp.rms_eps_bits);
+		if (!l)
+			slmq_tensor_row(&m->tok_embd, token, s->x);
+		layer_attention(s, &m->layers[l], l, eps);
+		layer_ffn(s, &m->layers[l], eps);
+		slmq_fpu_end(&s->env);
+		ret = slmq_yield(&s->env);
+		if (ret)
+			return ret;
+	}
+	slmq_fpu_begin(&s->env);
+	if (!m->hp.n_layer)
+		slmq_tensor_row(&m->tok_embd, token, s->x);
+	rmsnorm(s->xb, s->x, m->output_norm.data, m->hp.n_embd,
+		bits_f32(m->hp.rms_eps_bits));
+	slmq_matvec(&s->env, &m->output, s->xb, s->xq, s->logits);
+	slmq_fpu_end(&s->env);
+	s->pos++;
+	return 0;
+}
+
+/**
+ * slmq_session_nll_bits() - negative log-likelihood of a token.
+ * @s: session after slmq_session_eval()
+ * @target: token id whose probability is scored
+ *
+ * Computes -log softmax(logits)[target] in the engine's own FPU section
+ * (log-sum-exp accumulated in double).
+ *
+ * Return: the NLL as IEEE single bits (so callers outside FPU sections can
+ * carry it); the bits of +inf for an out-of-range target.
+ */
+u32 slmq_session_nll_bits(struct slmq_session *s, u32 target)
+{
+	const float *lg = s->logits;
+	u32 n = s->m->hp.n_vocab, i, bits;
+	double sum = 0.0;
+	float max, nll;
+
+	if (target >= n)
+		return 0x7f800000u;
+	slmq_fpu_begin(&s->env);
+	max = lg[0];
+	for (i = 1; i < n; i++)
+		if (lg[i] > max)
+			max = lg[i];
+	for (i = 0; i < n; i++)
+		sum += slmq_exp((double)lg[i] - max);
+	nll = (float)(((double)max + slmq_log(sum)) - lg[target]);
+	bits = f32_bits(nll);
+	slmq_fpu_end(&s->env);
+	return bits;
+}
+
+float *slmq_session_probs(struct slmq_session *s)
+{
+	return s->probs;
+}
+
+u32 *slmq_session_cand(struct slmq_session *s)
+{
+	return s->cand;
+}
+
+const struct slmq_env *slmq_session_env(const struct slmq_session *s)
+{
+	return &s->env;
+}
+
+u32 slmq_session_n_vocab(const struct slmq_session *s)
+{
+	return s->m->hp.n_vocab;
+}

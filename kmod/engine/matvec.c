@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Matrix-vector products and row lookups on engine tensors (FPU code). */
+#include "compat.h"
+#include "dot.h"
+#include "matvec.h"
+#include "quant.h"
+
+/**
+ * slmq_matvec_q() - y = W x with x's q8a form already in xq.
+ * @env: picks the AVX2 or the generic kernels
+ * @w: weight matrix, ne1 rows of ne0
+ * @x: ne0 floats
+ * @xq: x as q8a blocks (needed for block types)
+ * @y: ne1 outputs
+ */
+void slmq_matvec_q(const struct slmq_env *env, const struct slmq_tensor *w,
+		   const float *x, const struct slmq_block_q8a *xq, float *y)
+{
+	u64 rb = slmq_row_bytes(w->type, w->ne0);
+
+	if (env->use_avx2)
+		slmq_dot_rows_avx2(w->type, w->data, rb, w->ne0, x, xq, y, 0,
+				   w->ne1);
+	else
+		slmq_dot_rows_generic(w->type, w->data, rb, w->ne0, x, xq, y, 0,
+				      w->ne1);
+}
+
+/**
+ * slmq_matvec() - y = W x, quantizing x first when W is block-quantized.
+ * @env: picks the AVX2 or the generic kernels
+ * @w: weight matrix, ne1 rows of ne0
+ * @x: ne0 floats
+ * @xq: scratch of ne0 / SLMQ_QK blocks
+ * @y: ne1 outputs
+ */
+void slmq_matvec(const struct slmq_env *env, const struct slmq_tensor *w,
+		 const float *x, struct slmq_block_q8a *xq, float *y)
+{
+	if (slmq_type_is_block(w->type))
+		slmq_quantize_q8a(x, xq, w->ne0);
+	slmq_matvec_q(env, w, x, xq, y);
+}
+
+/**
+ * slmq_tensor_row() - expand one row of a tensor to floats.
+ * @w: tensor
+ * @row: row index, < w->ne1
+ * @out: w->ne0 floats
+ */
+void slmq_tensor_row(const struct slmq_tensor *w, u32 row, float *out)
+{
+	u64 rb = slmq_row_bytes(w->type, w->ne0);
+
+	slmq_dequantize_row(w->type, (const u8 *)w->data + (u64)row * rb, out,
+			    w->ne0);
+}

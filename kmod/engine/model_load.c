@@ -1,0 +1,365 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * From a validated GGUF to a runnable model: llama.cpp's "llama"
+ * architecture keys and tensor names, every shape and type checked, so the
+ * forward pass can trust the struct.  No floating point here: float
+ * hyper-parameters stay IEEE bits.
+ */
+#include "compat.h"
+#include "model.h"
+
+#define F32_BITS_10000 0x461c4000u	/* default rope.freq_base */
+#define MAX_LAYERS 1024
+
+struct loader {
+	struct slmq_model *m;
+	struct slmq_err *err;
+	u64 matched;		/* tensors claimed so far */
+};
+
+/* A required u32 hyper-parameter, "llama." + name. */
+static int need_u32(const struct slmq_gguf *g, const char *name, u32 *out,
+		    struct slmq_err *err)
+{
+	char key[96];
+	int ret;
+
+	snprintf(key, sizeof(key), "llama.%s", name);
+	ret = slmq_gguf_get_u32(g, key, out, err);
+	if (ret == -ENOENT)
+		return slmq_fail(err, -EINVAL, "model: missing key %s", key);
+	if (ret)
+		return ret;
+	if (!*out)
+		return slmq_fail(err, -EINVAL, "model: %s must not be 0", key);
+	return 0;
+}
+
+/* An optional u32: *out keeps its default when absent. */
+static int want_u32(const struct slmq_gguf *g, const char *name, u32 *out,
+		    struct slmq_err *err)
+{
+	char key[96];
+	int ret;
+
+	snprintf(key, sizeof(key), "llama.%s", name);
+	ret = slmq_gguf_get_u32(g, key, out, err);
+	if (ret == -ENOENT)
+		return 0;
+	if (!ret && !*out)
+		return slmq_fail(err, -EINVAL, "model: %s must not be 0", key);
+	return ret;
+}
+
+static int check_arch(const struct slmq_gguf *g, struct slmq_err *err)
+{
+	struct slmq_gguf_str arch;
+	int ret;
+
+	ret = slmq_gguf_get_str(g, "general.architecture", &arch, err);
+	if (ret == -ENOENT)
+		return slmq_fail(err, -EINVAL,
+				 "model: missing key general.architecture");
+	if (ret)
+		return ret;
+	if (!slmq_gguf_str_eq(arch, "llama"))
+		return slmq_fail(err, -EINVAL,
+				 "model: architecture '%.*s' is not supported (only llama)",
+				 (int)min_t(u64, arch.len, 64), arch.ptr);
+	return 0;
+}
+
+static int read_hparams(const struct slmq_gguf *g, struct slmq_hparams *hp,
+			struct slmq_err *err)
+{
+	u32 rope_dims;
+	int ret;
+
+	ret = need_u32(g, "embedding_length", &hp->n_embd, err);
+	ret = ret ?: need_u32(g, "block_count", &hp->n_layer, err);
+	ret = ret ?: need_u32(g, "feed_forward_length", &hp->n_ff, err);
+	ret = ret ?: need_u32(g, "attention.head_count", &hp->n_head, err);
+	ret = ret ?: need_u32(g, "context_length", &hp->n_ctx_train, err);
+	if (ret)
+		return ret;
+	hp->n_head_kv = hp->n_head;
+	ret = want_u32(g, "attention.head_count_kv", &hp->n_head_kv, err);
+	if (ret)
+		return ret;
+	if (hp->n_layer > MAX_LAYERS)
+		return slmq_fail(err, -EINVAL, "model: %u layers is too many",
+				 hp->n_layer);
+	if (hp->n_head % hp->n_head_kv)
+		return slmq_fail(err, -EINVAL,
+				 "model: %u heads are not a multiple of %u KV heads",
+				 hp->n_head, hp->n_head_kv);
+	hp->head_dim = hp->n_embd / hp->n_head;
+	if (hp->n_embd % hp->n_head)
+		hp->head_dim = 0;
+	ret = want_u32(g, "attention.key_length", &hp->head_dim, err);
+	if (ret)
+		return ret;
+	if (!hp->head_dim || hp->head_dim % 2)
+		return slmq_fail(err, -EINVAL,
+				 "model: head dimension %u must be even and non-zero",
+				 hp->head_dim);
+	rope_dims = hp->head_dim;
+	ret = want_u32(g, "rope.dimension_count", &rope_dims, err);
+	if (ret)
+		return ret;
+	if (rope_dims != hp->head_dim)
+		return slmq_fail(err, -EINVAL,
+				 "model: llama.rope.dimension_count %u != head dimension %u (partial RoPE is not supported)",
+				 rope_dims, hp->head_dim);
+	ret = slmq_gguf_get_f32_bits(g, "llama.attention.layer_norm_rms_epsilon",
+				     &hp->rms_eps_bits, err);
+	if (ret == -ENOENT)
+		return slmq_fail(err, -EINVAL,
+				 "model: missing key llama.attention.layer_norm_rms_epsilon");
+	if (ret)
+		return ret;
+	hp->rope_theta_bits = F32_BITS_10000;
+	ret = slmq_gguf_get_f32_bits(g, "llama.rope.freq_base",
+				     &hp->rope_theta_bits, err);
+	if (ret && ret != -ENOENT)
+		return ret;
+	/* finite and positive: sign clear, exponent not all ones, not zero */
+	if ((hp->rms_eps_bits >> 23) >= 0xff || !hp->rms_eps_bits ||
+	    (hp->rope_theta_bits >> 23) >= 0xff || !hp->rope_theta_bits)
+		return slmq_fail(err, -EINVAL,
+				 "model: rms epsilon and rope.freq_base must be finite and positive");
+	return 0;
+}
+
+static const char *shape_str(char *buf, size_t len, u64 ne0, u64 ne1)
+{
+	if (ne1)
+		snprintf(buf, len, "[%llu, %llu]", (unsigned long long)ne0,
+			 (unsigned long long)ne1);
+	else
+		snprintf(buf, len, "[%llu]", (unsigned long long)ne0);
+	return buf;
+}
+
+/*
+ * Claim tensor name with shape [ne0] (ne1 == 0) or [ne0, ne1].  f32_only for
+ * norms.  optional: absence leaves t->data NULL and is not an error.
+ */
+static int map_tensor(struct loader *ld, const char *name, u32 ne0, u32 ne1,
+		      bool f32_only, bool optional, struct slmq_tensor *t)
+{
+	const struct slmq_gguf_tensor *gt = slmq_gguf_find_tensor(&ld->m->gguf, name);
+	u32 want_dims = ne1 ? 2 : 1;
+	char got[48], want[48];
+	u32 d;
+
+	if (!gt) {
+		if (optional)
+			return 0;
+		return slmq_fail(ld->err, -EINVAL, "model: missing tensor %s", name);
+	}
+	for (d = want_dims; d < SLMQ_GGUF_MAX_DIMS; d++)
+		if (gt->ne[d] != 1)
+			return slmq_fail(ld->err, -EINVAL,
+					 "tensor %s: %u dimensions, expected %u",
+					 name, gt->n_dims, want_dims);
+	if (gt->ne[0] != ne0 || (ne1 && gt->ne[1] != ne1) ||
+	    (!ne1 && gt->ne[1] != 1))
+		return slmq_fail(ld->err, -EINVAL, "tensor %s: shape %s, expected %s",
+				 name,
+				 shape_str(got, sizeof(got), gt->ne[0],
+					   ne1 || gt->ne[1] != 1 ? gt->ne[1] : 0),
+				 shape_str(want, sizeof(want), ne0, ne1));
+	if (!slmq_type_name(gt->type) || !slmq_row_bytes(gt->type, ne0))
+		return slmq_fail(ld->err, -EINVAL,
+				 "tensor %s: type %u cannot hold rows of %u",
+				 name, gt->type, ne0);
+	if (f32_only && gt->type != SLMQ_TYPE_F32)
+		return slmq_fail(ld->err, -EINVAL, "tensor %s: type %s, expected f32",
+				 name, slmq_type_name(gt->type));
+	if (gt->nbytes != slmq_row_bytes(gt->type, ne0) * (ne1 ? ne1 : 1))
+		return slmq_fail(ld->err, -EINVAL, "tensor %s: %llu bytes, expected %llu",
+				 name, (unsigned long long)gt->nbytes,
+				 (unsigned long long)(slmq_row_bytes(gt->type, ne0) *
+						      (ne1 ? ne1 : 1)));
+	t->type = gt->type;
+	t->ne0 = ne0;
+	t->ne1 = ne1 ? ne1 : 1;
+	t->data = gt->data;
+	t->nbytes = gt->nbytes;
+	ld->matched++;
+	ld->m->n_params += (u64)t->ne0 * t->ne1;
+	ld->m->weight_bytes += t->nbytes;
+	return 0;
+}
+
+static int map_layer(struct loader *ld, u32 i, struct slmq_layer *L)
+{
+	const struct slmq_hparams *hp = &ld->m->hp;
+	u32 qd = hp->n_head * hp->head_dim, kvd = hp->n_head_kv * hp->head_dim;
+	char n[64];
+	int ret;
+
+#define LAYER_TENSOR(part, ne0, ne1, f32, field)				\
+	do {								\
+		snprintf(n, sizeof(n), "blk.%u." part ".weight", i);	\
+		ret = map_tensor(ld, n, ne0, ne1, f32, false, &L->field); \
+		if (ret)						\
+			return ret;					\
+	} while (0)
+
+	LAYER_TENSOR("attn_norm", hp->n_embd, 0, true, attn_norm);
+	LAYER_TENSOR("attn_q", hp->n_embd, qd, false, wq);
+	LAYER_TENSOR("attn_k", hp->n_embd, kvd, false, wk);
+	LAYER_TENSOR("attn_v", hp->n_embd, kvd, false, wv);
+	LAYER_TENSOR("attn_output", qd, hp->n_embd, false, wo);
+	LAYER_TENSOR("ffn_norm", hp->n_embd, 0, true, ffn_norm);
+	LAYER_TENSOR("ffn_gate", hp->n_embd, hp->n_ff, false, w_gate);
+	LAYER_TENSOR("ffn_up", hp->n_embd, hp->n_ff, false, w_up);
+	LAYER_TENSOR("ffn_down", hp->n_ff, hp->n_embd, false, w_down);
+#undef LAYER_TENSOR
+	return 0;
+}
+
+/* Every tensor in the file must be one the model uses (llama.cpp is as strict). */
+static int check_all_claimed(struct loader *ld)
+{
+	const struct slmq_gguf *g = &ld->m->gguf;
+	u64 i;
+	u32 l;
+
+	if (ld->matched == g->n_tensors)
+		return 0;
+	for (i = 0; i < g->n_tensors; i++) {
+		const struct slmq_gguf_tensor *t = &g->tensors[i];
+		bool known = slmq_gguf_str_eq(t->name, "token_embd.weight") ||
+			     slmq_gguf_str_eq(t->name, "output_norm.weight") ||
+			     slmq_gguf_str_eq(t->name, "output.weight");
+
+		for (l = 0; !known && l < ld->m->hp.n_layer; l++) {
+			char pre[32];
+			int pl = snprintf(pre, sizeof(pre), "blk.%u.", l);
+
+			known = t->name.len > (u64)pl &&
+				!memcmp(t->name.ptr, pre, pl);
+		}
+		if (!known)
+			return slmq_fail(ld->err, -EINVAL,
+					 "model: unexpected tensor %.*s",
+					 (int)min_t(u64, t->name.len, 96), t->name.ptr);
+	}
+	return slmq_fail(ld->err, -EINVAL,
+			 "model: %llu tensors in the file, %llu used (unexpected per-layer tensors)",
+			 (unsigned long long)g->n_tensors,
+			 (unsigned long long)ld->matched);
+}
+
+static int map_tensors(struct loader *ld)
+{
+	struct slmq_model *m = ld->m;
+	const struct slmq_gguf_tensor *emb;
+	u32 i, vocab;
+	int ret;
+
+	emb = slmq_gguf_find_tensor(&m->gguf, "token_embd.weight");
+	if (!emb)
+		return slmq_fail(ld->err, -EINVAL, "model: missing tensor token_embd.weight");
+	if (!emb->ne[1] || emb->ne[1] > 0x7fffffffu)
+		return slmq_fail(ld->err, -EINVAL,
+				 "tensor token_embd.weight: bad vocabulary size %llu",
+				 (unsigned long long)emb->ne[1]);
+	m->hp.n_vocab = (u32)emb->ne[1];
+	vocab = m->hp.n_vocab;
+	ret = want_u32(&m->gguf, "vocab_size", &vocab, ld->err);
+	if (ret)
+		return ret;
+	if (vocab != m->hp.n_vocab)
+		return slmq_fail(ld->err, -EINVAL,
+				 "model: llama.vocab_size %u != token_embd.weight rows %u",
+				 vocab, m->hp.n_vocab);
+	ret = map_tensor(ld, "token_embd.weight", m->hp.n_embd, m->hp.n_vocab,
+			 false, false, &m->tok_embd);
+	ret = ret ?: map_tensor(ld, "output_norm.weight", m->hp.n_embd, 0, true,
+				false, &m->output_norm);
+	ret = ret ?: map_tensor(ld, "output.weight", m->hp.n_embd, m->hp.n_vocab,
+				false, true, &m->output);
+	if (ret)
+		return ret;
+	if (!m->output.data)	/* tied embeddings */
+		m->output = m->tok_embd;
+	for (i = 0; i < m->hp.n_layer; i++) {
+		ret = map_layer(ld, i, &m->layers[i]);
+		if (ret)
+			return ret;
+	}
+	return check_all_claimed(ld);
+}
+
+/**
+ * slmq_model_load() - build a model from a GGUF buffer.
+ * @m: model to fill (zeroed by this function)
+ * @buf: GGUF bytes; must outlive the model
+ * @len: bytes in buf
+ * @a: allocator for the tensor tables and the vocabulary
+ * @err: one line naming the first problem found
+ *
+ * Checks the architecture (llama), the hyper-parameters, every tensor's name,
+ * type and shape, and loads the tokenizer.
+ *
+ * Return: 0 or a negative errno.
+ */
+int slmq_model_load(struct slmq_model *m, const void *buf, u64 len,
+		    const struct slmq_allocator *a, struct slmq_err *err)
+{
+	struct loader ld = { .m = m, .err = err };
+	int ret;
+
+	memset(m, 0, sizeof(*m));
+	ret = slmq_gguf_parse(&m->gguf, buf, len, a, err);
+	if (ret)
+		return ret;
+	ret = check_arch(&m->gguf, err);
+	ret = ret ?: read_hparams(&m->gguf, &m->hp, err);
+	if (ret)
+		goto release_gguf;
+	m->layers = slmq_alloc_array(a, m->hp.n_layer, sizeof(*m->layers));
+	if (!m->layers) {
+		ret = slmq_fail(err, -ENOMEM, "model: out of memory");
+		goto release_gguf;
+	}
+	ret = map_tensors(&ld);
+	if (ret)
+		goto free_layers;
+	ret = slmq_vocab_load(&m->vocab, &m->gguf, a, err);
+	if (ret)
+		goto free_layers;
+	if (m->vocab.n_tokens != m->hp.n_vocab) {
+		ret = slmq_fail(err, -EINVAL,
+				"model: tokenizer has %u tokens, token_embd.weight %u rows",
+				m->vocab.n_tokens, m->hp.n_vocab);
+		goto release_vocab;
+	}
+	return 0;
+
+release_vocab:
+	slmq_vocab_release(&m->vocab, a);
+free_layers:
+	slmq_free(a, m->layers);
+	m->layers = NULL;
+release_gguf:
+	slmq_gguf_release(&m->gguf, a);
+	return ret;
+}
+
+/**
+ * slmq_model_release() - free what slmq_model_load() allocated.
+ * @m: model
+ * @a: the allocator given to slmq_model_load()
+ */
+void slmq_model_release(struct slmq_model *m, const struct slmq_allocator *a)
+{
+	slmq_vocab_release(&m->vocab, a);
+	slmq_free(a, m->layers);
+	m->layers = NULL;
+	slmq_gguf_release(&m->gguf, a);
+}
