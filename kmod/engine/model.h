@@ -84,6 +84,13 @@ u32 slmq_session_n_ctx(const struct slmq_session *s);
 int slmq_session_eval(struct slmq_session *s, u32 token);
 const float *slmq_session_logits(const struct slmq_session *s);
 
+/*
+ * -log p(target) under the current logits: the engine's own log-softmax, in
+ * its own FPU section.  Returned as IEEE single bits so callers outside FPU
+ * sections can carry it; +inf bits for a target out of range.
+ */
+u32 slmq_session_nll_bits(struct slmq_session *s, u32 target);
+
 /* Sampling; all state in the struct, deterministic for a given seed. */
 struct slmq_sampler {
 	u32 temp_bits;		/* IEEE single; 0 means greedy */
