@@ -110,10 +110,16 @@ void qg_quantize_row(u32 type, const float *w, u32 n, u32 gs, void *out,
 	u32 g, b, j;
 
 	/* groups of 32 are plain blocks: be bit-exact with ggml's reference */
-	if (gs == SLMQ_QK && out) {
-		slmq_quantize_row(type, w, out, n);
-		if (deq)
-			slmq_dequantize_row(type, out, deq, n);
+	if (gs == SLMQ_QK) {
+		u8 tmp[sizeof(struct slmq_block_q8_0)];
+
+		for (b = 0; b < n; b += SLMQ_QK) {
+			void *blk = out ? (u8 *)out + b / SLMQ_QK * bsz : tmp;
+
+			slmq_quantize_row(type, w + b, blk, SLMQ_QK);
+			if (deq)
+				slmq_dequantize_row(type, blk, deq + b, SLMQ_QK);
+		}
 		return;
 	}
 	for (g = 0; g < n; g += gs) {

@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: GPL-2.0
+/* AWQ scale search, folding helpers and clipping search. */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cblas.h>
+
+#include "awq.h"
+#include "qgroup.h"
+
+void awq_scales_for(const float *xmean, u32 n, float alpha, float *s)
+{
+	float lo = INFINITY, hi = 0, norm;
+	u32 j;
+
+	for (j = 0; j < n; j++) {
+		s[j] = powf(xmean[j], alpha);
+		s[j] = s[j] < 1e-4f ? 1e-4f : s[j];	/* as the reference code clamps */
+		lo = s[j] < lo ? s[j] : lo;
+		hi = s[j] > hi ? s[j] : hi;
+	}
+	norm = sqrtf(lo * hi);
+	for (j = 0; j < n; j++)
+		s[j] /= norm;
+}
+
+void awq_scale_cols(float *W, u32 rows, u32 n, const float *s)
+{
+	u32 r, j;
+
+	for (r = 0; r < rows; r++)
+		for (j = 0; j < n; j++)
+			W[(size_t)r * n + j] *= s[j];
+}
+
+void awq_div_rows(float *W, u32 rows, u32 n, const float *s)
+{
+	u32 r, j;
+
+	for (r = 0; r < rows; r++)
+		for (j = 0; j < n; j++)
+			W[(size_t)r * n + j] /= s[r];
+}
+
+void awq_div_vec(float *v, u32 n, const float *s)
+{
+	u32 j;
+
+	for (j = 0; j < n; j++)
+		v[j] /= s[j];
+}
+
+void awq_rescale_gram(float *G, u32 n, const float *s)
+{
+	u32 i, j;
+
+	for (i = 0; i < n; i++)
+		for (j = 0; j < n; j++)
+			G[(size_t)i * n + j] /= s[i] * s[j];
+}
+
+/*
+ * sum_rows d G d^T for D = Q(W diag s) diag(1/s) - W: the quantized
+ * linear's squared output error per calibration token.
+ */
+static double scaled_err(const struct awq_lin *l, u32 n, const float *G,
+			 const float *s, u32 gs, float *D, float *DG)
+{
+	u32 r, j;
+	double e = 0;
+
+	for (r = 0; r < l->rows; r++) {
+		const float *w = l->W + (size_t)r * n;
+		float *d = D + (size_t)r * n;
+
+		for (j = 0; j < n; j++)
+			d[j] = w[j] * s[j];
+		qg_quantize_row(l->type, d, n, gs, NULL, d);
+		for (j = 0; j < n; j++)
+			d[j] = d[j] / s[j] - w[j];
+	}
+	cblas_ssymm(CblasRowMajor, CblasRight, CblasUpper, l->rows, n, 1.0f,
+		    G, n, D, n, 0.0f, DG, n);
+	for (j = 0; j < l->rows * n; j++)
+		e += (double)D[j] * DG[j];
+	return e;
+}
+
+int awq_search_scales(const struct awq_lin *lins, u32 nlin, u32 n,
+		      const float *G, const float *xmean, u32 gs, float *s,
+		      struct awq_choice *ch)
+{
+	u32 maxr = 0, i, k;
+	float *D, *DG, *cur;
+	double best = INFINITY;
+
+	for (k = 0; k < nlin; k++)
+		maxr = lins[k].rows > maxr ? lins[k].rows : maxr;
+	D = malloc((size_t)maxr * n * sizeof(float));
+	DG = malloc((size_t)maxr * n * sizeof(float));
+	cur = malloc(n * sizeof(float));
+	if (!D || !DG || !cur) {
+		free(D); free(DG); free(cur);
+		return -ENOMEM;
+	}
+	for (i = 0; i < AWQ_GRID; i++) {
+		float alpha = (float)i / AWQ_GRID;
+		double e = 0;
+
+		awq_scales_for(xmean, n, alpha, cur);
+		for (k = 0; k < nlin; k++)
+			e += scaled_err(&lins[k], n, G, cur, gs, D, DG);
+		if (i == 0)
+			ch->err_plain = e;
+		if (e < best) {
+			best = e;
+			ch->alpha = alpha;
+			memcpy(s, cur, n * sizeof(float));
+		}
+	}
+	ch->err_best = best;
+	free(D); free(DG); free(cur);
+	return 0;
+}
+
+/* d^T G_gg d for the group starting at column c0. */
+static double group_err(const float *d, const float *G, u32 n, u32 c0, u32 gs)
+{
+	double e = 0;
+	u32 i, j;
+
+	for (i = 0; i < gs; i++) {
+		double t = 0;
+
+		for (j = 0; j < gs; j++)
+			t += (double)G[(size_t)(c0 + i) * n + c0 + j] * d[j];
+		e += t * d[i];
+	}
+	return e;
+}
+
+int awq_clip(float *W, u32 rows, u32 n, const float *G, u32 type, u32 gs)
+{
+	float *cw = malloc(gs * sizeof(float)), *d = malloc(gs * sizeof(float));
+	u32 r, c0, i, j, steps = (u32)(AWQ_CLIP_GRID * AWQ_CLIP_MAX_SHRINK);
+
+	if (!cw || !d) {
+		free(cw); free(d);
+		return -ENOMEM;
+	}
+	for (r = 0; r < rows; r++)
+		for (c0 = 0; c0 < n; c0 += gs) {
+			float *w = W + (size_t)r * n + c0, amax = 0, best_m = 0;
+			double best = INFINITY;
+
+			for (j = 0; j < gs; j++)
+				amax = fabsf(w[j]) > amax ? fabsf(w[j]) : amax;
+			for (i = 0; i < steps; i++) {
+				float m = amax * (1.0f - (float)i / AWQ_CLIP_GRID);
+				double e;
+
+				for (j = 0; j < gs; j++)
+					cw[j] = w[j] > m ? m : w[j] < -m ? -m : w[j];
+				qg_quantize_row(type, cw, gs, gs, NULL, d);
+				for (j = 0; j < gs; j++)
+					d[j] -= w[j];
+				e = group_err(d, G, n, c0, gs);
+				if (e < best) {
+					best = e;
+					best_m = m;
+				}
+			}
+			for (j = 0; j < gs; j++)
+				w[j] = w[j] > best_m ? best_m : w[j] < -best_m ? -best_m : w[j];
+		}
+	free(cw);
+	free(d);
+	return 0;
+}
