@@ -12,18 +12,73 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 
+#include "slmq_priv.h"
+
 /* Largest single model accepted, in MiB. */
-static unsigned int max_model_mb = 100;
-module_param(max_model_mb, uint, 0444);
+unsigned int slmq_max_model_mb = 100;
+module_param_named(max_model_mb, slmq_max_model_mb, uint, 0444);
 MODULE_PARM_DESC(max_model_mb, "Largest model accepted, in MiB (default 100)");
+
+/* All published models plus staging loads, in MiB (a replacement needs both copies). */
+unsigned int slmq_max_total_mb = 256;
+module_param_named(max_total_mb, slmq_max_total_mb, uint, 0444);
+MODULE_PARM_DESC(max_total_mb, "Memory for all models and loads in progress, in MiB (default 256)");
+
+bool slmq_open_generate;
+module_param_named(open_generate, slmq_open_generate, bool, 0644);
+MODULE_PARM_DESC(open_generate, "Let callers without CAP_NET_ADMIN generate (default off)");
+
+unsigned int slmq_user_max_tokens = 64;
+module_param_named(user_max_tokens, slmq_user_max_tokens, uint, 0644);
+MODULE_PARM_DESC(user_max_tokens, "Tokens per request for callers without CAP_NET_ADMIN (default 64)");
+
+unsigned int slmq_max_concurrent = 2;
+module_param_named(max_concurrent, slmq_max_concurrent, uint, 0444);
+MODULE_PARM_DESC(max_concurrent, "Generations running at once; more wait (default 2)");
+
+static char *slmq_model_param;
+module_param_named(model, slmq_model_param, charp, 0444);
+MODULE_PARM_DESC(model, "Firmware files to load at insmod, e.g. slmq/NAME.gguf (comma-separated)");
 
 static int __init slmq_init(void)
 {
+	int ret;
+
+	ret = slmq_sysfs_init();
+	if (ret)
+		return ret;
+	ret = slmq_registry_init();
+	if (ret)
+		goto sysfs_exit;
+	slmq_gen_init();
+	ret = slmq_nl_init();
+	if (ret)
+		goto registry_exit;
+	ret = slmq_load_init();
+	if (ret)
+		goto nl_exit;
+	ret = slmq_fw_load_param(slmq_model_param);
+	if (ret)
+		goto load_exit;
 	return 0;
+
+load_exit:
+	slmq_load_exit();
+nl_exit:
+	slmq_nl_exit();
+registry_exit:
+	slmq_registry_exit();
+sysfs_exit:
+	slmq_sysfs_exit();
+	return ret;
 }
 
 static void __exit slmq_exit(void)
 {
+	slmq_load_exit();
+	slmq_nl_exit();
+	slmq_registry_exit();
+	slmq_sysfs_exit();
 }
 
 module_init(slmq_init);

@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * One generation request: tokenize (or take the ids given), run the prompt,
+ * sample up to max_tokens tokens.  Shared by the netlink family and the
+ * exported API.  At most max_concurrent requests run at once; the others
+ * wait, interruptibly.  A signal ends a running request between two FPU
+ * sections (the engine's yield returns -EINTR).
+ */
+#include <linux/ktime.h>
+#include <linux/mm.h>
+#include <linux/semaphore.h>
+#include <linux/slab.h>
+
+#include "slmq_priv.h"
+
+static struct semaphore slmq_gen_sem;
+
+void slmq_gen_init(void)
+{
+	sema_init(&slmq_gen_sem, max(slmq_max_concurrent, 1U));
+}
+
+/* Prompt text to ids: SentencePiece never needs more than one id per byte plus BOS and a space. */
+static int slmq_gen_tokenize(struct slmq_kmodel *m, const struct slmq_gen_req *req,
+			     u32 **ids, struct slmq_err *err)
+{
+	u32 max = req->prompt_len + 3;
+	int n;
+
+	*ids = kvmalloc_array(max, sizeof(u32), GFP_KERNEL);
+	if (!*ids)
+		return slmq_fail(err, -ENOMEM, "out of memory");
+	n = slmq_tokenize(&m->model.vocab, req->prompt, req->prompt_len, true,
+			  *ids, max, &slmq_kalloc);
+	if (n < 0)
+		return slmq_fail(err, n, "prompt could not be tokenized");
+	if (n > max)
+		return slmq_fail(err, -EOVERFLOW, "prompt needs %d tokens", n);
+	return n;
+}
+
+static int slmq_gen_check(struct slmq_kmodel *m, const u32 *ids, u32 n,
+			  const struct slmq_gen_req *req, struct slmq_err *err)
+{
+	const struct slmq_hparams *hp = &m->model.hp;
+	u32 i;
+
+	if (!n)
+		return slmq_fail(err, -EINVAL, "empty prompt");
+	if (n >= hp->n_ctx_train)
+		return slmq_fail(err, -E2BIG, "prompt of %u tokens fills the %u-token context",
+				 n, hp->n_ctx_train);
+	for (i = 0; i < n; i++)
+		if (ids[i] >= hp->n_vocab)
+			return slmq_fail(err, -EINVAL, "prompt token %u is %u, vocabulary has %u",
+					 i, ids[i], hp->n_vocab);
+	if (!req->max_tokens)
+		return slmq_fail(err, -EINVAL, "max_tokens is 0");
+	return 0;
+}
+
+static int slmq_gen_alloc_out(struct slmq_kmodel *m, const struct slmq_gen_req *req,
+			      struct slmq_gen_out *out, struct slmq_err *err)
+{
+	size_t text_bytes;
+
+	out->tokens = kvmalloc_array(req->max_tokens, sizeof(u32), GFP_KERNEL);
+	if (check_mul_overflow((size_t)req->max_tokens, (size_t)16, &text_bytes))
+		return slmq_fail(err, -EINVAL, "max_tokens too large");
+	out->text = kvzalloc(text_bytes + 1, GFP_KERNEL);
+	if (req->want_logits)
+		out->logits = kvmalloc_array((size_t)req->max_tokens * m->model.hp.n_vocab,
+					     sizeof(float), GFP_KERNEL);
+	if (!out->tokens || !out->text || (req->want_logits && !out->logits))
+		return slmq_fail(err, -ENOMEM, "out of memory for %u tokens", req->max_tokens);
+	return 0;
+}
+
+/* Sample, record, feed back: the decoding loop after the prompt has run. */
+static int slmq_gen_decode(struct slmq_kmodel *m, struct slmq_session *s,
+			   const struct slmq_gen_req *req, struct slmq_gen_out *out,
+			   u32 prev, struct slmq_err *err)
+{
+	const struct slmq_model *mo = &m->model;
+	size_t text_cap = (size_t)req->max_tokens * 16;
+	struct slmq_sampler sp;
+	u32 tok;
+	int ret;
+
+	slmq_sampler_init(&sp, req->temp_bits, req->top_k, req->top_p_bits, req->seed);
+	for (;;) {
+		if (out->logits)
+			memcpy(out->logits + (size_t)out->n_tokens * mo->hp.n_vocab,
+			       slmq_session_logits(s), mo->hp.n_vocab * sizeof(float));
+		tok = slmq_sample(&sp, s);
+		out->tokens[out->n_tokens++] = tok;
+		if (tok == mo->vocab.eos_id) {
+			out->stop = SLMQ_STOP_EOS;
+			return 0;
+		}
+		out->text_len += slmq_detokenize(&mo->vocab, prev, tok,
+						 out->text + out->text_len,
+						 text_cap - out->text_len);
+		prev = tok;
+		if (out->n_tokens == req->max_tokens) {
+			out->stop = SLMQ_STOP_MAX_TOKENS;
+			return 0;
+		}
+		if (slmq_session_pos(s) >= slmq_session_n_ctx(s)) {
+			out->stop = SLMQ_STOP_CTX_FULL;
+			return 0;
+		}
+		ret = slmq_session_eval(s, tok);
+		if (ret)
+			return slmq_fail(err, ret, ret == -EINTR ? "interrupted by a signal" :
+					 "evaluating generated token %u failed", out->n_tokens);
+	}
+}
+
+static int slmq_gen_locked(struct slmq_kmodel *m, const struct slmq_gen_req *req,
+			   struct slmq_gen_out *out, struct slmq_err *err)
+{
+	struct slmq_session *s;
+	struct slmq_env env;
+	u32 *ids = NULL, n, i, n_ctx;
+	int ret;
+
+	if (req->prompt) {
+		ret = slmq_gen_tokenize(m, req, &ids, err);
+		if (ret < 0)
+			goto free_ids;
+		n = ret;
+	} else {
+		n = req->n_prompt_tokens;
+	}
+	ret = slmq_gen_check(m, ids ? ids : req->prompt_tokens, n, req, err);
+	if (ret)
+		goto free_ids;
+	ret = slmq_gen_alloc_out(m, req, out, err);
+	if (ret)
+		goto free_ids;
+	out->n_prompt_tokens = n;
+	n_ctx = min_t(u64, m->model.hp.n_ctx_train, (u64)n + req->max_tokens);
+	slmq_env_init(&env);
+	s = slmq_session_new(&m->model, &env, n_ctx, err);
+	if (!s) {
+		ret = err->code ? err->code : -ENOMEM;
+		goto free_ids;
+	}
+	for (i = 0; i < n; i++) {
+		ret = slmq_session_eval(s, ids ? ids[i] : req->prompt_tokens[i]);
+		if (ret) {
+			slmq_fail(err, ret, ret == -EINTR ? "interrupted by a signal" :
+				  "evaluating prompt token %u failed", i);
+			goto free_session;
+		}
+	}
+	ret = slmq_gen_decode(m, s, req, out, ids ? ids[n - 1] : req->prompt_tokens[n - 1],
+			      err);
+free_session:
+	slmq_session_free(s);
+free_ids:
+	kvfree(ids);
+	return ret;
+}
+
+/**
+ * slmq_gen_run() - generate with a model the caller holds a reference on
+ * @m: the model
+ * @req: prompt (text or ids), limits and sampling parameters
+ * @out: results; free with slmq_gen_out_free() whatever the return value
+ * @err: why the request failed
+ *
+ * Updates the model's stats.  Return: 0 or a negative errno (-EINTR when a
+ * signal arrived while waiting for a slot or while generating).
+ */
+int slmq_gen_run(struct slmq_kmodel *m, const struct slmq_gen_req *req,
+		 struct slmq_gen_out *out, struct slmq_err *err)
+{
+	u64 start = ktime_get_ns();
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	atomic64_inc(&m->stats.requests);
+	if (down_interruptible(&slmq_gen_sem)) {
+		ret = slmq_fail(err, -EINTR, "interrupted while waiting for a free slot");
+		goto count_error;
+	}
+	ret = slmq_gen_locked(m, req, out, err);
+	up(&slmq_gen_sem);
+	if (ret)
+		goto count_error;
+	out->latency_ns = ktime_get_ns() - start;
+	atomic64_add(out->n_tokens, &m->stats.tokens);
+	atomic64_set(&m->stats.last_latency_ns, out->latency_ns);
+	return 0;
+
+count_error:
+	atomic64_inc(&m->stats.errors);
+	return ret;
+}
+
+void slmq_gen_out_free(struct slmq_gen_out *out)
+{
+	kvfree(out->tokens);
+	kvfree(out->text);
+	kvfree(out->logits);
+	memset(out, 0, sizeof(*out));
+}

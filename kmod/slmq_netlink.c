@@ -1,0 +1,508 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The "slmq" generic netlink family (Documentation/netlink/specs/slmq.yaml).
+ *
+ * Every operation has its own strict policy: attributes an operation does
+ * not take are rejected by the netlink core, which names them.  Loads and
+ * deletes need CAP_NET_ADMIN (GENL_ADMIN_PERM); generate needs it unless
+ * the open_generate module parameter is set, and then callers without it
+ * are held to user_max_tokens per request.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/capability.h>
+#include <linux/mm.h>
+#include <net/genetlink.h>
+
+#include "slmq_priv.h"
+
+#define SLMQ_PROMPT_MAX 16384		/* bytes of prompt text or ids */
+#define SLMQ_GEN_MAX_TOKENS 4096
+#define SLMQ_REPORT_PIECE 32000		/* well under the 64 KiB attribute limit */
+#define SLMQ_F32_ONE 0x3f800000u
+
+enum slmq_nl_grp {
+	SLMQ_NLGRP_MODELS,
+};
+
+static const struct genl_multicast_group slmq_mcgrps[] = {
+	[SLMQ_NLGRP_MODELS] = { .name = SLMQ_MCGRP_MODELS, },
+};
+
+#define SLMQ_NAME_POLICY \
+	[SLMQ_A_MODEL_NAME] = { .type = NLA_NUL_STRING, .len = SLMQ_NAME_MAX - 1 }
+
+static const struct nla_policy slmq_load_begin_policy[SLMQ_A_MODEL_SHA256 + 1] = {
+	SLMQ_NAME_POLICY,
+	[SLMQ_A_MODEL_SIZE] = { .type = NLA_U64 },
+	[SLMQ_A_MODEL_SHA256] = NLA_POLICY_EXACT_LEN(SLMQ_SHA256_LEN),
+};
+
+static const struct nla_policy slmq_load_chunk_policy[SLMQ_A_MODEL_DATA + 1] = {
+	SLMQ_NAME_POLICY,
+	[SLMQ_A_MODEL_OFFSET] = { .type = NLA_U64 },
+	[SLMQ_A_MODEL_DATA] = { .type = NLA_BINARY, .len = SLMQ_CHUNK_MAX },
+};
+
+static const struct nla_policy slmq_name_policy[SLMQ_A_MODEL_NAME + 1] = {
+	SLMQ_NAME_POLICY,
+};
+
+static const struct nla_policy slmq_generate_policy[SLMQ_A_MODEL_WANT_LOGITS + 1] = {
+	SLMQ_NAME_POLICY,
+	[SLMQ_A_MODEL_PROMPT] = { .type = NLA_NUL_STRING, .len = SLMQ_PROMPT_MAX },
+	[SLMQ_A_MODEL_PROMPT_TOKENS] = { .type = NLA_BINARY, .len = SLMQ_PROMPT_MAX },
+	[SLMQ_A_MODEL_MAX_TOKENS] = NLA_POLICY_RANGE(NLA_U32, 1, SLMQ_GEN_MAX_TOKENS),
+	[SLMQ_A_MODEL_TEMPERATURE] = { .type = NLA_U32 },
+	[SLMQ_A_MODEL_TOP_K] = { .type = NLA_U32 },
+	[SLMQ_A_MODEL_TOP_P] = { .type = NLA_U32 },
+	[SLMQ_A_MODEL_SEED] = { .type = NLA_U64 },
+	[SLMQ_A_MODEL_WANT_LOGITS] = { .type = NLA_FLAG },
+};
+
+static struct genl_family slmq_family;
+
+/* nla_get_*_default() arrived after 6.12. */
+static u32 slmq_nla_u32(const struct nlattr *a, u32 def)
+{
+	return a ? nla_get_u32(a) : def;
+}
+
+static u64 slmq_nla_u64(const struct nlattr *a, u64 def)
+{
+	return a ? nla_get_u64(a) : def;
+}
+static bool slmq_nl_registered;
+
+static int slmq_nl_put_stats(struct sk_buff *skb, const struct slmq_kmodel *m)
+{
+	struct nlattr *nest = nla_nest_start(skb, SLMQ_A_MODEL_STATS);
+
+	if (!nest ||
+	    nla_put_u64_64bit(skb, SLMQ_A_STATS_REQUESTS,
+			      atomic64_read(&m->stats.requests), 0) ||
+	    nla_put_u64_64bit(skb, SLMQ_A_STATS_TOKENS,
+			      atomic64_read(&m->stats.tokens), 0) ||
+	    nla_put_u64_64bit(skb, SLMQ_A_STATS_ERRORS,
+			      atomic64_read(&m->stats.errors), 0) ||
+	    nla_put_u64_64bit(skb, SLMQ_A_STATS_LAST_LATENCY_NS,
+			      atomic64_read(&m->stats.last_latency_ns), 0))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int slmq_nl_put_types(struct sk_buff *skb, const struct slmq_kmodel *m)
+{
+	struct nlattr *nest;
+	u32 t;
+
+	for (t = 0; t < ARRAY_SIZE(m->type_count); t++) {
+		if (!m->type_count[t])
+			continue;
+		nest = nla_nest_start(skb, SLMQ_A_MODEL_TENSOR_TYPE);
+		if (!nest ||
+		    nla_put_string(skb, SLMQ_A_TENSOR_TYPE_TYPE, slmq_type_name(t)) ||
+		    nla_put_u32(skb, SLMQ_A_TENSOR_TYPE_COUNT, m->type_count[t]))
+			return -EMSGSIZE;
+		nla_nest_end(skb, nest);
+	}
+	return 0;
+}
+
+static int slmq_nl_put_verdict(struct sk_buff *skb, const struct slmq_kmodel *m)
+{
+	char v[32] = "";
+
+	if (m->verdict.ptr)
+		snprintf(v, sizeof(v), "%.*s", (int)min_t(u64, m->verdict.len, 31),
+			 m->verdict.ptr);
+	return nla_put_string(skb, SLMQ_A_MODEL_VERDICT, v);
+}
+
+static int slmq_nl_fill_model(struct sk_buff *skb, const struct slmq_kmodel *m,
+			      u32 portid, u32 seq, int flags, u8 cmd)
+{
+	const struct slmq_hparams *hp = &m->model.hp;
+	void *hdr;
+
+	hdr = genlmsg_put(skb, portid, seq, &slmq_family, flags, cmd);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (nla_put_string(skb, SLMQ_A_MODEL_NAME, m->name) ||
+	    nla_put_u64_64bit(skb, SLMQ_A_MODEL_SIZE, m->size, 0) ||
+	    nla_put(skb, SLMQ_A_MODEL_SHA256, SLMQ_SHA256_LEN, m->sha256))
+		goto cancel;
+	if (cmd == SLMQ_CMD_MODEL_GET &&
+	    (nla_put_u64_64bit(skb, SLMQ_A_MODEL_N_PARAMS, m->model.n_params, 0) ||
+	     nla_put_u32(skb, SLMQ_A_MODEL_N_TENSORS, m->model.gguf.n_tensors) ||
+	     nla_put_u32(skb, SLMQ_A_MODEL_N_VOCAB, hp->n_vocab) ||
+	     nla_put_u32(skb, SLMQ_A_MODEL_N_LAYER, hp->n_layer) ||
+	     nla_put_u32(skb, SLMQ_A_MODEL_N_EMBD, hp->n_embd) ||
+	     nla_put_u32(skb, SLMQ_A_MODEL_N_CTX, hp->n_ctx_train) ||
+	     slmq_nl_put_types(skb, m) || slmq_nl_put_verdict(skb, m) ||
+	     slmq_nl_put_stats(skb, m)))
+		goto cancel;
+	genlmsg_end(skb, hdr);
+	return 0;
+
+cancel:
+	genlmsg_cancel(skb, hdr);
+	return -EMSGSIZE;
+}
+
+/* Looks the NAME attribute up; on failure the extack says what is wrong. */
+static struct slmq_kmodel *slmq_nl_lookup(struct genl_info *info)
+{
+	struct nlattr *attr = info->attrs[SLMQ_A_MODEL_NAME];
+	char name[SLMQ_NAME_MAX];
+	struct slmq_kmodel *m;
+
+	if (GENL_REQ_ATTR_CHECK(info, SLMQ_A_MODEL_NAME))
+		return ERR_PTR(-EINVAL);
+	nla_strscpy(name, attr, sizeof(name));
+	m = slmq_registry_lookup(name);
+	if (!m) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attr, "no model of this name");
+		return ERR_PTR(-ENOENT);
+	}
+	return m;
+}
+
+static int slmq_nl_model_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct slmq_kmodel *m = slmq_nl_lookup(info);
+	struct sk_buff *msg;
+	int ret;
+
+	if (IS_ERR(m))
+		return PTR_ERR(m);
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg) {
+		ret = -ENOMEM;
+		goto put_model;
+	}
+	ret = slmq_nl_fill_model(msg, m, info->snd_portid, info->snd_seq, 0,
+				 SLMQ_CMD_MODEL_GET);
+	if (ret) {
+		nlmsg_free(msg);
+		goto put_model;
+	}
+	ret = genlmsg_reply(msg, info);
+put_model:
+	slmq_kmodel_put(m);
+	return ret;
+}
+
+static int slmq_nl_model_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	unsigned long idx = cb->args[0];
+	struct slmq_kmodel *m;
+	int ret = 0;
+
+	while ((m = slmq_registry_nth(idx))) {
+		ret = slmq_nl_fill_model(skb, m, NETLINK_CB(cb->skb).portid,
+					 cb->nlh->nlmsg_seq, NLM_F_MULTI, SLMQ_CMD_MODEL_GET);
+		slmq_kmodel_put(m);
+		if (ret)
+			break;
+		idx++;
+	}
+	cb->args[0] = idx;
+	/* A model too big for an empty skb would loop forever: report it. */
+	if (ret && !skb->len)
+		return ret;
+	return skb->len;
+}
+
+static int slmq_nl_model_delete_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *attr = info->attrs[SLMQ_A_MODEL_NAME];
+	char name[SLMQ_NAME_MAX];
+
+	if (GENL_REQ_ATTR_CHECK(info, SLMQ_A_MODEL_NAME))
+		return -EINVAL;
+	nla_strscpy(name, attr, sizeof(name));
+	if (slmq_registry_delete(name)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attr, "no model of this name");
+		return -ENOENT;
+	}
+	return 0;
+}
+
+static int slmq_nl_report_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct slmq_kmodel *m = slmq_nl_lookup(info);
+	struct sk_buff *msg;
+	u64 off, n;
+	void *hdr;
+	int ret;
+
+	if (IS_ERR(m))
+		return PTR_ERR(m);
+	if (!m->report.len) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[SLMQ_A_MODEL_NAME],
+				    "model carries no slmq.report");
+		ret = -ENODATA;
+		goto put_model;
+	}
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE + m->report.len +
+			  (m->report.len / SLMQ_REPORT_PIECE + 1) * NLA_HDRLEN * 2,
+			  GFP_KERNEL);
+	if (!msg) {
+		ret = -ENOMEM;
+		goto put_model;
+	}
+	ret = -EMSGSIZE;
+	hdr = genlmsg_put_reply(msg, info, &slmq_family, 0, SLMQ_CMD_REPORT_GET);
+	if (!hdr || nla_put_string(msg, SLMQ_A_MODEL_NAME, m->name))
+		goto free_msg;
+	for (off = 0; off < m->report.len; off += n) {
+		struct nlattr *a;
+
+		n = min_t(u64, m->report.len - off, SLMQ_REPORT_PIECE);
+		a = nla_reserve(msg, SLMQ_A_MODEL_REPORT, n + 1);
+		if (!a)
+			goto free_msg;
+		memcpy(nla_data(a), m->report.ptr + off, n);
+		((char *)nla_data(a))[n] = '\0';
+	}
+	genlmsg_end(msg, hdr);
+	ret = genlmsg_reply(msg, info);
+	goto put_model;
+
+free_msg:
+	nlmsg_free(msg);
+put_model:
+	slmq_kmodel_put(m);
+	return ret;
+}
+
+/* Permission and limits on a generate request; fills req from the attributes. */
+static int slmq_nl_gen_parse(struct sk_buff *skb, struct genl_info *info,
+			     struct slmq_gen_req *req)
+{
+	struct nlattr **tb = info->attrs;
+	bool admin = netlink_capable(skb, CAP_NET_ADMIN);
+
+	if (!admin && !slmq_open_generate) {
+		NL_SET_ERR_MSG(info->extack,
+			       "generate needs CAP_NET_ADMIN (module parameter open_generate is off)");
+		return -EPERM;
+	}
+	if (!!tb[SLMQ_A_MODEL_PROMPT] == !!tb[SLMQ_A_MODEL_PROMPT_TOKENS]) {
+		if (tb[SLMQ_A_MODEL_PROMPT])
+			NL_SET_ERR_MSG_ATTR(info->extack, tb[SLMQ_A_MODEL_PROMPT_TOKENS],
+					    "give prompt or prompt-tokens, not both");
+		else
+			NL_SET_ERR_MSG_ATTR_FMT(info->extack, NULL,
+						"missing attribute: prompt or prompt-tokens");
+		NL_SET_ERR_ATTR_MISS(info->extack, NULL, SLMQ_A_MODEL_PROMPT);
+		return -EINVAL;
+	}
+	memset(req, 0, sizeof(*req));
+	if (tb[SLMQ_A_MODEL_PROMPT]) {
+		req->prompt = nla_data(tb[SLMQ_A_MODEL_PROMPT]);
+		req->prompt_len = strnlen(req->prompt, nla_len(tb[SLMQ_A_MODEL_PROMPT]));
+	} else {
+		if (nla_len(tb[SLMQ_A_MODEL_PROMPT_TOKENS]) % sizeof(u32)) {
+			NL_SET_ERR_MSG_ATTR(info->extack, tb[SLMQ_A_MODEL_PROMPT_TOKENS],
+					    "prompt-tokens length is not a multiple of 4");
+			return -EINVAL;
+		}
+		req->prompt_tokens = nla_data(tb[SLMQ_A_MODEL_PROMPT_TOKENS]);
+		req->n_prompt_tokens = nla_len(tb[SLMQ_A_MODEL_PROMPT_TOKENS]) / sizeof(u32);
+	}
+	req->max_tokens = slmq_nla_u32(tb[SLMQ_A_MODEL_MAX_TOKENS], 16);
+	if (!admin && req->max_tokens > slmq_user_max_tokens) {
+		NL_SET_ERR_MSG_ATTR_FMT(info->extack, tb[SLMQ_A_MODEL_MAX_TOKENS],
+					"callers without CAP_NET_ADMIN get at most %u tokens",
+					slmq_user_max_tokens);
+		return -EPERM;
+	}
+	req->temp_bits = slmq_nla_u32(tb[SLMQ_A_MODEL_TEMPERATURE], 0);
+	req->top_k = slmq_nla_u32(tb[SLMQ_A_MODEL_TOP_K], 0);
+	req->top_p_bits = slmq_nla_u32(tb[SLMQ_A_MODEL_TOP_P], SLMQ_F32_ONE);
+	req->seed = slmq_nla_u64(tb[SLMQ_A_MODEL_SEED], 1);
+	req->want_logits = nla_get_flag(tb[SLMQ_A_MODEL_WANT_LOGITS]);
+	return 0;
+}
+
+static int slmq_nl_gen_reply(struct genl_info *info, const struct slmq_kmodel *m,
+			     const struct slmq_gen_out *out)
+{
+	size_t vocab_bytes = (size_t)m->model.hp.n_vocab * sizeof(float);
+	size_t size = NLMSG_DEFAULT_SIZE + out->text_len + out->n_tokens * sizeof(u32);
+	struct sk_buff *msg;
+	void *hdr;
+	u32 i;
+
+	if (out->logits)
+		size += out->n_tokens * nla_total_size(vocab_bytes);
+	msg = genlmsg_new(size, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &slmq_family, 0, SLMQ_CMD_GENERATE);
+	if (!hdr || nla_put_string(msg, SLMQ_A_MODEL_NAME, m->name) ||
+	    nla_put_string(msg, SLMQ_A_MODEL_TEXT, out->text) ||
+	    nla_put(msg, SLMQ_A_MODEL_TOKENS, out->n_tokens * sizeof(u32), out->tokens) ||
+	    nla_put_u32(msg, SLMQ_A_MODEL_STOP, out->stop) ||
+	    nla_put_u32(msg, SLMQ_A_MODEL_N_PROMPT_TOKENS, out->n_prompt_tokens) ||
+	    nla_put_u64_64bit(msg, SLMQ_A_MODEL_LATENCY_NS, out->latency_ns, 0))
+		goto free_msg;
+	for (i = 0; out->logits && i < out->n_tokens; i++)
+		if (nla_put(msg, SLMQ_A_MODEL_LOGITS, vocab_bytes,
+			    out->logits + (size_t)i * m->model.hp.n_vocab))
+			goto free_msg;
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+
+free_msg:
+	nlmsg_free(msg);
+	return -EMSGSIZE;
+}
+
+static int slmq_nl_generate_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr **tb = info->attrs;
+	struct slmq_err err = {};
+	struct slmq_gen_req req;
+	struct slmq_gen_out out;
+	struct slmq_kmodel *m;
+	int ret;
+
+	ret = slmq_nl_gen_parse(skb, info, &req);
+	if (ret)
+		return ret;
+	m = slmq_nl_lookup(info);
+	if (IS_ERR(m))
+		return PTR_ERR(m);
+	if (req.want_logits &&
+	    nla_total_size((size_t)m->model.hp.n_vocab * sizeof(float)) > U16_MAX) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[SLMQ_A_MODEL_WANT_LOGITS],
+				    "this model's logits do not fit one attribute");
+		ret = -EMSGSIZE;
+		goto put_model;
+	}
+	ret = slmq_gen_run(m, &req, &out, &err);
+	if (ret) {
+		/* Prompt problems name the prompt; the rest (signals, memory) the model. */
+		struct nlattr *bad = tb[SLMQ_A_MODEL_PROMPT] ?: tb[SLMQ_A_MODEL_PROMPT_TOKENS];
+
+		if (ret != -EINVAL && ret != -E2BIG && ret != -EOVERFLOW)
+			bad = tb[SLMQ_A_MODEL_NAME];
+		NL_SET_ERR_MSG_ATTR_FMT(info->extack, bad, "%s", err.msg);
+		goto free_out;
+	}
+	ret = slmq_nl_gen_reply(info, m, &out);
+free_out:
+	slmq_gen_out_free(&out);
+put_model:
+	slmq_kmodel_put(m);
+	return ret;
+}
+
+static const struct genl_ops slmq_ops[] = {
+	{
+		.cmd = SLMQ_CMD_LOAD_BEGIN,
+		.doit = slmq_load_begin_doit,
+		.policy = slmq_load_begin_policy,
+		.maxattr = ARRAY_SIZE(slmq_load_begin_policy) - 1,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = SLMQ_CMD_LOAD_CHUNK,
+		.doit = slmq_load_chunk_doit,
+		.policy = slmq_load_chunk_policy,
+		.maxattr = ARRAY_SIZE(slmq_load_chunk_policy) - 1,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = SLMQ_CMD_LOAD_COMMIT,
+		.doit = slmq_load_commit_doit,
+		.policy = slmq_name_policy,
+		.maxattr = ARRAY_SIZE(slmq_name_policy) - 1,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = SLMQ_CMD_LOAD_ABORT,
+		.doit = slmq_load_abort_doit,
+		.policy = slmq_name_policy,
+		.maxattr = ARRAY_SIZE(slmq_name_policy) - 1,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = SLMQ_CMD_MODEL_GET,
+		.doit = slmq_nl_model_get_doit,
+		.dumpit = slmq_nl_model_get_dumpit,
+		.policy = slmq_name_policy,
+		.maxattr = ARRAY_SIZE(slmq_name_policy) - 1,
+	},
+	{
+		.cmd = SLMQ_CMD_MODEL_DELETE,
+		.doit = slmq_nl_model_delete_doit,
+		.policy = slmq_name_policy,
+		.maxattr = ARRAY_SIZE(slmq_name_policy) - 1,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = SLMQ_CMD_REPORT_GET,
+		.doit = slmq_nl_report_get_doit,
+		.policy = slmq_name_policy,
+		.maxattr = ARRAY_SIZE(slmq_name_policy) - 1,
+	},
+	{
+		.cmd = SLMQ_CMD_GENERATE,
+		.doit = slmq_nl_generate_doit,
+		.policy = slmq_generate_policy,
+		.maxattr = ARRAY_SIZE(slmq_generate_policy) - 1,
+	},
+};
+
+static struct genl_family slmq_family __ro_after_init = {
+	.name = SLMQ_FAMILY_NAME,
+	.version = SLMQ_FAMILY_VERSION,
+	.module = THIS_MODULE,
+	.ops = slmq_ops,
+	.n_ops = ARRAY_SIZE(slmq_ops),
+	.resv_start_op = SLMQ_CMD_LOAD_BEGIN,
+	.mcgrps = slmq_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(slmq_mcgrps),
+	.parallel_ops = true,	/* a long generation must not block other families */
+};
+
+/**
+ * slmq_nl_notify() - announce a publication or withdrawal to the models group
+ * @m: the model
+ * @added: published (or replaced) rather than withdrawn
+ */
+void slmq_nl_notify(const struct slmq_kmodel *m, bool added)
+{
+	struct sk_buff *msg;
+
+	if (!slmq_nl_registered)
+		return;
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return;
+	if (slmq_nl_fill_model(msg, m, 0, 0, 0, added ? SLMQ_CMD_MODEL_NEW_NTF :
+			       SLMQ_CMD_MODEL_DEL_NTF)) {
+		nlmsg_free(msg);
+		return;
+	}
+	genlmsg_multicast(&slmq_family, msg, 0, SLMQ_NLGRP_MODELS, GFP_KERNEL);
+}
+
+int slmq_nl_init(void)
+{
+	int ret = genl_register_family(&slmq_family);
+
+	slmq_nl_registered = !ret;
+	return ret;
+}
+
+void slmq_nl_exit(void)
+{
+	slmq_nl_registered = false;
+	genl_unregister_family(&slmq_family);
+}

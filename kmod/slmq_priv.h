@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Inside slmq.ko: what the parts of the module (registry, netlink family,
+ * generation, firmware, sysfs, exported API) share.  Not for other modules:
+ * they use slmq_kapi.h.
+ */
+#ifndef SLMQ_PRIV_H
+#define SLMQ_PRIV_H
+
+#include <linux/atomic.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/workqueue.h>
+#include <linux/slmq.h>
+
+#include "engine/model.h"
+#include "slmq_kapi.h"
+
+/* Module parameters (slmq_main.c). */
+extern unsigned int slmq_max_model_mb;
+extern unsigned int slmq_max_total_mb;
+extern bool slmq_open_generate;
+extern unsigned int slmq_user_max_tokens;
+extern unsigned int slmq_max_concurrent;
+
+struct slmq_stats {
+	atomic64_t requests;
+	atomic64_t tokens;
+	atomic64_t errors;
+	atomic64_t last_latency_ns;
+};
+
+/*
+ * A published model.  Everything but the stats is immutable once published;
+ * the registry holds one reference, every user another.  The last put frees
+ * it after an RCU grace period (lookups walk the registry under RCU).
+ */
+struct slmq_kmodel {
+	struct kref ref;
+	struct list_head node;		/* in the registry, RCU */
+	struct rcu_work free_work;
+	char name[SLMQ_NAME_MAX];
+	void *buf;			/* the GGUF file, kvmalloc'd */
+	u64 size;
+	u8 sha256[SLMQ_SHA256_LEN];
+	struct slmq_model model;	/* points into buf */
+	struct slmq_gguf_str report;	/* slmq.report, or empty */
+	struct slmq_gguf_str verdict;	/* slmq.verdict, or empty */
+	u32 type_count[SLMQ_TYPE_Q8_0 + 1];
+	struct kobject *kobj;		/* /sys/kernel/slmq/NAME, owned by the registry */
+	struct slmq_stats stats;
+};
+
+/* slmq_env.c: engine allocator and FPU environment. */
+extern const struct slmq_allocator slmq_kalloc;
+void slmq_env_init(struct slmq_env *env);
+
+/* slmq_registry.c */
+bool slmq_name_valid(const char *name);
+int slmq_mem_reserve(u64 bytes, struct slmq_err *err);
+void slmq_mem_unreserve(u64 bytes);
+int slmq_sha256(const void *buf, u64 len, u8 *out);
+struct slmq_kmodel *slmq_kmodel_create(const char *name, void *buf, u64 size,
+				       const u8 *sha256, struct slmq_err *err);
+void slmq_kmodel_discard(struct slmq_kmodel *m);
+int slmq_registry_publish(struct slmq_kmodel *m);
+int slmq_registry_delete(const char *name);
+struct slmq_kmodel *slmq_registry_lookup(const char *name);
+struct slmq_kmodel *slmq_registry_nth(unsigned long idx);
+void slmq_kmodel_put(struct slmq_kmodel *m);
+int slmq_registry_init(void);
+void slmq_registry_exit(void);
+
+/* slmq_gen.c: one generation request, shared by netlink and the exported API. */
+struct slmq_gen_req {
+	const char *prompt;		/* text, or NULL when tokens are given */
+	u32 prompt_len;
+	const u32 *prompt_tokens;
+	u32 n_prompt_tokens;
+	u32 max_tokens;
+	u32 temp_bits, top_k, top_p_bits;
+	u64 seed;
+	bool want_logits;
+};
+
+struct slmq_gen_out {
+	u32 *tokens;			/* max_tokens entries */
+	u32 n_tokens;
+	u32 n_prompt_tokens;
+	float *logits;			/* n_tokens * n_vocab when want_logits */
+	char *text;			/* NUL-terminated */
+	u32 text_len;
+	u32 stop;			/* enum slmq_stop */
+	u64 latency_ns;
+};
+
+void slmq_gen_init(void);
+int slmq_gen_run(struct slmq_kmodel *m, const struct slmq_gen_req *req,
+		 struct slmq_gen_out *out, struct slmq_err *err);
+void slmq_gen_out_free(struct slmq_gen_out *out);
+
+/* slmq_netlink.c */
+int slmq_nl_init(void);
+void slmq_nl_exit(void);
+void slmq_nl_notify(const struct slmq_kmodel *m, bool added);
+
+/* slmq_load.c: staging loads over netlink, tied to the sender's socket. */
+int slmq_load_init(void);
+void slmq_load_exit(void);
+struct genl_info;
+struct sk_buff;
+int slmq_load_begin_doit(struct sk_buff *skb, struct genl_info *info);
+int slmq_load_chunk_doit(struct sk_buff *skb, struct genl_info *info);
+int slmq_load_commit_doit(struct sk_buff *skb, struct genl_info *info);
+int slmq_load_abort_doit(struct sk_buff *skb, struct genl_info *info);
+
+/* slmq_fw.c */
+int slmq_fw_load_param(const char *list);
+
+/* slmq_sysfs.c */
+int slmq_sysfs_init(void);
+void slmq_sysfs_exit(void);
+struct kobject *slmq_sysfs_add(const char *name);
+void slmq_sysfs_del(struct kobject *kobj);
+
+#endif /* SLMQ_PRIV_H */

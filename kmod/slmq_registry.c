@@ -1,0 +1,363 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The model registry: named, immutable, reference-counted models.
+ *
+ * Writers (publish, replace, delete) serialize on slmq_reg_lock; readers find
+ * models under RCU and take a reference with kref_get_unless_zero().  A
+ * replaced or deleted model leaves the list at once and is freed after the
+ * last holder drops it and an RCU grace period has passed, so a caller in
+ * the middle of a generation finishes with the model it started with.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <crypto/hash.h>
+#include <linux/ctype.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/rculist.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+
+#include "slmq_priv.h"
+
+static LIST_HEAD(slmq_models);
+static DEFINE_MUTEX(slmq_reg_lock);	/* serializes changes to slmq_models */
+static DEFINE_SPINLOCK(slmq_mem_lock);
+static u64 slmq_mem_used;		/* published + staging bytes */
+static struct workqueue_struct *slmq_free_wq;
+static struct crypto_shash *slmq_sha_tfm;
+
+/**
+ * slmq_name_valid() - is this an acceptable model name?
+ * @name: NUL-terminated
+ *
+ * 1 to SLMQ_NAME_MAX - 1 characters from [A-Za-z0-9._-], not starting with
+ * '.': names become sysfs directories and firmware file stems.
+ */
+bool slmq_name_valid(const char *name)
+{
+	size_t i, n = strnlen(name, SLMQ_NAME_MAX);
+
+	if (n == 0 || n >= SLMQ_NAME_MAX || name[0] == '.')
+		return false;
+	for (i = 0; i < n; i++)
+		if (!isalnum(name[i]) && !strchr("._-", name[i]))
+			return false;
+	return true;
+}
+
+/**
+ * slmq_mem_reserve() - account for a model's bytes before allocating them
+ * @bytes: size of the GGUF file
+ * @err: names the limit that was hit
+ *
+ * Return: 0, or -EFBIG when one model or all models together would exceed
+ * max_model_mb / max_total_mb.
+ */
+int slmq_mem_reserve(u64 bytes, struct slmq_err *err)
+{
+	u64 one = (u64)slmq_max_model_mb << 20, all = (u64)slmq_max_total_mb << 20;
+	int ret = 0;
+
+	if (bytes > one)
+		return slmq_fail(err, -EFBIG, "model is %llu bytes, max_model_mb allows %llu",
+				 bytes, one);
+	spin_lock(&slmq_mem_lock);
+	if (slmq_mem_used + bytes > all)
+		ret = slmq_fail(err, -EFBIG, "%llu bytes would exceed max_total_mb (%llu in use)",
+				bytes, slmq_mem_used);
+	else
+		slmq_mem_used += bytes;
+	spin_unlock(&slmq_mem_lock);
+	return ret;
+}
+
+void slmq_mem_unreserve(u64 bytes)
+{
+	spin_lock(&slmq_mem_lock);
+	WARN_ON(bytes > slmq_mem_used);
+	slmq_mem_used -= min(bytes, slmq_mem_used);
+	spin_unlock(&slmq_mem_lock);
+}
+
+/* SHA-256 of a buffer that may be 100 MB: hash it a megabyte at a time. */
+int slmq_sha256(const void *buf, u64 len, u8 *out)
+{
+	SHASH_DESC_ON_STACK(desc, slmq_sha_tfm);
+	u64 done = 0;
+	int ret;
+
+	desc->tfm = slmq_sha_tfm;
+	ret = crypto_shash_init(desc);
+	while (!ret && done < len) {
+		unsigned int n = min_t(u64, len - done, SZ_1M);
+
+		ret = crypto_shash_update(desc, (const u8 *)buf + done, n);
+		done += n;
+		cond_resched();
+	}
+	if (!ret)
+		ret = crypto_shash_final(desc, out);
+	shash_desc_zero(desc);
+	return ret;
+}
+
+static int slmq_kmodel_read_meta(struct slmq_kmodel *m, struct slmq_err *err)
+{
+	const struct slmq_gguf *g = &m->model.gguf;
+	u64 i;
+	int ret;
+
+	ret = slmq_gguf_get_str(g, "slmq.report", &m->report, err);
+	if (ret && ret != -ENOENT)
+		return ret;
+	ret = slmq_gguf_get_str(g, "slmq.verdict", &m->verdict, err);
+	if (ret && ret != -ENOENT)
+		return ret;
+	for (i = 0; i < g->n_tensors; i++)
+		if (g->tensors[i].type < ARRAY_SIZE(m->type_count))
+			m->type_count[g->tensors[i].type]++;
+	return 0;
+}
+
+/**
+ * slmq_kmodel_create() - validate a GGUF file and wrap it as a model
+ * @name: registry name (checked with slmq_name_valid())
+ * @buf: the file, kvmalloc'd; owned by the model on success, still the
+ *	caller's on failure
+ * @size: its length; the caller has reserved it with slmq_mem_reserve(), and
+ *	the reservation too passes to the model on success
+ * @sha256: the file's hash if already verified, or NULL to compute it
+ * @err: why the file was rejected
+ *
+ * Return: the model with one reference, not yet published, or an ERR_PTR.
+ */
+struct slmq_kmodel *slmq_kmodel_create(const char *name, void *buf, u64 size,
+				       const u8 *sha256, struct slmq_err *err)
+{
+	struct slmq_kmodel *m;
+	int ret;
+
+	if (!slmq_name_valid(name))
+		return ERR_PTR(slmq_fail(err, -EINVAL, "invalid model name"));
+	m = kzalloc(sizeof(*m), GFP_KERNEL);
+	if (!m)
+		return ERR_PTR(slmq_fail(err, -ENOMEM, "out of memory"));
+	kref_init(&m->ref);
+	INIT_LIST_HEAD(&m->node);
+	strscpy(m->name, name, sizeof(m->name));
+	if (sha256) {
+		memcpy(m->sha256, sha256, SLMQ_SHA256_LEN);
+	} else {
+		ret = slmq_sha256(buf, size, m->sha256);
+		if (ret) {
+			slmq_fail(err, ret, "sha256 failed");
+			goto free_m;
+		}
+	}
+	ret = slmq_model_load(&m->model, buf, size, &slmq_kalloc, err);
+	if (ret)
+		goto free_m;
+	ret = slmq_kmodel_read_meta(m, err);
+	if (ret)
+		goto release_model;
+	m->buf = buf;
+	m->size = size;
+	return m;
+
+release_model:
+	slmq_model_release(&m->model, &slmq_kalloc);
+free_m:
+	kfree(m);
+	return ERR_PTR(ret);
+}
+
+static void slmq_kmodel_free_work(struct work_struct *work)
+{
+	struct slmq_kmodel *m = container_of(to_rcu_work(work), struct slmq_kmodel,
+					     free_work);
+
+	slmq_model_release(&m->model, &slmq_kalloc);
+	kvfree(m->buf);
+	slmq_mem_unreserve(m->size);
+	kfree(m);
+}
+
+static void slmq_kmodel_release(struct kref *ref)
+{
+	struct slmq_kmodel *m = container_of(ref, struct slmq_kmodel, ref);
+
+	/* A reader may still be looking at it under RCU: wait for a grace period. */
+	INIT_RCU_WORK(&m->free_work, slmq_kmodel_free_work);
+	queue_rcu_work(slmq_free_wq, &m->free_work);
+}
+
+/**
+ * slmq_kmodel_put() - drop a reference taken by lookup or create
+ * @m: model (NULL is ignored)
+ */
+void slmq_kmodel_put(struct slmq_kmodel *m)
+{
+	if (m)
+		kref_put(&m->ref, slmq_kmodel_release);
+}
+
+/**
+ * slmq_kmodel_discard() - free a created model that was never published
+ * @m: model; its buffer and memory reservation are freed with it
+ */
+void slmq_kmodel_discard(struct slmq_kmodel *m)
+{
+	slmq_kmodel_put(m);
+}
+
+static struct slmq_kmodel *slmq_registry_find_locked(const char *name)
+{
+	struct slmq_kmodel *m;
+
+	list_for_each_entry(m, &slmq_models, node)
+		if (!strcmp(m->name, name))
+			return m;
+	return NULL;
+}
+
+/**
+ * slmq_registry_publish() - make a model visible, replacing one of that name
+ * @m: from slmq_kmodel_create(); the registry takes over the caller's
+ *	reference whether or not this succeeds
+ *
+ * The replacement is a single RCU pointer swap: lookups see either the old
+ * or the new model, never neither.  Holders of the old one keep using it.
+ *
+ * Return: 0 or a negative errno (sysfs directory could not be created).
+ */
+int slmq_registry_publish(struct slmq_kmodel *m)
+{
+	struct slmq_kmodel *old;
+
+	mutex_lock(&slmq_reg_lock);
+	old = slmq_registry_find_locked(m->name);
+	if (old) {
+		m->kobj = old->kobj;
+		old->kobj = NULL;
+		list_replace_rcu(&old->node, &m->node);
+	} else {
+		m->kobj = slmq_sysfs_add(m->name);
+		if (IS_ERR(m->kobj)) {
+			int ret = PTR_ERR(m->kobj);
+
+			mutex_unlock(&slmq_reg_lock);
+			m->kobj = NULL;
+			slmq_kmodel_put(m);
+			return ret;
+		}
+		list_add_tail_rcu(&m->node, &slmq_models);
+	}
+	slmq_nl_notify(m, true);
+	mutex_unlock(&slmq_reg_lock);
+	pr_info("model %s %s (%llu bytes, %llu parameters)\n", m->name,
+		old ? "replaced" : "published", m->size, m->model.n_params);
+	slmq_kmodel_put(old);
+	return 0;
+}
+
+/**
+ * slmq_registry_delete() - withdraw a model by name
+ * @name: model name
+ *
+ * Return: 0, or -ENOENT when no model has that name.
+ */
+int slmq_registry_delete(const char *name)
+{
+	struct slmq_kmodel *m;
+
+	mutex_lock(&slmq_reg_lock);
+	m = slmq_registry_find_locked(name);
+	if (!m) {
+		mutex_unlock(&slmq_reg_lock);
+		return -ENOENT;
+	}
+	list_del_rcu(&m->node);
+	slmq_sysfs_del(m->kobj);
+	m->kobj = NULL;
+	slmq_nl_notify(m, false);
+	mutex_unlock(&slmq_reg_lock);
+	pr_info("model %s withdrawn\n", name);
+	slmq_kmodel_put(m);
+	return 0;
+}
+
+/**
+ * slmq_registry_lookup() - find a published model and take a reference
+ * @name: model name
+ *
+ * Return: the model (drop it with slmq_kmodel_put()) or NULL.
+ */
+struct slmq_kmodel *slmq_registry_lookup(const char *name)
+{
+	struct slmq_kmodel *m, *found = NULL;
+
+	rcu_read_lock();
+	list_for_each_entry_rcu(m, &slmq_models, node) {
+		if (!strcmp(m->name, name) && kref_get_unless_zero(&m->ref)) {
+			found = m;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	return found;
+}
+
+/**
+ * slmq_registry_nth() - the idx-th published model, with a reference
+ * @idx: position in publication order (dumps resume from it)
+ *
+ * Return: the model or NULL past the end.
+ */
+struct slmq_kmodel *slmq_registry_nth(unsigned long idx)
+{
+	struct slmq_kmodel *m, *found = NULL;
+	unsigned long i = 0;
+
+	rcu_read_lock();
+	list_for_each_entry_rcu(m, &slmq_models, node) {
+		if (i++ == idx && kref_get_unless_zero(&m->ref)) {
+			found = m;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	return found;
+}
+
+int slmq_registry_init(void)
+{
+	slmq_sha_tfm = crypto_alloc_shash("sha256", 0, 0);
+	if (IS_ERR(slmq_sha_tfm))
+		return PTR_ERR(slmq_sha_tfm);
+	slmq_free_wq = alloc_workqueue("slmq_free", WQ_UNBOUND, 0);
+	if (!slmq_free_wq) {
+		crypto_free_shash(slmq_sha_tfm);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Module exit: no outside references exist (they pin the module). */
+void slmq_registry_exit(void)
+{
+	struct slmq_kmodel *m, *tmp;
+
+	mutex_lock(&slmq_reg_lock);
+	list_for_each_entry_safe(m, tmp, &slmq_models, node) {
+		list_del_rcu(&m->node);
+		slmq_sysfs_del(m->kobj);
+		m->kobj = NULL;
+		slmq_kmodel_put(m);
+	}
+	mutex_unlock(&slmq_reg_lock);
+	rcu_barrier();			/* queue_rcu_work callbacks have queued */
+	destroy_workqueue(slmq_free_wq);	/* ... and the frees have run */
+	crypto_free_shash(slmq_sha_tfm);
+}

@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /sys/kernel/slmq/NAME/{size,sha256,n_params,verdict,requests,tokens,
+ * errors,last_latency_ns}: one directory per published name.  The
+ * directory belongs to the name, not to one model: a replacement keeps it,
+ * and each read looks the current model up, so a file never shows a model
+ * that has been freed.
+ */
+#include <linux/kobject.h>
+#include <linux/sysfs.h>
+
+#include "slmq_priv.h"
+
+static struct kobject *slmq_sysfs_root;
+
+enum slmq_sysfs_field {
+	SLMQ_SYSFS_SIZE,
+	SLMQ_SYSFS_SHA256,
+	SLMQ_SYSFS_N_PARAMS,
+	SLMQ_SYSFS_VERDICT,
+	SLMQ_SYSFS_REQUESTS,
+	SLMQ_SYSFS_TOKENS,
+	SLMQ_SYSFS_ERRORS,
+	SLMQ_SYSFS_LAST_LATENCY_NS,
+};
+
+struct slmq_sysfs_attr {
+	struct kobj_attribute attr;
+	enum slmq_sysfs_field field;
+};
+
+static ssize_t slmq_sysfs_field_show(struct slmq_kmodel *m,
+				     enum slmq_sysfs_field field, char *buf)
+{
+	switch (field) {
+	case SLMQ_SYSFS_SIZE:
+		return sysfs_emit(buf, "%llu\n", m->size);
+	case SLMQ_SYSFS_SHA256:
+		return sysfs_emit(buf, "%*phN\n", SLMQ_SHA256_LEN, m->sha256);
+	case SLMQ_SYSFS_N_PARAMS:
+		return sysfs_emit(buf, "%llu\n", m->model.n_params);
+	case SLMQ_SYSFS_VERDICT:
+		return sysfs_emit(buf, "%.*s\n", (int)min_t(u64, m->verdict.len, 64),
+				  m->verdict.ptr ? m->verdict.ptr : "");
+	case SLMQ_SYSFS_REQUESTS:
+		return sysfs_emit(buf, "%lld\n", atomic64_read(&m->stats.requests));
+	case SLMQ_SYSFS_TOKENS:
+		return sysfs_emit(buf, "%lld\n", atomic64_read(&m->stats.tokens));
+	case SLMQ_SYSFS_ERRORS:
+		return sysfs_emit(buf, "%lld\n", atomic64_read(&m->stats.errors));
+	case SLMQ_SYSFS_LAST_LATENCY_NS:
+		return sysfs_emit(buf, "%lld\n", atomic64_read(&m->stats.last_latency_ns));
+	}
+	return -EINVAL;
+}
+
+static ssize_t slmq_sysfs_show(struct kobject *kobj, struct kobj_attribute *attr,
+			       char *buf)
+{
+	struct slmq_sysfs_attr *sa = container_of(attr, struct slmq_sysfs_attr, attr);
+	struct slmq_kmodel *m = slmq_registry_lookup(kobject_name(kobj));
+	ssize_t ret;
+
+	if (!m)
+		return -ENOENT;		/* withdrawn while the file was open */
+	ret = slmq_sysfs_field_show(m, sa->field, buf);
+	slmq_kmodel_put(m);
+	return ret;
+}
+
+#define SLMQ_ATTR(_name, _field) \
+	static struct slmq_sysfs_attr slmq_attr_##_name = { \
+		.attr = __ATTR(_name, 0444, slmq_sysfs_show, NULL), \
+		.field = _field, \
+	}
+
+SLMQ_ATTR(size, SLMQ_SYSFS_SIZE);
+SLMQ_ATTR(sha256, SLMQ_SYSFS_SHA256);
+SLMQ_ATTR(n_params, SLMQ_SYSFS_N_PARAMS);
+SLMQ_ATTR(verdict, SLMQ_SYSFS_VERDICT);
+SLMQ_ATTR(requests, SLMQ_SYSFS_REQUESTS);
+SLMQ_ATTR(tokens, SLMQ_SYSFS_TOKENS);
+SLMQ_ATTR(errors, SLMQ_SYSFS_ERRORS);
+SLMQ_ATTR(last_latency_ns, SLMQ_SYSFS_LAST_LATENCY_NS);
+
+static struct attribute *slmq_model_attrs[] = {
+	&slmq_attr_size.attr.attr,
+	&slmq_attr_sha256.attr.attr,
+	&slmq_attr_n_params.attr.attr,
+	&slmq_attr_verdict.attr.attr,
+	&slmq_attr_requests.attr.attr,
+	&slmq_attr_tokens.attr.attr,
+	&slmq_attr_errors.attr.attr,
+	&slmq_attr_last_latency_ns.attr.attr,
+	NULL,
+};
+
+static const struct attribute_group slmq_model_group = {
+	.attrs = slmq_model_attrs,
+};
+
+/**
+ * slmq_sysfs_add() - create /sys/kernel/slmq/NAME
+ * @name: a valid model name
+ *
+ * Return: the directory's kobject or an ERR_PTR.
+ */
+struct kobject *slmq_sysfs_add(const char *name)
+{
+	struct kobject *kobj;
+	int ret;
+
+	kobj = kobject_create_and_add(name, slmq_sysfs_root);
+	if (!kobj)
+		return ERR_PTR(-ENOMEM);
+	ret = sysfs_create_group(kobj, &slmq_model_group);
+	if (ret) {
+		kobject_put(kobj);
+		return ERR_PTR(ret);
+	}
+	return kobj;
+}
+
+void slmq_sysfs_del(struct kobject *kobj)
+{
+	if (!kobj)
+		return;
+	sysfs_remove_group(kobj, &slmq_model_group);
+	kobject_put(kobj);
+}
+
+int slmq_sysfs_init(void)
+{
+	slmq_sysfs_root = kobject_create_and_add("slmq", kernel_kobj);
+	return slmq_sysfs_root ? 0 : -ENOMEM;
+}
+
+void slmq_sysfs_exit(void)
+{
+	kobject_put(slmq_sysfs_root);
+}
