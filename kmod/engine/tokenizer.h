@@ -48,11 +48,16 @@ int slmq_tokenize(const struct slmq_vocab *v, const char *text, u32 text_len,
 		  bool add_bos, u32 *ids, u32 max_ids,
 		  const struct slmq_allocator *a);
 
+/* Longest piece text a vocabulary may hold, so also the longest decoded token. */
+#define SLMQ_TOKEN_MAX_BYTES 256
+
 /*
  * Bytes of one token as it appears in decoded text: "▁" becomes a space,
  * <0xXX> becomes that byte, control tokens give nothing.  prev is the token
- * before it (a leading space after <s> is dropped, as SentencePiece does).
- * Returns the length written to out (at most out_len; 16 is always enough).
+ * before it, or (u32)-1 at the start of the text (a leading space there or
+ * after a control token such as <s> is dropped, as SentencePiece does).
+ * Returns the token's decoded length, of which at most out_len bytes are
+ * written (SLMQ_TOKEN_MAX_BYTES is always enough), or -EINVAL for a bad id.
  */
 int slmq_detokenize(const struct slmq_vocab *v, u32 prev, u32 id, char *out,
 		    u32 out_len);

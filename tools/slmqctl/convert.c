@@ -1,0 +1,289 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Hugging Face Llama -> GGUF, llama.cpp conventions (see convert.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../kmod/engine/blocks.h"
+#include "../../kmod/engine/gguf.h"
+#include "../../kmod/engine/quant.h"
+#include "cli.h"
+#include "convert.h"
+
+const char *convert_type_name(uint32_t type)
+{
+	switch (type) {
+	case SLMQ_TYPE_F32: return "f32";
+	case SLMQ_TYPE_F16: return "f16";
+	case SLMQ_TYPE_Q4_0: return "q4_0";
+	case SLMQ_TYPE_Q4_1: return "q4_1";
+	case SLMQ_TYPE_Q8_0: return "q8_0";
+	default: return "?";
+	}
+}
+
+int convert_parse_type(const char *s)
+{
+	static const uint32_t types[] = { SLMQ_TYPE_F32, SLMQ_TYPE_F16, SLMQ_TYPE_Q8_0,
+					  SLMQ_TYPE_Q4_0, SLMQ_TYPE_Q4_1 };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(types); i++)
+		if (!strcasecmp(s, convert_type_name(types[i])))
+			return (int)types[i];
+	return -1;
+}
+
+static uint32_t ftype_of(uint32_t weight_type)
+{
+	switch (weight_type) {
+	case SLMQ_TYPE_F16: return LLAMA_FTYPE_MOSTLY_F16;
+	case SLMQ_TYPE_Q4_0: return LLAMA_FTYPE_MOSTLY_Q4_0;
+	case SLMQ_TYPE_Q4_1: return LLAMA_FTYPE_MOSTLY_Q4_1;
+	case SLMQ_TYPE_Q8_0: return LLAMA_FTYPE_MOSTLY_Q8_0;
+	default: return LLAMA_FTYPE_ALL_F32;
+	}
+}
+
+/* --- plan ------------------------------------------------------------------ */
+
+int qplan_init(struct qplan *p, struct hf_model *m, uint32_t weight_type,
+	       uint32_t embd_type, uint32_t out_type, struct slmq_err *err)
+{
+	size_t i;
+
+	memset(p, 0, sizeof(*p));
+	p->e = calloc(m->n + 1, sizeof(*p->e));
+	if (!p->e)
+		return slmq_fail(err, -ENOMEM, "out of memory");
+	p->n = m->n;
+	p->file_type = ftype_of(weight_type);
+	for (i = 0; i < m->n; i++) {
+		struct hf_tensor *t = &m->t[i];
+		uint32_t type = weight_type;
+
+		if (t->n_dims == 1)
+			type = SLMQ_TYPE_F32;
+		else if (t->kind == HF_TOKEN_EMBD)
+			type = embd_type;
+		else if (t->kind == HF_OUTPUT)
+			type = out_type;
+		if (!slmq_row_bytes(type, t->cols))
+			type = SLMQ_TYPE_F16;	/* row not a whole number of blocks */
+		p->e[i].t = t;
+		p->e[i].type = type;
+	}
+	return 0;
+}
+
+void qplan_free(struct qplan *p)
+{
+	free(p->e);
+	free(p->config_json);
+	memset(p, 0, sizeof(*p));
+}
+
+struct qplan_entry *qplan_find(struct qplan *p, const char *gguf_name)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++)
+		if (!strcmp(p->e[i].t->name, gguf_name))
+			return &p->e[i];
+	return NULL;
+}
+
+/* --- metadata --------------------------------------------------------------- */
+
+static void write_hparams(const struct hf_model *m, uint32_t file_type,
+			  struct gguf_writer *w)
+{
+	const struct hf_hparams *hp = &m->hp;
+
+	gguf_w_u32(w, "llama.context_length", hp->n_ctx_train);
+	gguf_w_u32(w, "llama.embedding_length", hp->n_embd);
+	gguf_w_u32(w, "llama.block_count", hp->n_layer);
+	gguf_w_u32(w, "llama.feed_forward_length", hp->n_ff);
+	gguf_w_f32(w, "llama.rope.freq_base", hp->rope_theta);
+	gguf_w_u32(w, "llama.attention.head_count", hp->n_head);
+	gguf_w_u32(w, "llama.attention.head_count_kv", hp->n_head_kv);
+	gguf_w_f32(w, "llama.attention.layer_norm_rms_epsilon", hp->rms_eps);
+	/* llama.cpp writes these whenever config.json has head_dim */
+	if (hp->head_dim_in_config || hp->head_dim != hp->n_embd / hp->n_head) {
+		gguf_w_u32(w, "llama.attention.key_length", hp->head_dim);
+		gguf_w_u32(w, "llama.attention.value_length", hp->head_dim);
+	}
+	gguf_w_u32(w, "general.file_type", file_type);
+	gguf_w_u32(w, "llama.vocab_size", hp->n_vocab);
+	gguf_w_u32(w, "llama.rope.dimension_count", hp->head_dim);
+}
+
+static void write_vocab(const struct hf_vocab *v, struct gguf_writer *w)
+{
+	gguf_w_str(w, "tokenizer.ggml.model", "llama");
+	gguf_w_str(w, "tokenizer.ggml.pre", "default");
+	gguf_w_arr_str(w, "tokenizer.ggml.tokens", (const char *const *)v->text,
+		       v->len, v->n);
+	gguf_w_arr(w, "tokenizer.ggml.scores", SLMQ_GGUF_F32, v->score, v->n);
+	gguf_w_arr(w, "tokenizer.ggml.token_type", SLMQ_GGUF_I32, v->type, v->n);
+	if (v->bos_id >= 0)
+		gguf_w_u32(w, "tokenizer.ggml.bos_token_id", (uint32_t)v->bos_id);
+	if (v->eos_id >= 0)
+		gguf_w_u32(w, "tokenizer.ggml.eos_token_id", (uint32_t)v->eos_id);
+	if (v->unk_id >= 0)
+		gguf_w_u32(w, "tokenizer.ggml.unknown_token_id", (uint32_t)v->unk_id);
+	if (v->pad_id >= 0)
+		gguf_w_u32(w, "tokenizer.ggml.padding_token_id", (uint32_t)v->pad_id);
+	if (v->add_bos >= 0)
+		gguf_w_bool(w, "tokenizer.ggml.add_bos_token", v->add_bos);
+	if (v->add_eos >= 0)
+		gguf_w_bool(w, "tokenizer.ggml.add_eos_token", v->add_eos);
+}
+
+static bool plan_quantized(const struct qplan *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++)
+		if (p->e[i].type != SLMQ_TYPE_F32 && p->e[i].type != SLMQ_TYPE_F16)
+			return true;
+	return false;
+}
+
+static void write_metadata(const struct hf_model *m, const struct qplan *p,
+			   struct gguf_writer *w)
+{
+	gguf_w_str(w, "general.architecture", "llama");
+	gguf_w_str(w, "general.type", "model");
+	gguf_w_str(w, "general.name", m->name);
+	write_hparams(m, p->file_type, w);
+	write_vocab(&m->vocab, w);
+	if (plan_quantized(p))
+		gguf_w_u32(w, "general.quantization_version", 2);
+	gguf_w_str(w, "slmq.converter", "slmqctl");
+	if (p->config_json)
+		gguf_w_str(w, "slmq.quantization_config", p->config_json);
+}
+
+/* --- tensors ----------------------------------------------------------------- */
+
+/*
+ * llama.cpp's LlamaModel.permute(): within each head, the rows of the two
+ * RoPE halves are interleaved, so GGUF's RoPE rotates adjacent pairs:
+ * reshape(n_head, 2, hd/2, cols).swapaxes(1, 2).
+ */
+static int permute_rows(float *w, uint64_t rows, uint64_t cols, uint32_t n_head)
+{
+	uint64_t hd = rows / n_head, h, i, j;
+	size_t row = cols * sizeof(float);
+	float *tmp = malloc(rows * row);
+
+	if (!tmp)
+		return -ENOMEM;
+	for (h = 0; h < n_head; h++)
+		for (i = 0; i < hd / 2; i++)
+			for (j = 0; j < 2; j++)
+				memcpy(tmp + (h * hd + 2 * i + j) * cols,
+				       w + (h * hd + j * (hd / 2) + i) * cols, row);
+	memcpy(w, tmp, rows * row);
+	free(tmp);
+	return 0;
+}
+
+static void *rtn(uint32_t type, const float *w, uint64_t rows, uint64_t cols,
+		 uint64_t nbytes)
+{
+	uint64_t rb = slmq_row_bytes(type, cols), r;
+	uint8_t *out = malloc(nbytes ? nbytes : 1);
+
+	if (!out)
+		return NULL;
+	for (r = 0; r < rows; r++)
+		slmq_quantize_row(type, w + r * cols, out + r * rb, (uint32_t)cols);
+	return out;
+}
+
+static int write_tensor(struct hf_model *m, struct qplan_entry *e,
+			const struct convert_hook *hook, struct gguf_writer *w,
+			struct slmq_err *err)
+{
+	struct hf_tensor *t = e->t;
+	uint64_t ne[2] = { t->cols, t->rows };
+	uint64_t nbytes = slmq_row_bytes(e->type, t->cols) * t->rows;
+	void *blocks = NULL;
+	float *f = hf_tensor_f32(t);
+	int ret = 0;
+
+	if (!f)
+		return slmq_fail(err, -ENOMEM, "out of memory");
+	if (t->kind == HF_ATTN_Q)
+		ret = permute_rows(f, t->rows, t->cols, m->hp.n_head);
+	else if (t->kind == HF_ATTN_K)
+		ret = permute_rows(f, t->rows, t->cols, m->hp.n_head_kv);
+	if (ret)
+		return slmq_fail(err, ret, "out of memory");
+	if (hook && hook->tensor) {
+		ret = hook->tensor(hook->ctx, e, f, &blocks, err);
+		if (ret)
+			return ret;
+	}
+	if (!blocks)
+		blocks = rtn(e->type, f, t->rows, t->cols, nbytes);
+	hf_tensor_drop(t);
+	if (!blocks)
+		return slmq_fail(err, -ENOMEM, "out of memory");
+	gguf_w_tensor(w, t->name, e->type, t->n_dims, ne, blocks, nbytes);
+	return 0;
+}
+
+int convert_model(struct hf_model *m, const struct qplan *plan,
+		  const struct convert_hook *hook, struct gguf_writer *w,
+		  struct slmq_err *err)
+{
+	size_t i;
+	int ret;
+
+	write_metadata(m, plan, w);
+	for (i = 0; i < plan->n; i++) {
+		cli_progress("converting", i, plan->n);
+		ret = write_tensor(m, &plan->e[i], hook, w, err);
+		if (ret)
+			return ret;
+	}
+	cli_progress("converting", plan->n, plan->n);
+	return 0;
+}
+
+int convert_dir_to_buffer(const char *dir, uint32_t type, void **buf,
+			  size_t *len, struct slmq_err *err)
+{
+	struct gguf_writer *w;
+	struct hf_model m;
+	struct qplan p;
+	int ret;
+
+	ret = hf_model_open(&m, dir, err);
+	if (ret)
+		return ret;
+	ret = qplan_init(&p, &m, type, type, type, err);
+	if (ret)
+		goto out_close;
+	w = gguf_writer_new();
+	if (!w) {
+		ret = slmq_fail(err, -ENOMEM, "out of memory");
+		goto out_plan;
+	}
+	ret = convert_model(&m, &p, NULL, w, err);
+	if (!ret) {
+		ret = gguf_writer_finish(w, buf, len);
+		if (ret)
+			slmq_fail(err, ret, "writing GGUF: %s", strerror(-ret));
+	}
+	gguf_writer_free(w);
+out_plan:
+	qplan_free(&p);
+out_close:
+	hf_model_close(&m);
+	return ret;
+}

@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Where slmqctl's models come from: a GGUF file is read as it is; a Hugging
+ * Face directory is converted in memory to the F16 GGUF `slmqctl convert`
+ * would write, so every command runs the same engine on the same bytes.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "../../kmod/engine/blocks.h"
+#include "cli.h"
+#include "convert.h"
+
+int cli_model_open(const char *path, struct cli_model *cm, struct slmq_err *err)
+{
+	struct stat st;
+	int ret;
+
+	memset(cm, 0, sizeof(*cm));
+	snprintf(cm->path, sizeof(cm->path), "%s", path);
+	if (stat(path, &st) < 0)
+		return slmq_fail(err, -errno, "%s: %s", path, strerror(errno));
+	if (S_ISDIR(st.st_mode)) {
+		ret = convert_dir_to_buffer(path, SLMQ_TYPE_F16, &cm->buf, &cm->len, err);
+		if (ret)
+			return ret;
+	} else {
+		ret = cli_read_file(path, &cm->buf, &cm->len);
+		if (ret)
+			return slmq_fail(err, ret, "%s: %s", path, strerror(-ret));
+	}
+	ret = slmq_model_load(&cm->model, cm->buf, cm->len, &cli_allocator, err);
+	if (ret) {
+		free(cm->buf);
+		cm->buf = NULL;
+	}
+	return ret;
+}
+
+void cli_model_close(struct cli_model *cm)
+{
+	if (!cm->buf)
+		return;
+	slmq_model_release(&cm->model, &cli_allocator);
+	free(cm->buf);
+	cm->buf = NULL;
+}
