@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: GPL-2.0
+/* slmqctl perplexity: windowed perplexity on token data (engine figures). */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "eval.h"
+
+static void progress(void *ctx, uint64_t done, uint64_t total)
+{
+	cli_progress("perplexity", done, total);
+}
+
+static int parse_u(const char *s, const char *what, unsigned long long max,
+		   unsigned long long *out)
+{
+	char *end;
+
+	*out = strtoull(s, &end, 10);
+	if (!*s || *end || *s == '-' || *out > max)
+		return cli_fail("%s: '%s' is not a number in 0..%llu", what, s, max);
+	return 0;
+}
+
+static int cmd_perplexity(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "data", required_argument, NULL, 'd' },
+		{ "ctx", required_argument, NULL, 'c' },
+		{ "max-tokens", required_argument, NULL, 'm' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct eval_ppl_opts o = { .progress = progress };
+	unsigned long long v;
+	const char *data = NULL;
+	struct slmq_err err = { 0 };
+	struct slmq_env env;
+	struct cli_model cm;
+	struct eval_ppl r;
+	uint32_t *ids;
+	size_t n;
+	int c, ret;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			data = optarg;
+			break;
+		case 'c':
+			if (parse_u(optarg, "--ctx", UINT32_MAX, &v))
+				return 1;
+			o.ctx = (uint32_t)v;
+			break;
+		case 'm':
+			if (parse_u(optarg, "--max-tokens", SIZE_MAX, &v) || !v)
+				return v ? 1 : cli_fail("--max-tokens must be positive");
+			o.max_tokens = (size_t)v;
+			break;
+		case 'j':
+			break;
+		default:
+			return cli_fail("usage: slmqctl perplexity MODEL --data FILE [--ctx N] [--max-tokens N] [--json]");
+		}
+	}
+	if (optind != argc - 1 || !data)
+		return cli_fail("usage: slmqctl perplexity MODEL --data FILE [--ctx N] [--max-tokens N] [--json]");
+	if (cli_model_open(argv[optind], &cm, &err))
+		return cli_fail("%s", err.msg);
+	cli_env_init(&env);
+	ret = eval_load_tokens(data, &cm.model.vocab, &ids, &n, &err);
+	if (!ret)
+		ret = eval_perplexity(&cm.model, &env, ids, n, &o, &r, &err);
+	if (ret) {
+		cli_model_close(&cm);
+		return cli_fail("%s", err.msg);
+	}
+	free(ids);
+	if (cli_quiet) {
+		struct json_object *j = json_object_new_object();
+
+		json_object_object_add(j, "model", json_object_new_string(cm.path));
+		json_object_object_add(j, "data", json_object_new_string(data));
+		json_object_object_add(j, "ppl", json_object_new_double(r.ppl));
+		json_object_object_add(j, "nll", json_object_new_double(r.nll));
+		json_object_object_add(j, "tokens_scored", json_object_new_int64((int64_t)r.scored));
+		json_object_object_add(j, "tokens_used", json_object_new_int64((int64_t)r.tokens_used));
+		json_object_object_add(j, "windows", json_object_new_int(r.windows));
+		json_object_object_add(j, "ctx", json_object_new_int(r.ctx));
+		json_object_object_add(j, "kernels", json_object_new_string(env.use_avx2 ? "avx2" : "generic"));
+		json_object_object_add(j, "seconds", json_object_new_double(r.seconds));
+		cli_print_json(j);
+	} else {
+		printf("perplexity %.4f  (mean nll %.5f over %llu predictions, %u windows of %u, %.1f s, %s kernels)\n",
+		       r.ppl, r.nll, (unsigned long long)r.scored, r.windows, r.ctx,
+		       r.seconds, env.use_avx2 ? "avx2" : "generic");
+	}
+	cli_model_close(&cm);
+	return 0;
+}
+
+SLMQCTL_COMMAND("perplexity", cmd_perplexity,
+		"MODEL --data test.bin|test.txt [--ctx N] [--max-tokens N] [--json]",
+		"perplexity over non-overlapping windows (the fixtures' protocol)");

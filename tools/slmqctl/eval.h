@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Model evaluation as a library: perplexity, generation and the os_bench
+ * knowledge benchmark, computed by the engine (the same code slmq.ko runs).
+ * The slmqctl commands are thin wrappers; the validation and quantization
+ * code call these directly.
+ *
+ * Protocols are those of fixtures/pcilm-tiny/README.md, so the figures are
+ * comparable with reference.json.
+ */
+#ifndef SLMQCTL_EVAL_H
+#define SLMQCTL_EVAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../../kmod/engine/compat.h"
+#include "../../kmod/engine/model.h"
+
+/* Called with (done, total) as work advances; may be NULL. */
+typedef void (*eval_progress_fn)(void *ctx, uint64_t done, uint64_t total);
+
+/*
+ * Token ids from a file: *.bin is raw little-endian u16 ids (nanoGPT style);
+ * anything else is UTF-8 text, tokenized as one piece with a leading <s>.
+ * *ids is malloc'd.
+ */
+int eval_load_tokens(const char *path, const struct slmq_vocab *v,
+		     uint32_t **ids, size_t *n, struct slmq_err *err);
+
+struct eval_ppl_opts {
+	uint32_t ctx;		/* window length; 0: the model's context */
+	size_t max_tokens;	/* use the first max_tokens ids; 0: 100000 */
+	eval_progress_fn progress;
+	void *progress_ctx;
+};
+
+struct eval_ppl {
+	double ppl;		/* exp(mean NLL) */
+	double nll;		/* mean NLL per scored token (nats) */
+	uint64_t scored;	/* windows * (ctx - 1) */
+	uint32_t windows;
+	uint32_t ctx;
+	uint64_t tokens_used;	/* windows * ctx */
+	double seconds;
+};
+
+/*
+ * Perplexity by non-overlapping windows: the first min(max_tokens, n) ids
+ * cut into windows of exactly ctx ids (partial tail dropped), each run from
+ * position 0 without an extra <s>, scoring its ctx-1 next-token predictions.
+ */
+int eval_perplexity(const struct slmq_model *m, const struct slmq_env *env,
+		    const uint32_t *ids, size_t n,
+		    const struct eval_ppl_opts *o, struct eval_ppl *r,
+		    struct slmq_err *err);
+
+struct eval_gen_opts {
+	uint32_t max_new;	/* at most this many new tokens */
+	float temp;		/* 0: greedy */
+	uint32_t top_k;		/* 0: off */
+	float top_p;		/* 1: off */
+	uint64_t seed;
+	uint32_t stop_id;	/* also stop at this id (e.g. 13 = <0x0A>); UINT32_MAX: none */
+};
+
+struct eval_gen {
+	uint32_t *ids;		/* new ids, malloc'd (stop token not included) */
+	uint32_t n;
+	char *text;		/* their decoded text, malloc'd, NUL-terminated */
+	size_t text_len;
+	bool stopped;		/* ended at </s> or stop_id, not max_new/context */
+	uint32_t stop_token;	/* the token that ended it, when stopped */
+	double prompt_seconds;	/* evaluating the prompt */
+	double gen_seconds;	/* evaluating the new tokens */
+};
+
+/*
+ * Reset s, feed prompt (which carries its own <s> if wanted), then sample up
+ * to max_new tokens, stopping at </s> or stop_id.  Free r with
+ * eval_gen_free().
+ */
+int eval_generate(struct slmq_session *s, const struct slmq_vocab *v,
+		  const uint32_t *prompt, uint32_t n_prompt,
+		  const struct eval_gen_opts *o, struct eval_gen *r,
+		  struct slmq_err *err);
+void eval_gen_free(struct eval_gen *r);
+
+/* Decoded text of ids (prev: the token before them, UINT32_MAX for none); malloc'd. */
+char *eval_detokenize(const struct slmq_vocab *v, uint32_t prev,
+		      const uint32_t *ids, uint32_t n, size_t *len);
+
+/* os_bench: see the model README (protocol) and the dataset README (fields). */
+struct osbench_item {
+	char *id;
+	char *category;		/* pci_vendor, usb_vendor, pci_device, usb_device */
+	char *answer;
+	char *vendor;
+	uint32_t *prompt_ids;
+	uint32_t n_prompt;
+};
+
+struct osbench_items {
+	struct osbench_item *v;
+	size_t n;
+};
+
+/* Reads at most limit items (0: all) from a .jsonl file. */
+int osbench_load(const char *path, size_t limit, struct osbench_items *items,
+		 struct slmq_err *err);
+void osbench_free(struct osbench_items *items);
+
+#define OSBENCH_MAX_CATS 8
+#define OSBENCH_MAX_NEW 64
+#define OSBENCH_STOP_ID 13	/* <0x0A> */
+
+struct osbench_cat {
+	char name[32];
+	uint32_t n;
+	uint32_t exact;
+	double prefix_sum;
+};
+
+struct osbench_result {
+	uint32_t n;
+	uint32_t exact;
+	double acc;		/* exact / n */
+	double prefix;		/* mean common-prefix share */
+	uint32_t device_n;
+	uint32_t device_vendor_ok;
+	double device_vendor_acc;
+	struct osbench_cat cats[OSBENCH_MAX_CATS];
+	uint32_t n_cats;
+	char **predictions;	/* per item, stripped; malloc'd */
+	double seconds;
+};
+
+/* Greedy os_bench over items; free r with osbench_result_free(). */
+int eval_osbench(const struct slmq_model *m, const struct slmq_env *env,
+		 const struct osbench_items *items, struct osbench_result *r,
+		 eval_progress_fn progress, void *progress_ctx,
+		 struct slmq_err *err);
+void osbench_result_free(struct osbench_result *r, size_t n_items);
+
+/* Scoring helpers (exposed for tests): code-point prefix share, Python-like strip. */
+double osbench_prefix_share(const char *pred, const char *answer);
+char *osbench_strip(const char *s, size_t len);	/* malloc'd */
+
+#endif /* SLMQCTL_EVAL_H */
