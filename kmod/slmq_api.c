@@ -91,7 +91,7 @@ EXPORT_SYMBOL_GPL(slmqk_model_verdict);
 /**
  * slmqk_generate() - greedy generation from a text prompt into a buffer
  * @m: a model the caller holds
- * @prompt: NUL-terminated UTF-8 prompt (BOS is prepended)
+ * @prompt: NUL-terminated UTF-8 prompt (BOS prepended if the model wants it)
  * @max_tokens: at most this many tokens are generated
  * @out: receives the generated text, NUL-terminated (truncated to fit)
  * @out_len: size of @out
@@ -109,7 +109,6 @@ int slmqk_generate(struct slmq_kmodel *m, const char *prompt, u32 max_tokens,
 		.prompt_len = strlen(prompt),
 		.max_tokens = max_tokens,
 		.top_p_bits = 0x3f800000u,
-		.seed = 1,
 	};
 	struct slmq_err err = {};
 	struct slmq_gen_out res;

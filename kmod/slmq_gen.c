@@ -20,7 +20,7 @@ void slmq_gen_init(void)
 	sema_init(&slmq_gen_sem, max(slmq_max_concurrent, 1U));
 }
 
-/* Prompt text to ids: SentencePiece never needs more than one id per byte plus BOS and a space. */
+/* Prompt text to ids (BOS as the model asks): at most one id per byte plus BOS and a space. */
 static int slmq_gen_tokenize(struct slmq_kmodel *m, const struct slmq_gen_req *req,
 			     u32 **ids, struct slmq_err *err)
 {
@@ -30,8 +30,8 @@ static int slmq_gen_tokenize(struct slmq_kmodel *m, const struct slmq_gen_req *r
 	*ids = kvmalloc_array(max, sizeof(u32), GFP_KERNEL);
 	if (!*ids)
 		return slmq_fail(err, -ENOMEM, "out of memory");
-	n = slmq_tokenize(&m->model.vocab, req->prompt, req->prompt_len, true,
-			  *ids, max, &slmq_kalloc);
+	n = slmq_tokenize(&m->model.vocab, req->prompt, req->prompt_len,
+			  m->model.vocab.add_bos, *ids, max, &slmq_kalloc);
 	if (n < 0)
 		return slmq_fail(err, n, "prompt could not be tokenized");
 	if (n > max)
@@ -93,11 +93,12 @@ static int slmq_gen_decode(struct slmq_kmodel *m, struct slmq_session *s,
 			memcpy(out->logits + (size_t)out->n_tokens * mo->hp.n_vocab,
 			       slmq_session_logits(s), mo->hp.n_vocab * sizeof(float));
 		tok = slmq_sample(&sp, s);
-		out->tokens[out->n_tokens++] = tok;
+		/* Like slmqctl generate: EOS ends the text and is not part of it. */
 		if (tok == mo->vocab.eos_id) {
 			out->stop = SLMQ_STOP_EOS;
 			return 0;
 		}
+		out->tokens[out->n_tokens++] = tok;
 		out->text_len += slmq_detokenize(&mo->vocab, prev, tok,
 						 out->text + out->text_len,
 						 text_cap - out->text_len);

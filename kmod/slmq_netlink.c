@@ -323,7 +323,7 @@ static int slmq_nl_gen_parse(struct sk_buff *skb, struct genl_info *info,
 	req->temp_bits = slmq_nla_u32(tb[SLMQ_A_MODEL_TEMPERATURE], 0);
 	req->top_k = slmq_nla_u32(tb[SLMQ_A_MODEL_TOP_K], 0);
 	req->top_p_bits = slmq_nla_u32(tb[SLMQ_A_MODEL_TOP_P], SLMQ_F32_ONE);
-	req->seed = slmq_nla_u64(tb[SLMQ_A_MODEL_SEED], 1);
+	req->seed = slmq_nla_u64(tb[SLMQ_A_MODEL_SEED], 0);
 	req->want_logits = nla_get_flag(tb[SLMQ_A_MODEL_WANT_LOGITS]);
 	return 0;
 }
