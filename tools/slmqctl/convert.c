@@ -171,23 +171,35 @@ static void write_metadata(const struct hf_model *m, const struct qplan *p,
 /*
  * llama.cpp's LlamaModel.permute(): within each head, the rows of the two
  * RoPE halves are interleaved, so GGUF's RoPE rotates adjacent pairs:
- * reshape(n_head, 2, hd/2, cols).swapaxes(1, 2).
+ * reshape(n_head, 2, hd/2, cols).swapaxes(1, 2).  Works on any row data
+ * (floats or quantized blocks), one row being row_bytes.
  */
-static int permute_rows(float *w, uint64_t rows, uint64_t cols, uint32_t n_head)
+int convert_permute_rows(void *data, uint64_t rows, size_t row_bytes,
+			 uint32_t n_head)
 {
 	uint64_t hd = rows / n_head, h, i, j;
-	size_t row = cols * sizeof(float);
-	float *tmp = malloc(rows * row);
+	uint8_t *tmp = malloc(rows * row_bytes), *w = data;
 
 	if (!tmp)
 		return -ENOMEM;
 	for (h = 0; h < n_head; h++)
 		for (i = 0; i < hd / 2; i++)
 			for (j = 0; j < 2; j++)
-				memcpy(tmp + (h * hd + 2 * i + j) * cols,
-				       w + (h * hd + j * (hd / 2) + i) * cols, row);
-	memcpy(w, tmp, rows * row);
+				memcpy(tmp + (h * hd + 2 * i + j) * row_bytes,
+				       w + (h * hd + j * (hd / 2) + i) * row_bytes,
+				       row_bytes);
+	memcpy(w, tmp, rows * row_bytes);
 	free(tmp);
+	return 0;
+}
+
+uint32_t convert_permute_heads(const struct hf_model *m,
+			       const struct hf_tensor *t)
+{
+	if (t->kind == HF_ATTN_Q)
+		return m->hp.n_head;
+	if (t->kind == HF_ATTN_K)
+		return m->hp.n_head_kv;
 	return 0;
 }
 
@@ -217,10 +229,9 @@ static int write_tensor(struct hf_model *m, struct qplan_entry *e,
 
 	if (!f)
 		return slmq_fail(err, -ENOMEM, "out of memory");
-	if (t->kind == HF_ATTN_Q)
-		ret = permute_rows(f, t->rows, t->cols, m->hp.n_head);
-	else if (t->kind == HF_ATTN_K)
-		ret = permute_rows(f, t->rows, t->cols, m->hp.n_head_kv);
+	if (convert_permute_heads(m, t))
+		ret = convert_permute_rows(f, t->rows, t->cols * sizeof(float),
+					   convert_permute_heads(m, t));
 	if (ret)
 		return slmq_fail(err, ret, "out of memory");
 	if (hook && hook->tensor) {

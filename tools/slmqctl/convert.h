@@ -6,7 +6,8 @@
  * What each tensor becomes is a quantization plan: one entry per tensor with
  * its target type and a slot for a quantization method's own data.  The
  * converter writes every tensor of the plan; for each one it first offers a
- * hook the tensor's floats in GGUF layout (q/k rows already permuted), which
+ * hook the tensor's floats in GGUF layout (q/k rows already permuted;
+ * convert_permute_rows() does the same to blocks made in HF row order), which
  * may
  *   - do nothing: the converter rounds to nearest (RTN) into entry->type;
  *   - change the floats in place: RTN of the changed weights;
@@ -76,6 +77,16 @@ struct convert_hook {
 int convert_model(struct hf_model *m, const struct qplan *plan,
 		  const struct convert_hook *hook, struct gguf_writer *w,
 		  struct slmq_err *err);
+
+/*
+ * The q/k row permutation (llama.cpp's permute()) on rows of any kind, so a
+ * method working in HF row order can permute its finished blocks too.
+ * convert_permute_heads() is the head count to permute t with, 0 for none.
+ */
+int convert_permute_rows(void *data, uint64_t rows, size_t row_bytes,
+			 uint32_t n_head);
+uint32_t convert_permute_heads(const struct hf_model *m,
+			       const struct hf_tensor *t);
 
 /* HF dir -> F16 (or F32) GGUF in memory: what `slmqctl convert` writes. */
 int convert_dir_to_buffer(const char *dir, uint32_t type, void **buf,
