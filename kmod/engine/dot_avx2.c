@@ -6,8 +6,16 @@
  *
  * Per block the integer work mirrors ggml's: 32 byte products summed in
  * pairs by vpmaddubsw (unsigned x signed, no saturation possible with these
- * ranges), then in fours by vpmaddwd, converted to float and scaled by one
- * FMA.  Two accumulators hide the FMA latency.
+ * ranges), then in fours by vpmaddwd, converted to float and scaled.
+ *
+ * The block kernels scale with a multiply and a separate add (no FMA) into
+ * two 8-lane accumulators (even and odd blocks), and dot_generic.c computes
+ * exactly the same lanes in the same order: both paths give the same bits.
+ * That matters because the next layer quantizes the activation to int8
+ * again, and a last-bit difference that flips one rounding there would
+ * otherwise grow into visibly different logits.  The extra add costs
+ * nothing measurable: these loops wait for memory.  F16/F32 rows use FMA
+ * (their results feed no rounding cliff) and agree within a tolerance.
  */
 #include "compat.h"
 #include "dot.h"
@@ -102,6 +110,12 @@ static inline v8sf fmadd(v8sf a, v8sf b, v8sf c)
 	return __builtin_ia32_vfmaddps256(a, b, c);
 }
 
+/* acc + p * d, rounded twice (as dot_generic.c does it). */
+static inline v8sf muladd(v8sf p, float d, v8sf acc)
+{
+	return acc + p * splat(d);
+}
+
 static float dot_q4_0(const struct slmq_block_q4_0 *w,
 		      const struct slmq_block_q8a *x, u32 nb)
 {
@@ -114,14 +128,14 @@ static float dot_q4_0(const struct slmq_block_q4_0 *w,
 		v8sf p0 = mul_sum_s8s8(w0, load_v32qs(x[i].qs));
 		v8sf p1 = mul_sum_s8s8(w1, load_v32qs(x[i + 1].qs));
 
-		acc0 = fmadd(p0, splat(h2f(w[i].d) * x[i].d), acc0);
-		acc1 = fmadd(p1, splat(h2f(w[i + 1].d) * x[i + 1].d), acc1);
+		acc0 = muladd(p0, h2f(w[i].d) * x[i].d, acc0);
+		acc1 = muladd(p1, h2f(w[i + 1].d) * x[i + 1].d, acc1);
 	}
 	for (; i < nb; i++) {
 		v32qs w0 = (v32qs)unpack_nibbles(w[i].qs) - 8;
 		v8sf p0 = mul_sum_s8s8(w0, load_v32qs(x[i].qs));
 
-		acc0 = fmadd(p0, splat(h2f(w[i].d) * x[i].d), acc0);
+		acc0 = muladd(p0, h2f(w[i].d) * x[i].d, acc0);
 	}
 	return hsum(acc0 + acc1);
 }
@@ -139,15 +153,15 @@ static float dot_q4_1(const struct slmq_block_q4_1 *w,
 		v8sf p1 = mul_sum_u8s8(unpack_nibbles(w[i + 1].qs),
 				       load_v32qs(x[i + 1].qs));
 
-		acc0 = fmadd(p0, splat(h2f(w[i].d) * x[i].d), acc0);
-		acc1 = fmadd(p1, splat(h2f(w[i + 1].d) * x[i + 1].d), acc1);
+		acc0 = muladd(p0, h2f(w[i].d) * x[i].d, acc0);
+		acc1 = muladd(p1, h2f(w[i + 1].d) * x[i + 1].d, acc1);
 		m0 += h2f(w[i].m) * (x[i].d * (float)x[i].sum);
 		m1 += h2f(w[i + 1].m) * (x[i + 1].d * (float)x[i + 1].sum);
 	}
 	for (; i < nb; i++) {
 		v8sf p0 = mul_sum_u8s8(unpack_nibbles(w[i].qs), load_v32qs(x[i].qs));
 
-		acc0 = fmadd(p0, splat(h2f(w[i].d) * x[i].d), acc0);
+		acc0 = muladd(p0, h2f(w[i].d) * x[i].d, acc0);
 		m0 += h2f(w[i].m) * (x[i].d * (float)x[i].sum);
 	}
 	return hsum(acc0 + acc1) + (m0 + m1);
@@ -164,13 +178,13 @@ static float dot_q8_0(const struct slmq_block_q8_0 *w,
 		v8sf p1 = mul_sum_s8s8(load_v32qs(w[i + 1].qs),
 				       load_v32qs(x[i + 1].qs));
 
-		acc0 = fmadd(p0, splat(h2f(w[i].d) * x[i].d), acc0);
-		acc1 = fmadd(p1, splat(h2f(w[i + 1].d) * x[i + 1].d), acc1);
+		acc0 = muladd(p0, h2f(w[i].d) * x[i].d, acc0);
+		acc1 = muladd(p1, h2f(w[i + 1].d) * x[i + 1].d, acc1);
 	}
 	for (; i < nb; i++) {
 		v8sf p0 = mul_sum_s8s8(load_v32qs(w[i].qs), load_v32qs(x[i].qs));
 
-		acc0 = fmadd(p0, splat(h2f(w[i].d) * x[i].d), acc0);
+		acc0 = muladd(p0, h2f(w[i].d) * x[i].d, acc0);
 	}
 	return hsum(acc0 + acc1);
 }

@@ -43,58 +43,96 @@ void slmq_quantize_q8a(const float *x, struct slmq_block_q8a *y, u32 n)
 	}
 }
 
+/*
+ * The block kernels compute exactly what dot_avx2.c computes, lane for lane:
+ * lane l of a block is the integer sum of the products of weights 4l..4l+3
+ * (exact), converted to float, times the block scale, added to an 8-lane
+ * accumulator, one for even and one for odd blocks; at the end the two are
+ * added lane-wise and reduced in a fixed order.  So the generic and the AVX2
+ * path give the same bits (see dot_avx2.c for why that matters).
+ */
+struct lanes {
+	float acc[2][8];
+	float m[2];		/* Q4_1: min terms of even and odd blocks */
+};
+
+static inline void lanes_add(struct lanes *L, u32 block, const s32 *lane,
+			     float d)
+{
+	float *acc = L->acc[block & 1];
+	u32 l;
+
+	for (l = 0; l < 8; l++)
+		acc[l] = acc[l] + (float)lane[l] * d;
+}
+
+static inline float lanes_sum(const struct lanes *L)
+{
+	float v[8];
+	u32 l;
+
+	for (l = 0; l < 8; l++)
+		v[l] = L->acc[0][l] + L->acc[1][l];
+	return ((v[0] + v[4]) + (v[1] + v[5])) + ((v[2] + v[6]) + (v[3] + v[7]));
+}
+
+/* Weight j of a nibble block: low nibbles are 0..15, high nibbles 16..31. */
+static inline s32 nibble(const u8 *qs, u32 j)
+{
+	return j < SLMQ_QK / 2 ? qs[j] & 0x0f : qs[j - SLMQ_QK / 2] >> 4;
+}
+
 static float dot_q4_0(const struct slmq_block_q4_0 *w,
 		      const struct slmq_block_q8a *x, u32 nb)
 {
-	float acc = 0.0f;
+	struct lanes L = { 0 };
+	s32 lane[8];
 	u32 i, j;
 
 	for (i = 0; i < nb; i++) {
-		s32 isum = 0;
-
-		for (j = 0; j < SLMQ_QK / 2; j++) {
-			isum += ((w[i].qs[j] & 0x0f) - 8) * x[i].qs[j];
-			isum += ((w[i].qs[j] >> 4) - 8) * x[i].qs[j + SLMQ_QK / 2];
-		}
-		acc += (float)isum * (slmq_f16_to_f32(w[i].d) * x[i].d);
+		for (j = 0; j < 8; j++)
+			lane[j] = 0;
+		for (j = 0; j < SLMQ_QK; j++)
+			lane[j / 4] += (nibble(w[i].qs, j) - 8) * x[i].qs[j];
+		lanes_add(&L, i, lane, slmq_f16_to_f32(w[i].d) * x[i].d);
 	}
-	return acc;
+	return lanes_sum(&L);
 }
 
 static float dot_q4_1(const struct slmq_block_q4_1 *w,
 		      const struct slmq_block_q8a *x, u32 nb)
 {
-	float acc = 0.0f;
+	struct lanes L = { 0 };
+	s32 lane[8];
 	u32 i, j;
 
 	for (i = 0; i < nb; i++) {
-		s32 isum = 0;
-
-		for (j = 0; j < SLMQ_QK / 2; j++) {
-			isum += (w[i].qs[j] & 0x0f) * x[i].qs[j];
-			isum += (w[i].qs[j] >> 4) * x[i].qs[j + SLMQ_QK / 2];
-		}
-		/* sum(d*q + m)*dx*qx = d*dx*isum + m*dx*sum(qx) */
-		acc += (float)isum * (slmq_f16_to_f32(w[i].d) * x[i].d) +
-		       slmq_f16_to_f32(w[i].m) * (x[i].d * (float)x[i].sum);
+		for (j = 0; j < 8; j++)
+			lane[j] = 0;
+		for (j = 0; j < SLMQ_QK; j++)
+			lane[j / 4] += nibble(w[i].qs, j) * x[i].qs[j];
+		/* sum(d*q + m)*dx*qx = d*dx*sum(q*qx) + m*dx*sum(qx) */
+		lanes_add(&L, i, lane, slmq_f16_to_f32(w[i].d) * x[i].d);
+		L.m[i & 1] += slmq_f16_to_f32(w[i].m) * (x[i].d * (float)x[i].sum);
 	}
-	return acc;
+	return lanes_sum(&L) + (L.m[0] + L.m[1]);
 }
 
 static float dot_q8_0(const struct slmq_block_q8_0 *w,
 		      const struct slmq_block_q8a *x, u32 nb)
 {
-	float acc = 0.0f;
+	struct lanes L = { 0 };
+	s32 lane[8];
 	u32 i, j;
 
 	for (i = 0; i < nb; i++) {
-		s32 isum = 0;
-
+		for (j = 0; j < 8; j++)
+			lane[j] = 0;
 		for (j = 0; j < SLMQ_QK; j++)
-			isum += w[i].qs[j] * x[i].qs[j];
-		acc += (float)isum * (slmq_f16_to_f32(w[i].d) * x[i].d);
+			lane[j / 4] += w[i].qs[j] * x[i].qs[j];
+		lanes_add(&L, i, lane, slmq_f16_to_f32(w[i].d) * x[i].d);
 	}
-	return acc;
+	return lanes_sum(&L);
 }
 
 /* Four interleaved partial sums: shorter dependency chains, same bits everywhere. */

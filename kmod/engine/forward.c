@@ -295,6 +295,56 @@ static void softmax(float *x, u32 n)
 		x[i] /= sum;
 }
 
+/*
+ * Attention's small vector loops, written with generic 4-wide vectors: SSE
+ * in every build (userspace and kernel FPU sections), element-wise IEEE
+ * operations, so the bits do not depend on the build.  -O2 would not
+ * vectorize the plain loops (unknown trip count).
+ */
+typedef float v4sf __attribute__((vector_size(16)));
+
+static inline v4sf ld4(const float *p)
+{
+	v4sf v;
+
+	__builtin_memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static inline void st4(float *p, v4sf v)
+{
+	__builtin_memcpy(p, &v, sizeof(v));
+}
+
+/* Eight partial sums (two vectors), then a fixed reduction order. */
+static float dot8(const float *a, const float *b, u32 n)
+{
+	v4sf s0 = { 0 }, s1 = { 0 };
+	float tail = 0.0f;
+	u32 i;
+
+	for (i = 0; i + 8 <= n; i += 8) {
+		s0 += ld4(a + i) * ld4(b + i);
+		s1 += ld4(a + i + 4) * ld4(b + i + 4);
+	}
+	for (; i < n; i++)
+		tail += a[i] * b[i];
+	s0 += s1;
+	return ((s0[0] + s0[2]) + (s0[1] + s0[3])) + tail;
+}
+
+/* y += a * x */
+static void axpy(float *y, float a, const float *x, u32 n)
+{
+	v4sf va = { a, a, a, a };
+	u32 i;
+
+	for (i = 0; i + 4 <= n; i += 4)
+		st4(y + i, ld4(y + i) + va * ld4(x + i));
+	for (; i < n; i++)
+		y[i] += a * x[i];
+}
+
 /* Causal self-attention of the current position over the cache, into s->xb. */
 static void attention(struct slmq_session *s, u32 layer)
 {
@@ -311,22 +361,15 @@ static void attention(struct slmq_session *s, u32 layer)
 
 		for (t = 0; t <= s->pos; t++) {
 			const float *kt = s->kcache + lbase + (u64)t * s->kv_dim + koff;
-			float dot = 0.0f;
 
-			for (i = 0; i < hd; i++)
-				dot += qh[i] * kt[i];
-			s->att[t] = dot * scale;
+			s->att[t] = dot8(qh, kt, hd) * scale;
 		}
 		softmax(s->att, s->pos + 1);
 		for (i = 0; i < hd; i++)
 			out[i] = 0.0f;
-		for (t = 0; t <= s->pos; t++) {
-			const float *vt = s->vcache + lbase + (u64)t * s->kv_dim + koff;
-			float a = s->att[t];
-
-			for (i = 0; i < hd; i++)
-				out[i] += a * vt[i];
-		}
+		for (t = 0; t <= s->pos; t++)
+			axpy(out, s->att[t],
+			     s->vcache + lbase + (u64)t * s->kv_dim + koff, hd);
 	}
 }
 

@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Generic vs AVX2 kernels: row dot products for every weight type on random
+ * data, both against a double-precision reference of the same integer
+ * decomposition; and a whole model (pcilm-tiny, and a random synthetic one)
+ * run with both paths: identical greedy tokens, logits within tolerance.
+ *
+ * Block-quantized rows (Q4_0/Q4_1/Q8_0) must give the same bits on both
+ * paths (dot_generic.c replicates the AVX2 lanes; see dot_avx2.c), so a
+ * model whose matrices are all block-quantized gives identical logits.
+ * F16/F32 rows use FMA on AVX2; their tolerance is 2e-6 * sum|w_i x_i|:
+ * float32 accumulation of a few thousand terms in different orders differs
+ * by a few ulps of the absolute sum, never more.  Whole-model logits with
+ * F16 matrices: within 1e-3.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tap.h"
+#include "cli.h"
+#include "../../../kmod/engine/dot.h"
+#include "../../../kmod/engine/matvec.h"
+#include "../../../kmod/engine/quant.h"
+
+#define DOT_TOL 2e-6
+#define LOGIT_TOL 1e-3
+
+static u64 rng = 0x9e3779b97f4a7c15ull;
+
+static double urand(void)
+{
+	rng ^= rng >> 12;
+	rng ^= rng << 25;
+	rng ^= rng >> 27;
+	return (double)((rng * 0x2545f4914f6cdd1dull) >> 11) / 9007199254740992.0;
+}
+
+static float grand(void)
+{
+	return (float)(urand() + urand() + urand() - 1.5);
+}
+
+/* Reference of one row in double, from the very integers the kernels use. */
+static double ref_dot(u32 type, const void *row, const float *x,
+		      const struct slmq_block_q8a *xq, u32 n, double *l1)
+{
+	const u8 *p = row;
+	double acc = 0, a = 0;
+	u32 b, j;
+
+	*l1 = 0;
+	if (type == SLMQ_TYPE_F32 || type == SLMQ_TYPE_F16) {
+		for (j = 0; j < n; j++) {
+			double w = type == SLMQ_TYPE_F32 ? ((const float *)row)[j] :
+				   slmq_f16_to_f32(((const u16 *)row)[j]);
+
+			acc += w * x[j];
+			*l1 += fabs(w * x[j]);
+		}
+		return acc;
+	}
+	for (b = 0; b < n / 32; b++) {
+		float wd[32];
+
+		slmq_dequantize_row(type, p + b * slmq_row_bytes(type, 32), wd, 32);
+		for (j = 0; j < 32; j++) {
+			a = (double)wd[j] * xq[b].d * xq[b].qs[j];
+			acc += a;
+			*l1 += fabs(a);
+		}
+	}
+	return acc;
+}
+
+static void test_dots(void)
+{
+	static const u32 types[] = { SLMQ_TYPE_F32, SLMQ_TYPE_F16, SLMQ_TYPE_Q4_0,
+				     SLMQ_TYPE_Q4_1, SLMQ_TYPE_Q8_0 };
+	static const u32 lens[] = { 32, 96, 768, 2048, 40 };
+	enum { ROWS = 37 };
+	u32 t, li, r, j;
+
+	for (t = 0; t < ARRAY_SIZE(types); t++) {
+		for (li = 0; li < ARRAY_SIZE(lens); li++) {
+			u32 type = types[t], n = lens[li];
+			u64 rb = slmq_row_bytes(type, n);
+			float *w, *x, yg[ROWS], ya[ROWS];
+			struct slmq_block_q8a *xq;
+			double worst = 0;
+			u8 *wq;
+			bool ok = true;
+
+			if (!rb)	/* 40 is only valid for F16/F32 */
+				continue;
+			w = malloc(sizeof(float) * n * ROWS);
+			x = malloc(sizeof(float) * n);
+			wq = malloc(rb * ROWS);
+			xq = malloc(sizeof(*xq) * (n / 32 + 1));
+			for (j = 0; j < n * ROWS; j++)
+				w[j] = grand() * 0.05f;
+			for (j = 0; j < n; j++)
+				x[j] = grand() * (j % 7 ? 1.0f : 6.0f);
+			for (r = 0; r < ROWS; r++)
+				slmq_quantize_row(type, w + r * n, wq + r * rb, n);
+			if (slmq_type_is_block(type))
+				slmq_quantize_q8a(x, xq, n);
+			slmq_dot_rows_generic(type, wq, rb, n, x, xq, yg, 0, ROWS);
+			slmq_dot_rows_avx2(type, wq, rb, n, x, xq, ya, 0, ROWS);
+			for (r = 0; r < ROWS; r++) {
+				double l1, ref = ref_dot(type, wq + r * rb, x, xq, n, &l1);
+				double tol = DOT_TOL * l1 + 1e-30;
+
+				ok &= fabs(yg[r] - ref) <= tol && fabs(ya[r] - ref) <= tol &&
+				      fabs(yg[r] - ya[r]) <= tol;
+				if (slmq_type_is_block(type))
+					ok &= !memcmp(&yg[r], &ya[r], sizeof(float));
+				worst = fmax(worst, fabs(yg[r] - ya[r]) / (l1 + 1e-30));
+			}
+			tap_ok(ok, "%s n=%u: generic and AVX2 agree with the double reference%s (worst |g-a|/L1 %.2e)",
+			       slmq_type_name(type), n,
+			       slmq_type_is_block(type) ? " and bit for bit" : "",
+			       worst);
+			free(w);
+			free(x);
+			free(wq);
+			free(xq);
+		}
+	}
+}
+
+static void test_q8a(void)
+{
+	enum { N = 256 };
+	float x[N];
+	struct slmq_block_q8a q[N / 32];
+	bool ok = true;
+	u32 j;
+
+	for (j = 0; j < N; j++)
+		x[j] = grand() * 3;
+	x[5] = 0;
+	slmq_quantize_q8a(x, q, N);
+	for (j = 0; j < N; j++) {
+		const struct slmq_block_q8a *b = &q[j / 32];
+		double e = fabs(b->d * b->qs[j % 32] - x[j]);
+
+		ok &= e <= b->d * 0.5000001;
+	}
+	for (j = 0; j < N / 32; j++) {
+		s32 s = 0;
+		u32 k;
+
+		for (k = 0; k < 32; k++)
+			s += q[j].qs[k];
+		ok &= s == q[j].sum;
+	}
+	tap_ok(ok, "activation int8 blocks: error <= d/2, sum field exact");
+}
+
+/* Run n greedy steps from prompt with a given kernel choice; keep all logits. */
+static int run_greedy(const struct slmq_model *m, bool avx2, const u32 *prompt,
+		      u32 np, u32 steps, u32 *out, float *logits)
+{
+	struct slmq_env env;
+	struct slmq_sampler sp;
+	struct slmq_session *s;
+	struct slmq_err err = { 0 };
+	u32 i, tok = 0, nv = m->hp.n_vocab;
+
+	cli_env_init(&env);
+	env.use_avx2 = avx2;
+	s = slmq_session_new(m, &env, 0, &err);
+	if (!s) {
+		tap_diag("session: %s", err.msg);
+		return -1;
+	}
+	slmq_sampler_init(&sp, 0, 0, 0x3f800000u, 1);
+	for (i = 0; i < np + steps - 1; i++) {
+		tok = i < np ? prompt[i] : out[i - np];
+		if (slmq_session_eval(s, tok))
+			break;
+		if (i >= np - 1) {
+			out[i - np + 1] = slmq_sample(&sp, s);
+			memcpy(logits + (size_t)(i - np + 1) * nv,
+			       slmq_session_logits(s), nv * sizeof(float));
+		}
+	}
+	slmq_session_free(s);
+	return 0;
+}
+
+static void compare_paths(const struct slmq_model *m, const char *what,
+			  const u32 *prompt, u32 np, u32 steps, bool exact)
+{
+	size_t nl = (size_t)steps * m->hp.n_vocab, i;
+	float *lg = calloc(nl, sizeof(float)), *la = calloc(nl, sizeof(float));
+	u32 *tg = calloc(steps, sizeof(u32)), *ta = calloc(steps, sizeof(u32));
+	double worst = 0;
+
+	if (run_greedy(m, false, prompt, np, steps, tg, lg) ||
+	    run_greedy(m, true, prompt, np, steps, ta, la)) {
+		tap_ok(0, "%s: sessions", what);
+		goto out;
+	}
+	for (i = 0; i < nl; i++)
+		worst = fmax(worst, fabs((double)lg[i] - la[i]));
+	tap_ok(!memcmp(tg, ta, steps * sizeof(u32)),
+	       "%s: generic and AVX2 give the same %u greedy tokens", what, steps);
+	if (exact)
+		tap_ok(!memcmp(lg, la, nl * sizeof(float)),
+		       "%s: logits identical bit for bit (max diff %.2e)", what, worst);
+	else
+		tap_ok(worst <= LOGIT_TOL, "%s: logits agree within %g (max diff %.2e)",
+		       what, LOGIT_TOL, worst);
+out:
+	free(lg);
+	free(la);
+	free(tg);
+	free(ta);
+}
+
+static const u32 prompt[] = { 1, 342, 574, 1956, 2009, 1984, 2009, 2012, 284 };
+
+static void test_fixture_model(void)
+{
+	static const u32 types[] = { SLMQ_TYPE_F16, SLMQ_TYPE_Q8_0,
+				     SLMQ_TYPE_Q4_0, SLMQ_TYPE_Q4_1 };
+	char path[4200], what[64];
+	struct cli_model cm;
+	struct slmq_err err = { 0 };
+	u32 t;
+
+	snprintf(path, sizeof(path), "%s/pcilm-tiny", tap_fixture_dir());
+	if (cli_model_open(path, &cm, &err)) {
+		tap_ok(0, "open %s: %s", path, err.msg);
+		return;
+	}
+	compare_paths(&cm.model, "pcilm-tiny f16", prompt, ARRAY_SIZE(prompt), 48,
+		      false);
+	/* the same model with its matrices (output head too) re-quantized in memory */
+	for (t = 1; t < ARRAY_SIZE(types); t++) {
+		struct slmq_model qm = cm.model;
+		struct slmq_layer *layers = calloc(qm.hp.n_layer + 1, sizeof(*layers));
+		void **bufs = calloc(qm.hp.n_layer * 7 + 1, sizeof(void *));
+		u32 l, k, nb = 0;
+
+		for (l = 0; l <= qm.hp.n_layer; l++) {
+			struct slmq_tensor *mats[] = { &layers[l].wq, &layers[l].wk,
+				&layers[l].wv, &layers[l].wo, &layers[l].w_gate,
+				&layers[l].w_up, &layers[l].w_down };
+			bool head = l == qm.hp.n_layer;
+
+			if (!head)
+				layers[l] = cm.model.layers[l];
+			for (k = 0; k < (head ? 1 : ARRAY_SIZE(mats)); k++) {
+				struct slmq_tensor *w = head ? &qm.output : mats[k];
+				u64 rb = slmq_row_bytes(types[t], w->ne0), r;
+				float *row = malloc(w->ne0 * sizeof(float));
+				u8 *q = malloc(rb * w->ne1);
+
+				for (r = 0; r < w->ne1; r++) {
+					slmq_tensor_row(w, r, row);
+					slmq_quantize_row(types[t], row, q + r * rb, w->ne0);
+				}
+				free(row);
+				w->type = types[t];
+				w->data = q;
+				w->nbytes = rb * w->ne1;
+				bufs[nb++] = q;
+			}
+		}
+		qm.layers = layers;
+		snprintf(what, sizeof(what), "pcilm-tiny %s", slmq_type_name(types[t]));
+		compare_paths(&qm, what, prompt, ARRAY_SIZE(prompt), 48, true);
+		for (k = 0; k < nb; k++)
+			free(bufs[k]);
+		free(bufs);
+		free(layers);
+	}
+	cli_model_close(&cm);
+}
+
+int main(void)
+{
+	struct slmq_env env;
+
+	cli_env_init(&env);
+	if (!env.use_avx2) {
+		/* the brief's machines all have AVX2; a CPU without it cannot run the comparison */
+		tap_ok(0, "this CPU has AVX2+FMA+F16C (needed to compare the paths)");
+		return tap_done();
+	}
+	test_q8a();
+	test_dots();
+	test_fixture_model();
+	return tap_done();
+}
