@@ -11,10 +11,11 @@
  *                    also keeps it at higher precision), yet at F16 it would
  *                    be a quarter of a small model's decode traffic
  *   norms            F32, as llama.cpp
- * --group-size 64/128 fits one scale per group and repeats it in each
- * 32-weight block of the group (exact plain Q4_0/Q4_1/Q8_0 blocks).
  *
- * Methods, extra options and planners register themselves (quantize.h).
+ * This file owns the command line's core (paths, bits, types, output); the
+ * methods (--method rtn|gptq|awq|awq+gptq, --calib, --group-size, --mixed,
+ * ...) live in quant/qmethod.c, which edits the plan and supplies the
+ * convert hook.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -23,70 +24,23 @@
 #include <sys/stat.h>
 
 #include "../../kmod/engine/blocks.h"
-#include "../../kmod/engine/quant.h"
 #include "cli.h"
 #include "plan_report.h"
-#include "quant/qgroup.h"
-#include "quantize.h"
+#include "quant/qmethod.h"
 
-extern const struct quant_method __start_slmq_quant_methods[] __attribute__((weak));
-extern const struct quant_method __stop_slmq_quant_methods[] __attribute__((weak));
-extern const struct quant_option __start_slmq_quant_opts[] __attribute__((weak));
-extern const struct quant_option __stop_slmq_quant_opts[] __attribute__((weak));
-extern const struct quant_planner __start_slmq_quant_planners[] __attribute__((weak));
-extern const struct quant_planner __stop_slmq_quant_planners[] __attribute__((weak));
+#define USAGE_CORE "MODEL_DIR -o OUT_DIR --bits 8|4 [--asym] [--embd-type T] [--output-type T] [--json] "
 
-#define USAGE "MODEL_DIR -o OUT_DIR --method rtn --bits 8|4 [--asym] [--group-size 32|64|128] " \
-	"[--embd-type T] [--output-type T] [--json]"
-
-const char *quant_opt(const struct quant_ctx *q, const char *name)
-{
-	const struct quant_option *o;
-
-	for (o = __start_slmq_quant_opts; o && o < __stop_slmq_quant_opts; o++)
-		if (!strcmp(o->name, name) && o - __start_slmq_quant_opts < QUANT_MAX_OPTS)
-			return q->opt_val[o - __start_slmq_quant_opts];
-	return NULL;
-}
-
-static const struct quant_method *find_method(const char *name)
-{
-	const struct quant_method *m;
-
-	for (m = __start_slmq_quant_methods; m && m < __stop_slmq_quant_methods; m++)
-		if (!strcmp(m->name, name))
-			return m;
-	return NULL;
-}
-
-/* A registered extra option at argv[*i]: 1 when consumed, 0 when not ours, -1 on error. */
-static int parse_extra(struct quant_ctx *q, int argc, char **argv, int *i)
-{
-	const struct quant_option *o;
-
-	for (o = __start_slmq_quant_opts; o && o < __stop_slmq_quant_opts; o++) {
-		size_t idx = (size_t)(o - __start_slmq_quant_opts);
-
-		if (strcmp(o->name, argv[*i]) || idx >= QUANT_MAX_OPTS)
-			continue;
-		if (!o->has_arg) {
-			q->opt_val[idx] = "1";
-			return 1;
-		}
-		if (*i + 1 >= argc)
-			return cli_fail("quantize: %s needs %s", o->name, o->arg), -1;
-		q->opt_val[idx] = argv[++*i];
-		return 1;
-	}
-	return 0;
-}
-
-struct type_args {
+struct quant_args {
+	const char *model_dir, *out_dir;
 	const char *embd, *output;
+	int bits;
+	bool asym;
+	uint32_t weight_type, embd_type, out_type;
+	struct qmethod_opts mo;
 };
 
-static int parse_core(struct quant_ctx *q, struct type_args *ta, int argc,
-		      char **argv, int *i)
+/* 1 when argv[*i] is a core option (consumed), 0 when not, -1 on error. */
+static int parse_core(struct quant_args *q, int argc, char **argv, int *i)
 {
 	const char *a = argv[*i], *v = *i + 1 < argc ? argv[*i + 1] : NULL;
 
@@ -96,8 +50,7 @@ static int parse_core(struct quant_ctx *q, struct type_args *ta, int argc,
 	}
 	if (!strcmp(a, "--json"))
 		return 1;
-	if (strcmp(a, "-o") && strcmp(a, "--method") && strcmp(a, "--bits") &&
-	    strcmp(a, "--group-size") && strcmp(a, "--embd-type") &&
+	if (strcmp(a, "-o") && strcmp(a, "--bits") && strcmp(a, "--embd-type") &&
 	    strcmp(a, "--output-type"))
 		return 0;
 	if (!v)
@@ -105,52 +58,13 @@ static int parse_core(struct quant_ctx *q, struct type_args *ta, int argc,
 	++*i;
 	if (!strcmp(a, "-o"))
 		q->out_dir = v;
-	else if (!strcmp(a, "--method"))
-		q->method = v;
 	else if (!strcmp(a, "--bits"))
-		q->bits = atoi(v);
-	else if (!strcmp(a, "--group-size"))
-		q->group_size = (uint32_t)strtoul(v, NULL, 10);
+		q->bits = !strcmp(v, "8") ? 8 : !strcmp(v, "4") ? 4 : -1;
 	else if (!strcmp(a, "--embd-type"))
-		ta->embd = v;
+		q->embd = v;
 	else
-		ta->output = v;
+		q->output = v;
 	return 1;
-}
-
-static int parse_args(struct quant_ctx *q, struct type_args *ta, int argc,
-		      char **argv)
-{
-	int i, r;
-
-	q->method = "rtn";
-	q->group_size = 32;
-	for (i = 1; i < argc; i++) {
-		r = parse_core(q, ta, argc, argv, &i);
-		if (!r)
-			r = parse_extra(q, argc, argv, &i);
-		if (r < 0)
-			return 1;
-		if (r)
-			continue;
-		if (argv[i][0] == '-' || q->model_dir)
-			return cli_fail("quantize: unexpected argument '%s' (usage: slmqctl quantize %s)",
-					argv[i], USAGE);
-		q->model_dir = argv[i];
-	}
-	if (!q->model_dir || !q->out_dir)
-		return cli_fail("quantize: need MODEL_DIR and -o OUT_DIR");
-	if (q->bits != 8 && q->bits != 4)
-		return cli_fail("quantize: --bits must be 8 or 4");
-	if (q->asym && q->bits != 4)
-		return cli_fail("quantize: --asym needs --bits 4 (8 bits is symmetric Q8_0)");
-	if (q->group_size != 32 && q->group_size != 64 && q->group_size != 128)
-		return cli_fail("quantize: --group-size must be 32, 64 or 128");
-	if (!find_method(q->method))
-		return cli_fail("quantize: unknown method '%s'", q->method);
-	q->weight_type = q->bits == 8 ? SLMQ_TYPE_Q8_0 :
-			 q->asym ? SLMQ_TYPE_Q4_1 : SLMQ_TYPE_Q4_0;
-	return 0;
 }
 
 static int side_type(const char *s, const char *what, uint32_t *t)
@@ -167,90 +81,73 @@ static int side_type(const char *s, const char *what, uint32_t *t)
 	return 0;
 }
 
-/* --- RTN ------------------------------------------------------------------- */
-
-/* Groups wider than a block: one scale per group, repeated in its blocks. */
-static int rtn_group_hook(void *ctx, struct qplan_entry *e, float *w,
-			  void **blocks, struct slmq_err *err)
+static int parse_args(struct quant_args *q, int argc, char **argv)
 {
-	const struct quant_ctx *q = ctx;
-	uint64_t rb = slmq_row_bytes(e->type, e->t->cols), r;
-	uint8_t *out;
+	int i, r;
 
-	if (!qg_type_ok(e->type) || e->t->cols % q->group_size)
-		return 0;	/* plain 32-blocks */
-	out = malloc(rb * e->t->rows);
-	if (!out)
-		return slmq_fail(err, -ENOMEM, "out of memory");
-	for (r = 0; r < e->t->rows; r++)
-		qg_quantize_row(e->type, w + r * e->t->cols, (u32)e->t->cols,
-				q->group_size, out + r * rb, NULL);
-	*blocks = out;
-	return 0;
-}
-
-static int rtn_prepare(struct quant_ctx *q, struct slmq_err *err)
-{
-	if (q->group_size != 32) {
-		q->hook.tensor = rtn_group_hook;
-		q->hook.ctx = q;
+	qmethod_defaults(&q->mo);
+	for (i = 1; i < argc; i++) {
+		r = parse_core(q, argc, argv, &i);
+		if (!r)
+			r = qmethod_parse_opt(&q->mo, argc, argv, &i);
+		if (r < 0)
+			return 1;
+		if (r)
+			continue;
+		if (argv[i][0] == '-' || q->model_dir)
+			return cli_fail("quantize: unexpected argument '%s' (usage: slmqctl quantize %s%s)",
+					argv[i], USAGE_CORE, qmethod_usage);
+		q->model_dir = argv[i];
 	}
+	if (!q->model_dir || !q->out_dir)
+		return cli_fail("quantize: need MODEL_DIR and -o OUT_DIR");
+	if (q->bits != 8 && q->bits != 4)
+		return cli_fail("quantize: --bits must be 8 or 4");
+	if (q->asym && q->bits != 4)
+		return cli_fail("quantize: --asym needs --bits 4 (8 bits is symmetric Q8_0)");
+	if (side_type(q->embd, "--embd-type", &q->embd_type) ||
+	    side_type(q->output, "--output-type", &q->out_type))
+		return 1;
+	q->weight_type = q->bits == 8 ? SLMQ_TYPE_Q8_0 :
+			 q->asym ? SLMQ_TYPE_Q4_1 : SLMQ_TYPE_Q4_0;
+	q->mo.bits = (u32)q->bits;
+	q->mo.asym = q->asym;
 	return 0;
 }
 
-SLMQ_QUANT_METHOD("rtn", rtn_prepare, NULL);
-
-/* --- the command --------------------------------------------------------------- */
-
-static char *config_json(const struct quant_ctx *q, const struct type_args *ta)
+/* slmq.quantization_config: the command line's choices plus the method's report. */
+static char *config_json(const struct quant_args *q, const struct qmethod_state *st)
 {
 	struct json_object *o = json_object_new_object();
 	char *s;
 
-	json_object_object_add(o, "method", json_object_new_string(q->method));
 	json_object_object_add(o, "bits", json_object_new_int(q->bits));
 	json_object_object_add(o, "asym", json_object_new_boolean(q->asym));
-	json_object_object_add(o, "group_size", json_object_new_int((int)q->group_size));
 	json_object_object_add(o, "weight_type",
 			       json_object_new_string(convert_type_name(q->weight_type)));
-	json_object_object_add(o, "embd_type", json_object_new_string(ta->embd ? ta->embd : "q8_0"));
-	json_object_object_add(o, "output_type",
-			       json_object_new_string(ta->output ? ta->output : "q8_0"));
-	if (q->report)
-		json_object_object_add(o, "details", json_object_get(q->report));
+	json_object_object_add(o, "embd_type", json_object_new_string(convert_type_name(q->embd_type)));
+	json_object_object_add(o, "output_type", json_object_new_string(convert_type_name(q->out_type)));
+	qmethod_report(st, o);
 	s = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
 						  JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 	return s;
 }
 
-static int run_planners(struct quant_ctx *q, struct slmq_err *err)
+static int write_out(const struct quant_args *q, struct hf_model *m,
+		     struct qplan *plan, struct convert_hook *hook, char *path,
+		     size_t n, struct slmq_err *err)
 {
-	const struct quant_planner *p;
+	struct gguf_writer *w;
 	int ret;
 
-	for (p = __start_slmq_quant_planners; p && p < __stop_slmq_quant_planners; p++) {
-		ret = p->run(q, err);
-		if (ret)
-			return ret;
-	}
-	return 0;
-}
-
-static int write_out(struct quant_ctx *q, char *path, size_t n,
-		     struct slmq_err *err)
-{
-	struct gguf_writer *w = gguf_writer_new();
-	int ret;
-
+	if (mkdir(q->out_dir, 0755) < 0 && errno != EEXIST)
+		return slmq_fail(err, -errno, "%s: %s", q->out_dir, strerror(errno));
+	snprintf(path, n, "%s/model.gguf", q->out_dir);
+	w = gguf_writer_new();
 	if (!w)
 		return slmq_fail(err, -ENOMEM, "out of memory");
-	if (mkdir(q->out_dir, 0755) < 0 && errno != EEXIST) {
-		gguf_writer_free(w);
-		return slmq_fail(err, -errno, "%s: %s", q->out_dir, strerror(errno));
-	}
-	snprintf(path, n, "%s/model.gguf", q->out_dir);
-	ret = convert_model(q->m, q->plan, &q->hook, w, err);
+	ret = convert_model(m, plan, hook, w, err);
 	if (!ret) {
 		ret = gguf_writer_write_file(w, path);
 		if (ret)
@@ -271,86 +168,77 @@ static int verify(const char *path, struct slmq_err *err)
 	return ret;
 }
 
-static void report(const struct quant_ctx *q, const char *path)
+static void report(const struct quant_args *q, const struct qmethod_state *st,
+		   const struct qplan *plan, const char *path)
 {
 	unsigned long long bytes, params;
+	double bpw;
 	struct json_object *o;
 
-	plan_totals(q->plan, &bytes, &params);
+	plan_totals(plan, &bytes, &params);
+	bpw = params ? 8.0 * (double)bytes / (double)params : 0.0;
 	if (!cli_quiet) {
-		plan_report_print(q->plan);
-		printf("wrote %s\n", path);
+		qmethod_print(st);
+		printf("%llu parameters, %llu bytes of weights (%.3f bits/weight)\nwrote %s\n",
+		       params, bytes, bpw, path);
 		return;
 	}
 	o = json_object_new_object();
 	json_object_object_add(o, "output", json_object_new_string(path));
-	json_object_object_add(o, "method", json_object_new_string(q->method));
 	json_object_object_add(o, "bits", json_object_new_int(q->bits));
 	json_object_object_add(o, "asym", json_object_new_boolean(q->asym));
-	json_object_object_add(o, "group_size", json_object_new_int((int)q->group_size));
-	json_object_object_add(o, "file_type", json_object_new_int((int)q->plan->file_type));
+	json_object_object_add(o, "file_type", json_object_new_int((int)plan->file_type));
 	json_object_object_add(o, "n_params", json_object_new_int64((int64_t)params));
 	json_object_object_add(o, "weight_bytes", json_object_new_int64((int64_t)bytes));
-	json_object_object_add(o, "bits_per_weight",
-			       json_object_new_double(params ? 8.0 * (double)bytes / (double)params : 0));
-	if (q->report)
-		json_object_object_add(o, "details", json_object_get(q->report));
-	json_object_object_add(o, "tensors", plan_report_json(q->plan));
+	json_object_object_add(o, "bits_per_weight", json_object_new_double(bpw));
+	json_object_object_add(o, "tensors", plan_report_json(plan));
+	qmethod_report(st, o);
 	cli_print_json(o);
 }
 
-static int quantize(struct quant_ctx *q, const struct type_args *ta,
-		    struct slmq_err *err)
+static int quantize(struct quant_args *q, struct hf_model *m, struct slmq_err *err)
 {
-	const struct quant_method *meth = find_method(q->method);
-	uint32_t embd, out;
+	struct convert_hook hook = { 0 };
+	struct qmethod_state st = { 0 };
+	struct qplan plan;
 	char path[4200];
 	int ret;
 
-	if (side_type(ta->embd, "--embd-type", &embd) ||
-	    side_type(ta->output, "--output-type", &out))
-		return -EINVAL;
-	ret = qplan_init(q->plan, q->m, q->weight_type, embd, out, err);
-	if (!ret)
-		ret = run_planners(q, err);
-	if (!ret)
-		ret = meth->prepare(q, err);
+	ret = qplan_init(&plan, m, q->weight_type, q->embd_type, q->out_type, err);
+	if (ret)
+		return ret;
+	ret = qmethod_prepare(&st, &q->mo, m, &plan, &hook, err);
 	if (!ret) {
-		q->plan->config_json = config_json(q, ta);
-		ret = write_out(q, path, sizeof(path), err);
+		plan.config_json = config_json(q, &st);
+		ret = write_out(q, m, &plan, &hook, path, sizeof(path), err);
 	}
 	if (!ret)
 		ret = verify(path, err);
 	if (!ret)
-		report(q, path);
-	if (meth->cleanup)
-		meth->cleanup(q);
+		report(q, &st, &plan, path);
+	qmethod_release(&st);
+	qplan_free(&plan);
 	return ret;
 }
 
 static int cmd_quantize(int argc, char **argv)
 {
-	struct quant_ctx q = { 0 };
-	struct type_args ta = { 0 };
+	struct quant_args q = { 0 };
 	struct slmq_err err = { 0 };
 	struct hf_model m;
-	struct qplan plan = { 0 };
 	int ret;
 
-	if (parse_args(&q, &ta, argc, argv))
+	if (parse_args(&q, argc, argv))
 		return 1;
 	if (hf_model_open(&m, q.model_dir, &err))
 		return cli_fail("%s: %s", q.model_dir, err.msg);
-	q.m = &m;
-	q.plan = &plan;
-	ret = quantize(&q, &ta, &err);
-	json_object_put(q.report);
-	qplan_free(&plan);
+	ret = quantize(&q, &m, &err);
 	hf_model_close(&m);
-	if (ret == -EINVAL && !err.msg[0])
-		return 1;	/* already reported */
 	return ret ? cli_fail("quantize: %s", err.msg) : 0;
 }
 
-SLMQCTL_COMMAND("quantize", cmd_quantize, USAGE,
+SLMQCTL_COMMAND("quantize", cmd_quantize,
+		"MODEL_DIR -o OUT_DIR --bits 8|4 [--asym] [--method rtn|gptq|awq|awq+gptq] "
+		"[--group-size 32|64|128] [--calib FILE] [--mixed SPEC] [--embd-type T] "
+		"[--output-type T] [--json]",
 		"quantize a Hugging Face Llama directory to OUT_DIR/model.gguf");
