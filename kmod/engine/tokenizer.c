@@ -4,7 +4,7 @@
  * tokenizer (llm_tokenizer_spm) and of SentencePiece's bpe_model.cc:
  *
  *  1. normalize: prepend "▁" (dummy prefix), replace every ' ' by "▁";
- *  2. split into UTF-8 characters;
+ *  2. split into UTF-8 characters (an invalid sequence: one byte each);
  *  3. repeatedly merge the adjacent pair whose concatenation is a piece with
  *     the highest score (ties: leftmost pair first);
  *  4. a final symbol that is not a piece becomes its bytes' <0xXX> tokens.
@@ -453,12 +453,29 @@ static u32 normalize(const char *text, u32 len, char *out)
 	return n;
 }
 
+/*
+ * Bytes of the character at off: its UTF-8 length when the continuation
+ * bytes are really there, else 1, so invalid UTF-8 never swallows the
+ * bytes of the next character (which could be a "▁") into byte fallback.
+ */
+static u32 char_len(const char *text, u32 off, u32 len)
+{
+	u32 cl = utf8_len((u8)text[off]), i;
+
+	if (cl > len - off)
+		return 1;
+	for (i = 1; i < cl; i++)
+		if (((u8)text[off + i] & 0xc0) != 0x80)
+			return 1;
+	return cl;
+}
+
 static u32 split_symbols(struct tok_state *st, u32 len)
 {
 	u32 off = 0, n = 0;
 
 	while (off < len) {
-		u32 cl = min_t(u32, utf8_len((u8)st->text[off]), len - off);
+		u32 cl = char_len(st->text, off, len);
 
 		st->sym[n].off = off;
 		st->sym[n].n = cl;
