@@ -1,0 +1,80 @@
+# SPDX-License-Identifier: GPL-2.0
+# Guest side of the host channel, sourced by /init and /bin/slmq-run-tests.
+#
+# Everything the host needs goes to the second serial port (fd 9, opened on
+# /dev/ttyS1 by /init), one record per line, away from kernel console noise:
+#   @slmq begin NAME          a program starts
+#   @slmq out NAME LINE       one line of its stdout/stderr
+#   @slmq exit NAME RC        it ended with status RC (143/137: timeout)
+#   @slmq leftover NAME MOD   module MOD was still loaded after NAME
+#   @slmq dmesg LINE          a suspicious kernel log line (see SLMQ_DMESG_BAD)
+#   @slmq taint N             /proc/sys/kernel/tainted after the run
+#   @slmq done                the guest finished (missing: hung or crashed)
+# The console (ttyS0) gets the same output as "[NAME] LINE" for people.
+
+SLMQ_DMESG_BAD='BUG|WARNING|Oops|Call Trace|general protection|UBSAN|KASAN|kmemleak|stack-protector|blocked for more than|rcu.*stall|list_(add|del) corruption|refcount_t:|segfault at|Kernel panic'
+
+chan() {
+	echo "@slmq $*" >&9
+}
+
+# run_one NAME CMD [ARGS]: runs CMD in /tests, stdin closed, streaming its
+# output to the channel and the console, and returns its status.  CMD gets
+# its own session (setsid) so that on timeout (SLMQ_TEST_TIMEOUT, 143 =
+# SIGTERM, 137 = SIGKILL) or exit its whole process group can be killed:
+# a leftover child would otherwise hold the output pipe open forever.
+run_one() {
+	_name=$1
+	shift
+	chan "begin $_name"
+	_fifo=/tmp/.out.$$
+	rm -f "$_fifo"
+	mkfifo "$_fifo"
+	while IFS= read -r _line || [ -n "$_line" ]; do
+		echo "@slmq out $_name $_line" >&9
+		echo "[$_name] $_line"
+	done <"$_fifo" &
+	_reader=$!
+	(cd /tests 2>/dev/null; exec setsid "$@") >"$_fifo" 2>&1 9>&- </dev/null &
+	_pid=$!
+	(
+		sleep "${SLMQ_TEST_TIMEOUT:-240}"
+		kill -TERM -- "-$_pid"
+		sleep 5
+		kill -KILL -- "-$_pid"
+	) >/dev/null 2>&1 9>&- &
+	_watchdog=$!
+	wait "$_pid"
+	_rc=$?
+	kill "$_watchdog" 2>/dev/null
+	kill -KILL -- "-$_pid" 2>/dev/null
+	wait "$_reader"
+	rm -f "$_fifo"
+	chan "exit $_name $_rc"
+	return "$_rc"
+}
+
+# Names of the modules shipped in /modules (insmod names: '-' becomes '_').
+our_modules() {
+	for _ko in /modules/*.ko; do
+		[ -e "$_ko" ] || continue
+		_m=${_ko##*/}
+		_m=${_m%.ko}
+		echo "$_m" | tr - _
+	done
+}
+
+# After each program: report and unload any of our modules it left loaded,
+# so every test starts from the same state.  Dependents go first, so
+# retry a few rounds.
+unload_leftovers() {
+	for _m in $(our_modules); do
+		[ -e "/sys/module/$_m/initstate" ] && chan "leftover $1 $_m"
+	done
+	for _round in 1 2 3; do
+		for _m in $(our_modules); do
+			[ -e "/sys/module/$_m/initstate" ] && rmmod "$_m" 2>/dev/null
+		done
+	done
+	return 0
+}

@@ -1,0 +1,75 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot the Debian 6.12 kernel with an initramfs under QEMU TCG (KVM does not
+# work on these machines) and wait for it to power off.
+#
+#   --initrd FILE     default build/vm/initramfs.cpio.gz (scripts/vm/mkinitramfs.sh)
+#   --run WHAT        slmq_run= for the guest: "tests" (default) or a guest path
+#   --out DIR         where console.log (ttyS0: kernel + people) and
+#                     channel.log (ttyS1: @slmq records) go; default build/vm
+#   --stream          copy the guest programs' output to stdout as it comes
+#   --timeout SECS    whole-VM limit (default $SLMQ_VM_TIMEOUT or 600)
+#   --test-timeout S  per-program limit inside the guest (default 240)
+#   --mem SIZE        guest RAM (default 1G)
+#
+# Exit status: the status of the guest program when --run is a script,
+# otherwise 0 when the guest reported "done"; 124 when QEMU was killed by
+# the timeout; 1 when the guest died without reporting.
+set -euo pipefail
+REPO=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$REPO"
+INITRD=build/vm/initramfs.cpio.gz
+RUN=tests
+OUT=build/vm
+STREAM=
+TIMEOUT=${SLMQ_VM_TIMEOUT:-600}
+TEST_TIMEOUT=${SLMQ_TEST_TIMEOUT:-240}
+MEM=1G
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--initrd) INITRD=$2; shift 2 ;;
+	--run) RUN=$2; shift 2 ;;
+	--out) OUT=$2; shift 2 ;;
+	--stream) STREAM=1; shift ;;
+	--timeout) TIMEOUT=$2; shift 2 ;;
+	--test-timeout) TEST_TIMEOUT=$2; shift 2 ;;
+	--mem) MEM=$2; shift 2 ;;
+	*) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
+	esac
+done
+
+scripts/kernel/fetch.sh >/dev/null
+. .cache/kernel/env.sh
+mkdir -p "$OUT"
+CONSOLE=$OUT/console.log
+CHAN=$OUT/channel.log
+: >"$CONSOLE"
+: >"$CHAN"
+
+start=$(date +%s.%N)
+timeout -k 5 "$TIMEOUT" qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m "$MEM" \
+	-nodefaults -display none -monitor none -no-reboot \
+	-serial "file:$CONSOLE" -serial "file:$CHAN" \
+	-kernel "$SLMQ_VMLINUZ" -initrd "$INITRD" \
+	-append "console=ttyS0 panic=-1 oops=panic quiet slmq_run=$RUN slmq_test_timeout=$TEST_TIMEOUT" \
+	</dev/null >"$OUT/qemu.log" 2>&1 &
+qpid=$!
+if [ -n "$STREAM" ]; then
+	tail -n +1 -F --pid="$qpid" "$CHAN" 2>/dev/null | tr -d '\r' |
+		sed -u -n 's/^@slmq out [^ ]* //p' &
+fi
+qrc=0
+wait "$qpid" || qrc=$?
+wait
+end=$(date +%s.%N)
+printf '%.1f\n' "$(echo "$end - $start" | bc)" >"$OUT/elapsed"
+
+[ "$qrc" = 124 ] && { echo "run.sh: guest killed after ${TIMEOUT}s" >&2; exit 124; }
+tr -d '\r' <"$CHAN" >"$CHAN.tmp" && mv "$CHAN.tmp" "$CHAN"
+grep -qx '@slmq done' "$CHAN" || { echo "run.sh: guest did not finish; see $CONSOLE" >&2; exit 1; }
+if [ "$RUN" != tests ]; then
+	rc=$(sed -n "s|^@slmq exit ${RUN##*/} ||p" "$CHAN" | tail -1)
+	exit "${rc:-1}"
+fi
+exit 0
