@@ -427,8 +427,7 @@ int st_model_open(struct st_model *m, const char *dir, struct slmq_err *err)
 		snprintf(path, sizeof(path), "%s/model.safetensors.index.json", dir);
 		if (access(path, F_OK))
 			ret = slmq_fail(err, -ENOENT,
-					"%s: no model.safetensors or model.safetensors.index.json",
-					dir);
+					"no model.safetensors or model.safetensors.index.json");
 		else
 			ret = open_index(m, dir, err);
 	}
