@@ -145,6 +145,24 @@ int slmqk_tokenize(struct slmq_kmodel *m, const char *text, bool add_bos,
 EXPORT_SYMBOL_GPL(slmqk_tokenize);
 
 /**
+ * slmqk_detokenize() - the text of one token
+ * @m: a model the caller holds
+ * @prev: the token before it (a leading space after BOS is dropped)
+ * @id: the token
+ * @out: receives the bytes, not NUL-terminated
+ * @out_len: size of @out (16 is always enough)
+ *
+ * Return: the number of bytes written (0 for control tokens).
+ */
+int slmqk_detokenize(struct slmq_kmodel *m, u32 prev, u32 id, char *out, u32 out_len)
+{
+	if (id >= m->model.hp.n_vocab)
+		return -EINVAL;
+	return slmq_detokenize(&m->model.vocab, prev, id, out, out_len);
+}
+EXPORT_SYMBOL_GPL(slmqk_detokenize);
+
+/**
  * slmqk_session_open() - start a decoding session on a model
  * @m: a model the caller holds; the session takes its own reference
  * @n_ctx: context length (0: the model's training context)

@@ -26,6 +26,7 @@ int slmqk_generate(struct slmq_kmodel *m, const char *prompt, u32 max_tokens,
 
 int slmqk_tokenize(struct slmq_kmodel *m, const char *text, bool add_bos,
 		   u32 *ids, u32 max_ids);
+int slmqk_detokenize(struct slmq_kmodel *m, u32 prev, u32 id, char *out, u32 out_len);
 struct slmqk_session *slmqk_session_open(struct slmq_kmodel *m, u32 n_ctx);
 int slmqk_session_feed(struct slmqk_session *s, const u32 *tokens, u32 n);
 int slmqk_session_logits(struct slmqk_session *s, u32 *bits, u32 n);

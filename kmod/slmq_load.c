@@ -83,7 +83,7 @@ int slmq_load_begin_doit(struct sk_buff *skb, struct genl_info *info)
 	st->portid = info->snd_portid;
 	ret = slmq_mem_reserve(st->size, &err);
 	if (ret) {
-		NL_SET_ERR_MSG_ATTR_FMT(info->extack, tb[SLMQ_A_MODEL_SIZE], "%s", err.msg);
+		SLMQ_EXTACK_MSG(info->extack, tb[SLMQ_A_MODEL_SIZE], err.msg);
 		goto free_st;
 	}
 	st->buf = kvmalloc(st->size, GFP_KERNEL | __GFP_NOWARN);
@@ -213,7 +213,8 @@ int slmq_load_commit_doit(struct sk_buff *skb, struct genl_info *info)
 	}
 	m = slmq_kmodel_create(st->name, st->buf, st->size, sha256, &err);
 	if (IS_ERR(m)) {
-		NL_SET_ERR_MSG_ATTR_FMT(info->extack, name_attr, "%s", err.msg);
+		pr_info("load of %s rejected: %s\n", st->name, err.msg);
+		SLMQ_EXTACK_MSG(info->extack, name_attr, err.msg);
 		ret = PTR_ERR(m);
 		goto free_staging;
 	}

@@ -62,6 +62,41 @@ static const struct nla_policy slmq_generate_policy[SLMQ_A_MODEL_WANT_LOGITS + 1
 
 static struct genl_family slmq_family;
 
+/**
+ * slmq_shorten() - fit a message into len bytes, keeping head and tail
+ * @dst: receives the NUL-terminated result
+ * @len: size of @dst (at least 16)
+ * @msg: the message; a leading "gguf: " is dropped (every parse error has
+ *	it), then a trailing parenthesis if that is enough
+ */
+void slmq_shorten(char *dst, size_t len, const char *msg)
+{
+	size_t n, head, tail;
+
+	if (!strncmp(msg, "gguf: ", 6))
+		msg += 6;
+	n = strlen(msg);
+	/* A trailing "(explanation)" goes first: the fact before it matters more. */
+	if (n >= len && msg[n - 1] == ')') {
+		const char *paren = strrchr(msg, '(');
+
+		if (paren && paren > msg + 1 && paren[-1] == ' ' &&
+		    paren - 1 - msg < len)
+			n = paren - 1 - msg;
+	}
+	if (n < len) {
+		memcpy(dst, msg, n);
+		dst[n] = '\0';
+		return;
+	}
+	head = (len - 4) / 2;
+	tail = len - 4 - head;
+	memcpy(dst, msg, head);
+	memcpy(dst + head, "...", 3);
+	memcpy(dst + head + 3, msg + n - tail, tail);
+	dst[len - 1] = '\0';
+}
+
 /* nla_get_*_default() arrived after 6.12. */
 static u32 slmq_nla_u32(const struct nlattr *a, u32 def)
 {
@@ -391,7 +426,7 @@ static int slmq_nl_generate_doit(struct sk_buff *skb, struct genl_info *info)
 
 		if (ret != -EINVAL && ret != -E2BIG && ret != -EOVERFLOW)
 			bad = tb[SLMQ_A_MODEL_NAME];
-		NL_SET_ERR_MSG_ATTR_FMT(info->extack, bad, "%s", err.msg);
+		SLMQ_EXTACK_MSG(info->extack, bad, err.msg);
 		goto free_out;
 	}
 	ret = slmq_nl_gen_reply(info, m, &out);

@@ -59,6 +59,7 @@ void slmq_env_init(struct slmq_env *env);
 bool slmq_name_valid(const char *name);
 int slmq_mem_reserve(u64 bytes, struct slmq_err *err);
 void slmq_mem_unreserve(u64 bytes);
+u64 slmq_mem_used_bytes(void);
 int slmq_sha256(const void *buf, u64 len, u8 *out);
 struct slmq_kmodel *slmq_kmodel_create(const char *name, void *buf, u64 size,
 				       const u8 *sha256, struct slmq_err *err);
@@ -98,6 +99,20 @@ void slmq_gen_init(void);
 int slmq_gen_run(struct slmq_kmodel *m, const struct slmq_gen_req *req,
 		 struct slmq_gen_out *out, struct slmq_err *err);
 void slmq_gen_out_free(struct slmq_gen_out *out);
+
+/*
+ * An engine message as the extack message.  Formatted extack messages hold
+ * NETLINK_MAX_FMTMSG_LEN - 1 bytes; a longer one keeps its head and its
+ * tail (where the engine says what is wrong) around "...".  The whole
+ * message goes to the kernel log where it matters (rejected loads).
+ */
+#define SLMQ_EXTACK_MSG(extack, attr, msg) do {					\
+	char __m[NETLINK_MAX_FMTMSG_LEN];					\
+										\
+	slmq_shorten(__m, sizeof(__m), msg);					\
+	NL_SET_ERR_MSG_ATTR_FMT(extack, attr, "%s", __m);			\
+} while (0)
+void slmq_shorten(char *dst, size_t len, const char *msg);
 
 /* slmq_netlink.c */
 int slmq_nl_init(void);

@@ -81,6 +81,17 @@ void slmq_mem_unreserve(u64 bytes)
 	spin_unlock(&slmq_mem_lock);
 }
 
+/* Bytes held by published models and loads in progress (sysfs memory_used). */
+u64 slmq_mem_used_bytes(void)
+{
+	u64 used;
+
+	spin_lock(&slmq_mem_lock);
+	used = slmq_mem_used;
+	spin_unlock(&slmq_mem_lock);
+	return used;
+}
+
 /* SHA-256 of a buffer that may be 100 MB: hash it a megabyte at a time. */
 int slmq_sha256(const void *buf, u64 len, u8 *out)
 {

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
+ * /sys/kernel/slmq/memory_used: bytes of published models and loads in
+ * progress (what max_total_mb bounds).
  * /sys/kernel/slmq/NAME/{size,sha256,n_params,verdict,requests,tokens,
  * errors,last_latency_ns}: one directory per published name.  The
  * directory belongs to the name, not to one model: a replacement keeps it,
@@ -129,10 +131,25 @@ void slmq_sysfs_del(struct kobject *kobj)
 	kobject_put(kobj);
 }
 
+static ssize_t memory_used_show(struct kobject *kobj, struct kobj_attribute *attr,
+				char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", slmq_mem_used_bytes());
+}
+
+static struct kobj_attribute slmq_attr_memory_used = __ATTR_RO(memory_used);
+
 int slmq_sysfs_init(void)
 {
+	int ret;
+
 	slmq_sysfs_root = kobject_create_and_add("slmq", kernel_kobj);
-	return slmq_sysfs_root ? 0 : -ENOMEM;
+	if (!slmq_sysfs_root)
+		return -ENOMEM;
+	ret = sysfs_create_file(slmq_sysfs_root, &slmq_attr_memory_used.attr);
+	if (ret)
+		kobject_put(slmq_sysfs_root);
+	return ret;
 }
 
 void slmq_sysfs_exit(void)

@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * slmq.ko's exported API exercised from kernel code, kselftest_module.h
+ * style: each check counts, the summary goes to the kernel log, and insmod
+ * fails (-EINVAL) if any check failed.  selftests/api_module.sh drives it.
+ *
+ *   insmod slmq_api_test.ko model=NAME [hold=1]
+ *
+ * With hold=1 the module keeps one model reference until it is removed, so
+ * the script can show that rmmod slmq is refused meanwhile.
+ *
+ * kselftest_module.h itself is not included: its MODULE_INFO(test, "Y")
+ * taints the kernel (TAINT_TEST), which the VM run treats as a failure.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/err.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "slmq_kapi.h"
+
+#define PROMPT "PCI device 8086:10d3 is"
+#define N_GEN 8
+
+static char *model = "tiny";
+module_param(model, charp, 0444);
+MODULE_PARM_DESC(model, "Name of a published model to test with");
+
+static bool hold;
+module_param(hold, bool, 0444);
+MODULE_PARM_DESC(hold, "Keep a model reference while loaded");
+
+static struct slmq_kmodel *held;
+static unsigned int total_tests, failed_tests;
+
+#define CHECK(cond) do {							\
+	total_tests++;								\
+	if (!(cond)) {								\
+		pr_warn("check failed at %s:%d: %s\n", __func__, __LINE__, #cond); \
+		failed_tests++;							\
+	}									\
+} while (0)
+
+/* Greedy decoding driven through the session API; text appended to out. */
+static int session_greedy(struct slmq_kmodel *m, const u32 *ids, int n, u32 *toks,
+			  char *out, size_t out_len)
+{
+	struct slmqk_session *s = slmqk_session_open(m, 0);
+	size_t used = 0;
+	u32 prev = ids[n - 1], bits;
+	int i, k, ret;
+
+	if (IS_ERR(s))
+		return PTR_ERR(s);
+	ret = slmqk_session_logits(s, &bits, 1);
+	CHECK(ret == -ENODATA);		/* nothing fed yet */
+	ret = slmqk_session_feed(s, ids, n);
+	for (i = 0; !ret && i < N_GEN; i++) {
+		ret = slmqk_session_next_token(s, &toks[i]);
+		if (ret)
+			break;
+		k = slmqk_detokenize(m, prev, toks[i], out + used, out_len - used - 1);
+		if (k > 0)
+			used += k;
+		prev = toks[i];
+		ret = slmqk_session_feed(s, &toks[i], 1);
+	}
+	out[used] = '\0';
+	slmqk_session_close(s);
+	return ret;
+}
+
+static void test_lookup(void)
+{
+	struct slmq_kmodel *m = slmqk_model_get("no-such-model");
+	char verdict[32];
+
+	CHECK(IS_ERR(m) && PTR_ERR(m) == -ENOENT);
+	m = slmqk_model_get(model);
+	CHECK(!IS_ERR(m));
+	if (IS_ERR(m))
+		return;
+	CHECK(slmqk_model_n_vocab(m) > 0);
+	/* Test models carry no verdict; validated ones return its length. */
+	CHECK(slmqk_model_verdict(m, verdict, sizeof(verdict)) == -ENODATA && !verdict[0]);
+	slmqk_model_put(m);
+}
+
+static void test_generate_matches_session(void)
+{
+	char *text = kzalloc(512, GFP_KERNEL), *stext = kzalloc(512, GFP_KERNEL);
+	u32 ids[64], toks[N_GEN], toks2[N_GEN], *logits = NULL, *logits2 = NULL;
+	struct slmq_kmodel *m = slmqk_model_get(model);
+	struct slmqk_session *s;
+	u32 nv;
+	int n, ret;
+
+	if (IS_ERR(m) || !text || !stext)
+		goto out;
+	ret = slmqk_generate(m, PROMPT, N_GEN, text, 512);
+	CHECK(ret == N_GEN);
+	n = slmqk_tokenize(m, PROMPT, true, ids, ARRAY_SIZE(ids));
+	CHECK(n > 1 && n <= ARRAY_SIZE(ids));
+	if (n <= 1 || n > ARRAY_SIZE(ids))
+		goto out;
+	CHECK(!session_greedy(m, ids, n, toks, stext, 512));
+	pr_info("generate: \"%s\", session: \"%s\"\n", text, stext);
+	CHECK(!strcmp(text, stext));
+	/* Same prompt again: identical tokens (no state leaks between sessions). */
+	CHECK(!session_greedy(m, ids, n, toks2, stext, 512));
+	CHECK(!memcmp(toks, toks2, sizeof(toks)));
+
+	/* Logits after the prompt, from two sessions: bit for bit equal. */
+	nv = slmqk_model_n_vocab(m);
+	logits = kvmalloc_array(nv, sizeof(u32), GFP_KERNEL);
+	logits2 = kvmalloc_array(nv, sizeof(u32), GFP_KERNEL);
+	if (!logits || !logits2)
+		goto out;
+	s = slmqk_session_open(m, 0);
+	CHECK(!IS_ERR(s));
+	if (IS_ERR(s))
+		goto out;
+	CHECK(!slmqk_session_feed(s, ids, n));
+	CHECK(slmqk_session_logits(s, logits, nv) == nv);
+	slmqk_session_close(s);
+	s = slmqk_session_open(m, 0);
+	if (IS_ERR(s))
+		goto out;
+	CHECK(!slmqk_session_feed(s, ids, n - 1));
+	CHECK(!slmqk_session_feed(s, ids + n - 1, 1));	/* split feeding: same result */
+	CHECK(slmqk_session_logits(s, logits2, nv) == nv);
+	CHECK(!memcmp(logits, logits2, nv * sizeof(u32)));
+	CHECK(slmqk_session_feed(s, (u32[]){ nv }, 1) == -EINVAL);
+	slmqk_session_close(s);
+out:
+	kvfree(logits);
+	kvfree(logits2);
+	kfree(text);
+	kfree(stext);
+	if (!IS_ERR(m))
+		slmqk_model_put(m);
+}
+
+/* A withdrawn model keeps working for whoever holds it. */
+static void test_withdrawn_while_held(void)
+{
+	struct slmq_kmodel *m = slmqk_model_get(model), *again;
+	char text[128];
+
+	if (IS_ERR(m))
+		return;
+	CHECK(!slmqk_unregister(model));
+	again = slmqk_model_get(model);
+	CHECK(IS_ERR(again));
+	if (!IS_ERR(again))
+		slmqk_model_put(again);
+	CHECK(slmqk_generate(m, PROMPT, 4, text, sizeof(text)) == 4);
+	CHECK(slmqk_unregister(model) == -ENOENT);
+	if (hold)
+		held = m;
+	else
+		slmqk_model_put(m);
+}
+
+static int __init slmq_api_test_init(void)
+{
+	pr_info("loaded.\n");
+	test_lookup();
+	test_generate_matches_session();
+	test_withdrawn_while_held();
+	if (failed_tests) {
+		pr_warn("failed %u out of %u tests\n", failed_tests, total_tests);
+		slmqk_model_put(held);
+		return -EINVAL;
+	}
+	pr_info("all %u tests passed\n", total_tests);
+	return 0;
+}
+
+static void __exit slmq_api_test_exit(void)
+{
+	slmqk_model_put(held);
+	pr_info("unloaded.\n");
+}
+
+module_init(slmq_api_test_init);
+module_exit(slmq_api_test_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Test of slmq.ko's exported API");

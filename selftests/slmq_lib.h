@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the slmq selftests share: getting slmq.ko loaded, the netlink load
+ * protocol step by step (so tests can break it on purpose), model queries,
+ * generation, and the same model run by the userspace engine for
+ * comparison.
+ */
+#ifndef SLMQ_SELFTEST_LIB_H
+#define SLMQ_SELFTEST_LIB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kernel/nl_client.h"
+
+/* insmod slmq.ko (from $SLMQ_MODDIR or /modules) unless it is loaded: 0 or -1. */
+int st_module_load(void);
+/* Writes a module parameter of slmq.ko: 0 or -errno. */
+int st_param_set(const char *param, const char *value);
+/* /sys/kernel/slmq/... as a number, or -1. */
+long long st_sysfs_u64(const char *path);
+
+/* The whole file into memory (malloc'd), or NULL. */
+void *st_read_file(const char *path, size_t *len);
+/* Path of a test data file: $SLMQ_TESTDIR/data/NAME or ./data/NAME. */
+const char *st_data(const char *name);
+
+/* Load protocol steps; each returns 0 or -errno with nl->err set. */
+int st_begin(struct slmq_nl *nl, const char *name, uint64_t size, const uint8_t *sha);
+int st_chunk(struct slmq_nl *nl, const char *name, uint64_t off, const void *data, size_t len);
+int st_name_cmd(struct slmq_nl *nl, uint8_t cmd, const char *name);
+/* begin + all chunks + commit. */
+int st_load(struct slmq_nl *nl, const char *name, const void *buf, size_t len);
+
+struct st_model {
+	uint64_t size;
+	uint8_t sha256[32];
+	uint64_t n_params;
+	uint32_t n_vocab;
+	char verdict[64];
+	uint64_t requests, tokens, errors;
+};
+
+int st_get(struct slmq_nl *nl, const char *name, struct st_model *m);
+
+struct st_gen {
+	const char *prompt;		/* or ids */
+	const uint32_t *ids;
+	uint32_t n_ids;
+	uint32_t max_tokens;
+	bool want_logits;
+	/* results */
+	uint32_t tokens[512];
+	uint32_t n_tokens;
+	float *logits;			/* n_tokens * n_vocab, malloc'd */
+	size_t logits_len;		/* floats */
+	char text[8192];
+	uint32_t stop;
+};
+
+int st_generate(struct slmq_nl *nl, const char *name, struct st_gen *g);
+
+/*
+ * Greedy generation by the userspace engine on the same file: tokens and
+ * the logits each was chosen from.  0 or -errno.
+ */
+int st_user_generate(const void *buf, size_t len, const uint32_t *ids, uint32_t n_ids,
+		     uint32_t max_tokens, uint32_t *tokens, uint32_t *n_tokens,
+		     float **logits, uint32_t *n_vocab);
+/* Tokenize text as the userspace engine does (BOS as the model wants). */
+int st_user_tokenize(const void *buf, size_t len, const char *text, uint32_t *ids,
+		     uint32_t max);
+
+/* Byte offset of the first tensor info's type field (name, n_dims, ne[] skipped). */
+size_t st_tensor0_type_off(const void *buf, size_t len);
+
+#endif

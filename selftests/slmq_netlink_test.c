@@ -1,0 +1,567 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * slmq.ko over generic netlink, from userspace, in the test VM:
+ * load/replace/get/dump/delete, generation equal to the userspace engine
+ * (tokens and logits bit for bit), stats, notifications, signals, and
+ * every kind of bad input, each answered with its precise extack and
+ * leaving the model already published under that name serving.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <linux/capability.h>
+#include <netlink/genl/ctrl.h>
+#include <netlink/genl/genl.h>
+
+#include "kselftest_harness.h"
+#include "slmq_lib.h"
+#include "kernel/sha256.h"
+
+#define PROMPT "PCI device 8086:10d3 is"
+
+/* ret is -err and the kernel's extack message contains what. */
+#define EXPECT_NLERR(_nl, _ret, _errno, _what) do {				\
+	int __r = (_ret);							\
+	TH_LOG("kernel said: %s", (_nl)->err);					\
+	EXPECT_EQ(-(_errno), __r);						\
+	EXPECT_NE(NULL, strstr((_nl)->err, (_what)));				\
+} while (0)
+
+FIXTURE(slmq) {
+	struct slmq_nl nl;
+	void *buf;		/* tiny.gguf */
+	size_t len;
+	uint8_t sha[32];
+};
+
+FIXTURE_SETUP(slmq)
+{
+	ASSERT_EQ(0, st_module_load()) TH_LOG("cannot insmod slmq.ko");
+	ASSERT_EQ(0, slmq_nl_open(&self->nl)) TH_LOG("%s", self->nl.err);
+	self->buf = st_read_file(st_data("tiny.gguf"), &self->len);
+	ASSERT_NE(NULL, self->buf) TH_LOG("no %s", st_data("tiny.gguf"));
+	sha256(self->buf, self->len, self->sha);
+}
+
+FIXTURE_TEARDOWN(slmq)
+{
+	slmq_nl_close(&self->nl);
+	free(self->buf);
+}
+
+/* Publishes tiny.gguf as name and checks that it is what get returns. */
+static void publish(struct __test_metadata *_metadata, FIXTURE_DATA(slmq) *self,
+		    const char *name)
+{
+	struct st_model m;
+
+	ASSERT_EQ(0, st_load(&self->nl, name, self->buf, self->len)) TH_LOG("%s", self->nl.err);
+	ASSERT_EQ(0, st_get(&self->nl, name, &m));
+	ASSERT_EQ(0, memcmp(m.sha256, self->sha, 32));
+}
+
+/* The model called name is still tiny.gguf and still generates. */
+static void still_serving(struct __test_metadata *_metadata, FIXTURE_DATA(slmq) *self,
+			  const char *name)
+{
+	struct st_gen g = { .prompt = PROMPT, .max_tokens = 2 };
+	struct st_model m;
+
+	ASSERT_EQ(0, st_get(&self->nl, name, &m)) TH_LOG("%s", self->nl.err);
+	EXPECT_EQ(self->len, m.size);
+	EXPECT_EQ(0, memcmp(m.sha256, self->sha, 32));
+	EXPECT_EQ(0, st_generate(&self->nl, name, &g)) TH_LOG("%s", self->nl.err);
+	EXPECT_EQ(2, g.n_tokens);
+}
+
+/* Sends buf as a load of name that commits; returns the commit's result. */
+static int load_bytes(struct slmq_nl *nl, const char *name, const void *buf, size_t len)
+{
+	return st_load(nl, name, buf, len);
+}
+
+struct dump_ctx {
+	int n;
+	bool seen;
+	const char *want;
+};
+
+static int on_dump(struct nlattr **tb, struct nlattr *head, int len, void *arg)
+{
+	struct dump_ctx *d = arg;
+
+	d->n++;
+	if (tb[SLMQ_A_MODEL_NAME] && !strcmp(nla_get_string(tb[SLMQ_A_MODEL_NAME]), d->want))
+		d->seen = true;
+	return 0;
+}
+
+TEST_F_TIMEOUT(slmq, load_get_dump_delete, 300)
+{
+	struct dump_ctx d = { .want = "rt" };
+	struct st_model m;
+	struct nl_msg *msg;
+	char path[128];
+
+	publish(_metadata, self, "rt");
+	ASSERT_EQ(0, st_get(&self->nl, "rt", &m));
+	EXPECT_EQ(self->len, m.size);
+	EXPECT_EQ(2048, m.n_vocab);
+	EXPECT_LT(1000000, m.n_params);
+	snprintf(path, sizeof(path), "/sys/kernel/slmq/rt/size");
+	EXPECT_EQ((long long)self->len, st_sysfs_u64(path));
+	msg = slmq_nl_msg(&self->nl, SLMQ_CMD_MODEL_GET, NLM_F_DUMP);
+	ASSERT_EQ(0, slmq_nl_call(&self->nl, msg, on_dump, &d));
+	EXPECT_TRUE(d.seen);
+	EXPECT_LE(1, d.n);
+	ASSERT_EQ(0, st_name_cmd(&self->nl, SLMQ_CMD_MODEL_DELETE, "rt"));
+	EXPECT_NLERR(&self->nl, st_get(&self->nl, "rt", &m), ENOENT, "no model of this name");
+	EXPECT_NE(NULL, strstr(self->nl.err, "(attribute name)"));
+	EXPECT_EQ(-1, st_sysfs_u64(path));
+	EXPECT_NLERR(&self->nl, st_name_cmd(&self->nl, SLMQ_CMD_MODEL_DELETE, "rt"), ENOENT,
+		     "no model of this name");
+}
+
+TEST_F_TIMEOUT(slmq, replace_is_atomic_and_new_model_serves, 300)
+{
+	struct st_model m;
+	char *alt = malloc(self->len);
+	uint8_t alt_sha[32];
+
+	ASSERT_NE(NULL, alt);
+	publish(_metadata, self, "rep");
+	/* A different valid model: the last byte of the last tensor's data changed. */
+	memcpy(alt, self->buf, self->len);
+	alt[self->len - 1] ^= 1;
+	sha256(alt, self->len, alt_sha);
+	ASSERT_EQ(0, load_bytes(&self->nl, "rep", alt, self->len)) TH_LOG("%s", self->nl.err);
+	ASSERT_EQ(0, st_get(&self->nl, "rep", &m));
+	EXPECT_EQ(0, memcmp(m.sha256, alt_sha, 32));
+	EXPECT_EQ(0, m.requests);	/* stats belong to the model, the new one is fresh */
+	free(alt);
+	ASSERT_EQ(0, st_name_cmd(&self->nl, SLMQ_CMD_MODEL_DELETE, "rep"));
+}
+
+TEST_F_TIMEOUT(slmq, kernel_generation_equals_userspace_bit_for_bit, 300)
+{
+	struct st_gen g = { .max_tokens = 16, .want_logits = true };
+	uint32_t ids[64], utok[16], nu, nv;
+	float *ulogits = NULL;
+	int n;
+
+	publish(_metadata, self, "eq");
+	n = st_user_tokenize(self->buf, self->len, PROMPT, ids, 64);
+	ASSERT_LT(0, n);
+	ASSERT_EQ(0, st_user_generate(self->buf, self->len, ids, n, 16, utok, &nu, &ulogits, &nv));
+	g.ids = ids;
+	g.n_ids = n;
+	ASSERT_EQ(0, st_generate(&self->nl, "eq", &g)) TH_LOG("%s", self->nl.err);
+	ASSERT_EQ(nu, g.n_tokens);
+	EXPECT_EQ(0, memcmp(utok, g.tokens, nu * 4));
+	ASSERT_EQ((size_t)nu * nv, g.logits_len);
+	EXPECT_EQ(0, memcmp(ulogits, g.logits, g.logits_len * 4))
+		TH_LOG("logits differ between kernel and userspace");
+	TH_LOG("%u tokens, %zu logits identical", nu, g.logits_len);
+	free(ulogits);
+	free(g.logits);
+	ASSERT_EQ(0, st_name_cmd(&self->nl, SLMQ_CMD_MODEL_DELETE, "eq"));
+}
+
+TEST_F_TIMEOUT(slmq, text_prompt_tokenized_like_userspace, 300)
+{
+	struct st_gen gt = { .prompt = PROMPT, .max_tokens = 8 };
+	struct st_gen gi = { .max_tokens = 8 };
+	uint32_t ids[64];
+	int n;
+
+	publish(_metadata, self, "tok");
+	n = st_user_tokenize(self->buf, self->len, PROMPT, ids, 64);
+	ASSERT_LT(0, n);
+	gi.ids = ids;
+	gi.n_ids = n;
+	ASSERT_EQ(0, st_generate(&self->nl, "tok", &gt)) TH_LOG("%s", self->nl.err);
+	ASSERT_EQ(0, st_generate(&self->nl, "tok", &gi)) TH_LOG("%s", self->nl.err);
+	ASSERT_EQ(gi.n_tokens, gt.n_tokens);
+	EXPECT_EQ(0, memcmp(gi.tokens, gt.tokens, gt.n_tokens * 4));
+	EXPECT_STREQ(gi.text, gt.text);
+	TH_LOG("\"%s\" ->\"%s\"", PROMPT, gt.text);
+	ASSERT_EQ(0, st_name_cmd(&self->nl, SLMQ_CMD_MODEL_DELETE, "tok"));
+}
+
+TEST_F_TIMEOUT(slmq, stats_count_requests_and_tokens, 300)
+{
+	struct st_gen g = { .prompt = PROMPT, .max_tokens = 5 };
+	struct st_model m;
+
+	publish(_metadata, self, "stats");
+	ASSERT_EQ(0, st_generate(&self->nl, "stats", &g));
+	ASSERT_EQ(0, st_generate(&self->nl, "stats", &g));
+	ASSERT_EQ(0, st_get(&self->nl, "stats", &m));
+	EXPECT_EQ(2, m.requests);
+	EXPECT_EQ(2 * g.n_tokens, m.tokens);
+	EXPECT_EQ(0, m.errors);
+	EXPECT_EQ(2, st_sysfs_u64("/sys/kernel/slmq/stats/requests"));
+	EXPECT_EQ((long long)(2 * g.n_tokens), st_sysfs_u64("/sys/kernel/slmq/stats/tokens"));
+	EXPECT_LT(0, st_sysfs_u64("/sys/kernel/slmq/stats/last_latency_ns"));
+	ASSERT_EQ(0, st_name_cmd(&self->nl, SLMQ_CMD_MODEL_DELETE, "stats"));
+}
+
+TEST_F_TIMEOUT(slmq, wrong_sha256_rejected_old_model_serves, 300)
+{
+	uint8_t bad[32];
+	size_t off, n;
+	int ret = 0;
+
+	publish(_metadata, self, "sha");
+	memcpy(bad, self->sha, 32);
+	bad[0] ^= 1;
+	ASSERT_EQ(0, st_begin(&self->nl, "sha", self->len, bad));
+	for (off = 0; !ret && off < self->len; off += n) {
+		n = self->len - off < SLMQ_CHUNK_MAX ? self->len - off : SLMQ_CHUNK_MAX;
+		ret = st_chunk(&self->nl, "sha", off, (char *)self->buf + off, n);
+	}
+	ASSERT_EQ(0, ret);
+	EXPECT_NLERR(&self->nl, st_name_cmd(&self->nl, SLMQ_CMD_LOAD_COMMIT, "sha"), EBADMSG,
+		     "sha256 of the received data does not match");
+	still_serving(_metadata, self, "sha");
+}
+
+TEST_F_TIMEOUT(slmq, truncated_transfer_rejected, 300)
+{
+	publish(_metadata, self, "trunc");
+	ASSERT_EQ(0, st_begin(&self->nl, "trunc", self->len, self->sha));
+	ASSERT_EQ(0, st_chunk(&self->nl, "trunc", 0, self->buf, 4096));
+	EXPECT_NLERR(&self->nl, st_name_cmd(&self->nl, SLMQ_CMD_LOAD_COMMIT, "trunc"), EINVAL,
+		     "truncated transfer: 4096 of");
+	still_serving(_metadata, self, "trunc");
+}
+
+TEST_F_TIMEOUT(slmq, oversized_transfer_rejected, 300)
+{
+	publish(_metadata, self, "over");
+	ASSERT_EQ(0, st_begin(&self->nl, "over", 100, self->sha));
+	EXPECT_NLERR(&self->nl, st_chunk(&self->nl, "over", 0, self->buf, 101), EFBIG,
+		     "past the announced size 100");
+	EXPECT_NE(NULL, strstr(self->nl.err, "(attribute data)"));
+	ASSERT_EQ(0, st_name_cmd(&self->nl, SLMQ_CMD_LOAD_ABORT, "over"));
+	still_serving(_metadata, self, "over");
+}
+
+TEST_F_TIMEOUT(slmq, chunks_out_of_order_or_overlapping_rejected, 300)
+{
+	publish(_metadata, self, "ooo");
+	ASSERT_EQ(0, st_begin(&self->nl, "ooo", self->len, self->sha));
+	EXPECT_NLERR(&self->nl, st_chunk(&self->nl, "ooo", 4096, self->buf, 4096), EINVAL,
+		     "chunk at offset 4096, expected 0");
+	EXPECT_NE(NULL, strstr(self->nl.err, "(attribute offset)"));
+	ASSERT_EQ(0, st_chunk(&self->nl, "ooo", 0, self->buf, 4096));
+	EXPECT_NLERR(&self->nl, st_chunk(&self->nl, "ooo", 2048, self->buf, 4096), EINVAL,
+		     "chunk at offset 2048, expected 4096 (out of order or overlapping)");
+	ASSERT_EQ(0, st_name_cmd(&self->nl, SLMQ_CMD_LOAD_ABORT, "ooo"));
+	still_serving(_metadata, self, "ooo");
+}
+
+/* A corrupted file: the commit fails with the engine's message, nothing changes. */
+static void corrupt_case(struct __test_metadata *_metadata, FIXTURE_DATA(slmq) *self,
+			 const char *name, const void *buf, size_t len, const char *msg)
+{
+	long long before = st_sysfs_u64("/sys/kernel/slmq/memory_used");
+
+	publish(_metadata, self, name);
+	before = st_sysfs_u64("/sys/kernel/slmq/memory_used");
+	EXPECT_NLERR(&self->nl, load_bytes(&self->nl, name, buf, len), EINVAL, msg);
+	EXPECT_NE(NULL, strstr(self->nl.err, "(attribute name)"));
+	EXPECT_EQ(before, st_sysfs_u64("/sys/kernel/slmq/memory_used"));
+	still_serving(_metadata, self, name);
+}
+
+TEST_F_TIMEOUT(slmq, corrupted_header_rejected, 300)
+{
+	char *bad = malloc(self->len);
+	uint32_t v = 2;
+
+	ASSERT_NE(NULL, bad);
+	memcpy(bad, self->buf, self->len);
+	bad[0] ^= 0x20;
+	corrupt_case(_metadata, self, "magic", bad, self->len, "bad magic (not a GGUF file)");
+	memcpy(bad, self->buf, self->len);
+	memcpy(bad + 4, &v, 4);
+	corrupt_case(_metadata, self, "version", bad, self->len, "unsupported GGUF version 2");
+	free(bad);
+}
+
+TEST_F_TIMEOUT(slmq, corrupted_tensor_table_rejected, 300)
+{
+	size_t toff = st_tensor0_type_off(self->buf, self->len);
+	char *bad = malloc(self->len);
+	uint64_t off = 1ull << 40;
+
+	ASSERT_NE(NULL, bad);
+	ASSERT_LT(0, toff);
+	memcpy(bad, self->buf, self->len);
+	memcpy(bad + toff + 4, &off, 8);
+	corrupt_case(_metadata, self, "toff", bad, self->len, "runs past end of file");
+	free(bad);
+}
+
+TEST_F_TIMEOUT(slmq, unknown_tensor_type_rejected, 300)
+{
+	size_t toff = st_tensor0_type_off(self->buf, self->len);
+	char *bad = malloc(self->len);
+	uint32_t t = 99;
+
+	ASSERT_NE(NULL, bad);
+	memcpy(bad, self->buf, self->len);
+	memcpy(bad + toff, &t, 4);
+	corrupt_case(_metadata, self, "ttype", bad, self->len, "unsupported tensor type 99");
+	free(bad);
+}
+
+TEST_F_TIMEOUT(slmq, truncated_file_rejected, 300)
+{
+	corrupt_case(_metadata, self, "tfile", self->buf, self->len * 6 / 10,
+		     "runs past end of file");
+}
+
+TEST_F_TIMEOUT(slmq, over_limit_size_rejected, 300)
+{
+	publish(_metadata, self, "big");
+	EXPECT_NLERR(&self->nl, st_begin(&self->nl, "big", 101ull << 20, self->sha), EFBIG,
+		     "max_model_mb allows 104857600");
+	EXPECT_NE(NULL, strstr(self->nl.err, "(attribute size)"));
+	ASSERT_EQ(0, st_param_set("max_model_mb", "1"));
+	EXPECT_NLERR(&self->nl, load_bytes(&self->nl, "big", self->buf, self->len), EFBIG,
+		     "max_model_mb allows 1048576");
+	ASSERT_EQ(0, st_param_set("max_model_mb", "100"));
+	still_serving(_metadata, self, "big");
+}
+
+TEST_F_TIMEOUT(slmq, missing_and_invalid_attributes_rejected, 300)
+{
+	struct st_gen g = { .max_tokens = 2 };
+
+	EXPECT_NLERR(&self->nl, st_begin(&self->nl, "miss", self->len, NULL), EINVAL,
+		     "missing attribute sha256");
+	EXPECT_NLERR(&self->nl, st_begin(&self->nl, NULL, self->len, self->sha), EINVAL,
+		     "missing attribute name");
+	EXPECT_NLERR(&self->nl, st_begin(&self->nl, "../etc", self->len, self->sha), EINVAL,
+		     "invalid model name");
+	EXPECT_NE(NULL, strstr(self->nl.err, "(attribute name)"));
+	EXPECT_NLERR(&self->nl, st_begin(&self->nl, "zero", 0, self->sha), EINVAL, "size is 0");
+	EXPECT_NLERR(&self->nl, st_name_cmd(&self->nl, SLMQ_CMD_LOAD_COMMIT, "never"), ENOENT,
+		     "no load of this name in progress");
+	publish(_metadata, self, "miss");
+	EXPECT_NLERR(&self->nl, st_generate(&self->nl, "miss", &g), EINVAL,
+		     "missing attribute: prompt or prompt-tokens");
+	still_serving(_metadata, self, "miss");
+}
+
+/* Drops CAP_NET_ADMIN from all sets of the calling process. */
+static int drop_net_admin(void)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2];
+
+	if (syscall(SYS_capget, &h, d))
+		return -1;
+	d[CAP_NET_ADMIN / 32].effective &= ~(1u << (CAP_NET_ADMIN % 32));
+	d[CAP_NET_ADMIN / 32].permitted &= ~(1u << (CAP_NET_ADMIN % 32));
+	d[CAP_NET_ADMIN / 32].inheritable &= ~(1u << (CAP_NET_ADMIN % 32));
+	return syscall(SYS_capset, &h, d) ? -1 : 0;
+}
+
+TEST_F_TIMEOUT(slmq, unprivileged_caller_rejected, 300)
+{
+	struct st_gen g = { .prompt = PROMPT, .max_tokens = 4 };
+	struct st_model m;
+
+	publish(_metadata, self, "priv");
+	ASSERT_EQ(0, drop_net_admin());
+	EXPECT_NLERR(&self->nl, st_begin(&self->nl, "priv", self->len, self->sha), EPERM,
+		     "Operation not permitted");
+	EXPECT_EQ(-EPERM, st_name_cmd(&self->nl, SLMQ_CMD_MODEL_DELETE, "priv"));
+	EXPECT_NLERR(&self->nl, st_generate(&self->nl, "priv", &g), EPERM,
+		     "generate needs CAP_NET_ADMIN");
+	EXPECT_EQ(0, st_get(&self->nl, "priv", &m)) TH_LOG("reading is for everyone");
+}
+
+TEST_F_TIMEOUT(slmq, open_generate_caps_unprivileged_tokens, 300)
+{
+	struct st_gen g = { .prompt = PROMPT, .max_tokens = 4 };
+	pid_t pid;
+	int status;
+
+	publish(_metadata, self, "open");
+	ASSERT_EQ(0, st_param_set("user_max_tokens", "4"));
+	ASSERT_EQ(0, st_param_set("open_generate", "1"));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct slmq_nl nl;
+		int bad = 0;
+
+		if (drop_net_admin() || slmq_nl_open(&nl))
+			_exit(10);
+		if (st_generate(&nl, "open", &g) || g.n_tokens != 4)
+			bad |= 1;
+		g.max_tokens = 5;
+		if (st_generate(&nl, "open", &g) != -EPERM ||
+		    !strstr(nl.err, "at most 4 tokens (attribute max-tokens)"))
+			bad |= 2;
+		if (st_begin(&nl, "open", self->len, self->sha) != -EPERM)
+			bad |= 4;
+		fprintf(stderr, "# unprivileged: %s\n", nl.err);
+		_exit(bad);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	st_param_set("open_generate", "0");
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	still_serving(_metadata, self, "open");
+}
+
+TEST_F_TIMEOUT(slmq, client_killed_mid_load_frees_staging, 300)
+{
+	long long before;
+	int pipefd[2], status;
+	char c;
+	pid_t pid;
+
+	publish(_metadata, self, "killed");
+	before = st_sysfs_u64("/sys/kernel/slmq/memory_used");
+	ASSERT_EQ(0, pipe(pipefd));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct slmq_nl nl;
+
+		if (slmq_nl_open(&nl) || st_begin(&nl, "killed", self->len, self->sha) ||
+		    st_chunk(&nl, "killed", 0, self->buf, SLMQ_CHUNK_MAX))
+			_exit(1);
+		if (write(pipefd[1], "x", 1) != 1)
+			_exit(1);
+		pause();	/* mid-load until killed */
+		_exit(0);
+	}
+	close(pipefd[1]);
+	ASSERT_EQ(1, read(pipefd[0], &c, 1));
+	EXPECT_EQ(before + (long long)self->len, st_sysfs_u64("/sys/kernel/slmq/memory_used"));
+	kill(pid, SIGKILL);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	/* The socket is released before the child can be reaped: staging already gone. */
+	EXPECT_EQ(before, st_sysfs_u64("/sys/kernel/slmq/memory_used"));
+	still_serving(_metadata, self, "killed");
+}
+
+TEST_F_TIMEOUT(slmq, abort_frees_staging, 300)
+{
+	long long before;
+
+	publish(_metadata, self, "abort");
+	before = st_sysfs_u64("/sys/kernel/slmq/memory_used");
+	ASSERT_EQ(0, st_begin(&self->nl, "abort", self->len, self->sha));
+	ASSERT_EQ(0, st_chunk(&self->nl, "abort", 0, self->buf, 1000));
+	EXPECT_EQ(before + (long long)self->len, st_sysfs_u64("/sys/kernel/slmq/memory_used"));
+	ASSERT_EQ(0, st_name_cmd(&self->nl, SLMQ_CMD_LOAD_ABORT, "abort"));
+	EXPECT_EQ(before, st_sysfs_u64("/sys/kernel/slmq/memory_used"));
+	EXPECT_NLERR(&self->nl, st_name_cmd(&self->nl, SLMQ_CMD_LOAD_COMMIT, "abort"), ENOENT,
+		     "no load of this name in progress");
+	still_serving(_metadata, self, "abort");
+}
+
+static void on_usr1(int sig)
+{
+}
+
+/*
+ * A signal ends a running generation with -EINTR.  The parent keeps
+ * signalling until the child sees one land inside a generation, so the
+ * outcome does not depend on timing.
+ */
+TEST_F_TIMEOUT(slmq, generation_interrupted_by_signal, 300)
+{
+	struct sigaction sa = { .sa_handler = on_usr1 };
+	int status = 0;
+	pid_t pid;
+
+	publish(_metadata, self, "sig");
+	sigaction(SIGUSR1, &sa, NULL);	/* inherited: no SA_RESTART, no default kill */
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct st_gen g = { .prompt = PROMPT, .max_tokens = 4096 };
+		struct slmq_nl nl;
+		int i, ret;
+
+		if (slmq_nl_open(&nl))
+			_exit(10);
+		for (i = 0; i < 1000; i++) {
+			ret = st_generate(&nl, "sig", &g);
+			if (ret == -EINTR) {
+				fprintf(stderr, "# %s\n", nl.err);
+				_exit(strstr(nl.err, "interrupted") ? 0 : 11);
+			}
+			if (ret)
+				_exit(12);
+		}
+		_exit(13);
+	}
+	while (waitpid(pid, &status, WNOHANG) == 0) {
+		kill(pid, SIGUSR1);
+		usleep(20000);
+	}
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	still_serving(_metadata, self, "sig");
+}
+
+static int on_ntf(struct nl_msg *msg, void *arg)
+{
+	struct genlmsghdr *gh = nlmsg_data(nlmsg_hdr(msg));
+	struct nlattr *tb[SLMQ_A_MODEL_MAX + 1];
+	int *seen = arg;
+
+	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, SLMQ_A_MODEL_MAX, NULL) ||
+	    !tb[SLMQ_A_MODEL_NAME] || strcmp(nla_get_string(tb[SLMQ_A_MODEL_NAME]), "ntf"))
+		return NL_OK;
+	if (gh->cmd == SLMQ_CMD_MODEL_NEW_NTF)
+		*seen |= 1;
+	if (gh->cmd == SLMQ_CMD_MODEL_DEL_NTF)
+		*seen |= 2;
+	return NL_OK;
+}
+
+TEST_F_TIMEOUT(slmq, multicast_announces_loads_and_removals, 300)
+{
+	struct nl_sock *sk = nl_socket_alloc();
+	int grp, seen = 0;
+
+	ASSERT_NE(NULL, sk);
+	ASSERT_EQ(0, genl_connect(sk));
+	grp = genl_ctrl_resolve_grp(sk, SLMQ_FAMILY_NAME, SLMQ_MCGRP_MODELS);
+	ASSERT_LE(0, grp);
+	ASSERT_EQ(0, nl_socket_add_membership(sk, grp));
+	nl_socket_disable_seq_check(sk);
+	nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, on_ntf, &seen);
+	publish(_metadata, self, "ntf");
+	ASSERT_EQ(0, st_name_cmd(&self->nl, SLMQ_CMD_MODEL_DELETE, "ntf"));
+	while (seen != 3 && nl_recvmsgs_default(sk) >= 0)
+		;
+	EXPECT_EQ(3, seen);
+	nl_socket_free(sk);
+}
+
+TEST_F_TIMEOUT(slmq, report_absent_is_reported, 300)
+{
+	publish(_metadata, self, "norep");
+	EXPECT_NLERR(&self->nl, st_name_cmd(&self->nl, SLMQ_CMD_REPORT_GET, "norep"), ENODATA,
+		     "model carries no slmq.report");
+	ASSERT_EQ(0, st_name_cmd(&self->nl, SLMQ_CMD_MODEL_DELETE, "norep"));
+}
+
+TEST_HARNESS_MAIN
