@@ -141,16 +141,6 @@ static void write_vocab(const struct hf_vocab *v, struct gguf_writer *w)
 		gguf_w_bool(w, "tokenizer.ggml.add_eos_token", v->add_eos);
 }
 
-static bool plan_quantized(const struct qplan *p)
-{
-	size_t i;
-
-	for (i = 0; i < p->n; i++)
-		if (p->e[i].type != SLMQ_TYPE_F32 && p->e[i].type != SLMQ_TYPE_F16)
-			return true;
-	return false;
-}
-
 static void write_metadata(const struct hf_model *m, const struct qplan *p,
 			   struct gguf_writer *w)
 {
@@ -159,8 +149,8 @@ static void write_metadata(const struct hf_model *m, const struct qplan *p,
 	gguf_w_str(w, "general.name", m->name);
 	write_hparams(m, p->file_type, w);
 	write_vocab(&m->vocab, w);
-	if (plan_quantized(p))
-		gguf_w_u32(w, "general.quantization_version", 2);
+	/* convert_hf_to_gguf.py writes ggml's GGML_QNT_VERSION into every file */
+	gguf_w_u32(w, "general.quantization_version", 2);
 	gguf_w_str(w, "slmq.converter", "slmqctl");
 	if (p->config_json)
 		gguf_w_str(w, "slmq.quantization_config", p->config_json);

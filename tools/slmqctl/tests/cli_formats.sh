@@ -119,6 +119,40 @@ ok $? "convert --dtype f32 --json: every tensor F32, 1262720 parameters, file_ty
 [ $? != 0 ] && [ "$(wc -l <"$T/err")" = 1 ]
 ok $? "convert --dtype q4_0 is refused in one line"
 
+# --- other weight dtypes, tied embeddings, the larger model ---------------------
+mkdir -p "$T/f32src"
+cp -r "$FIX" "$T/f32src/pcilm-tiny"
+python3 tools/slmqctl/tests/st_variant.py "$FIX/model.safetensors" \
+	"$T/f32src/pcilm-tiny/model.safetensors" --dtype F32 &&
+	"$CTL" convert "$T/f32src/pcilm-tiny" -o "$T/from-f32.gguf" >/dev/null 2>"$T/err" &&
+	cmp -s "$T/from-f32.gguf" "$T/f16.gguf"
+ok $? "F32 safetensors convert to the very same F16 GGUF bytes as the F16 ones"
+
+variant bf16
+python3 tools/slmqctl/tests/st_variant.py "$FIX/model.safetensors" "$T/bf16/model.safetensors" --dtype BF16 &&
+	"$CTL" convert "$T/bf16" -o "$T/bf16.gguf" >/dev/null 2>"$T/err" &&
+	"$CTL" generate "$T/bf16.gguf" -p "USB vendor 046d is" -n 8 >/dev/null 2>>"$T/err"
+ok $? "BF16 safetensors convert and run"
+
+variant tied
+python3 tools/slmqctl/tests/st_variant.py "$FIX/model.safetensors" "$T/tied/model.safetensors" --drop lm_head.weight &&
+	sed -i 's/"tie_word_embeddings": false/"tie_word_embeddings": true/' "$T/tied/config.json" &&
+	"$CTL" convert "$T/tied" -o "$T/tied.gguf" >/dev/null 2>"$T/err" &&
+	python3 "$INSPECT" "$T/tied.gguf" | jq -e '[.tensors[].name] | index("output.weight") == null' >/dev/null &&
+	"$CTL" generate "$T/tied.gguf" -p "USB vendor 046d is" -n 8 >/dev/null 2>>"$T/err"
+ok $? "tied embeddings: no output tensor (as llama.cpp), the engine runs it"
+
+SMALL=${SLMQ_SHARED:-../shared}/models/pcilm-small
+if [ -f "$SMALL/model.safetensors" ]; then
+	want=$(jq -r '.samples[0].completion' "$SMALL/reference.json")
+	"$CTL" convert "$SMALL" -o "$T/small.gguf" >/dev/null 2>"$T/err" &&
+		got=$("$CTL" generate "$T/small.gguf" -p "$(jq -r '.samples[0].prompt' "$SMALL/reference.json")" \
+			-n 60 --json 2>>"$T/err" | jq -r '.text') && [ "${got# }" = "$want" ]
+	ok $? "pcilm-small converts and reproduces its reference greedy sample"
+else
+	n=$((n + 1)); echo "ok $n - pcilm-small # SKIP $SMALL not present"
+fi
+
 # --- quantize -----------------------------------------------------------------
 check_quant() {	# check_quant DIR LINEAR_TYPE FILE_TYPE
 	local f=$1/model.gguf
