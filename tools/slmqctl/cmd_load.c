@@ -18,25 +18,7 @@
 #include "cli.h"
 #include "kernel/nl_client.h"
 #include "kernel/sha256.h"
-
-/*
- * The slmq.verdict the file carries: "none", "ACCEPTED", or anything else,
- * which counts as rejected.  A file that does not parse is sent anyway: the
- * kernel validates it and says precisely what is wrong.
- */
-static void read_verdict(const void *buf, size_t len, char *out, size_t outlen)
-{
-	struct slmq_gguf g;
-	struct slmq_gguf_str v;
-	struct slmq_err err;
-
-	snprintf(out, outlen, "none");
-	if (slmq_gguf_parse(&g, buf, len, &cli_allocator, &err))
-		return;
-	if (!slmq_gguf_get_str(&g, "slmq.verdict", &v, &err))
-		snprintf(out, outlen, "%.*s", (int)(v.len < 64 ? v.len : 64), v.ptr);
-	slmq_gguf_release(&g, &cli_allocator);
-}
+#include "validate/verdict.h"
 
 /* A directory holds exactly one .gguf (what `slmqctl quantize -o DIR` writes). */
 static int find_gguf(const char *dir, char *out, size_t len)
@@ -127,7 +109,8 @@ static int cmd_load(int argc, char **argv)
 		{ 0 }
 	};
 	char path[4096], name[SLMQ_NAME_MAX] = "", msg[512], hex[65];
-	char verdict[80];
+	enum val_verdict_state state;
+	char verdict[16];
 	const char *arg, *what;
 	bool force = false;
 	struct slmq_nl nl;
@@ -164,12 +147,16 @@ static int cmd_load(int argc, char **argv)
 	ret = cli_read_file(path, &buf, &len);
 	if (ret)
 		return cli_fail("%s: %s", path, strerror(-ret));
-	read_verdict(buf, len, verdict, sizeof(verdict));
-	if (strcmp(verdict, "none") && strcmp(verdict, "ACCEPTED") && !force) {
+	/*
+	 * Only the verdict decides here: a file that does not even parse is
+	 * sent anyway, so the kernel's own validation says what is wrong.
+	 */
+	state = VAL_VERDICT_NONE;
+	if (val_verdict_check_load(buf, len, force, &state, msg, sizeof(msg)) == -EPERM) {
 		free(buf);
-		return cli_fail("%s: validation verdict is %s; not loading it without --force",
-				path, verdict);
+		return cli_fail("%s: %s", path, msg);
 	}
+	snprintf(verdict, sizeof(verdict), "%s", val_verdict_name(state));
 	sha256(buf, len, sha);
 	ret = slmq_nl_open(&nl);
 	if (ret) {
