@@ -1,15 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Dot products of one weight row with one activation vector, the inner loop
- * of every matrix-vector product.  Two implementations with one interface:
+ * Dot products of weight rows with one activation vector, the inner loop of
+ * every matrix-vector product.  Two implementations with one interface:
  * dot_generic.c (plain C, any CPU) and dot_avx2.c (AVX2+FMA+F16C, only
  * called when env->use_avx2).
  *
  * Block-quantized rows (Q4_0, Q4_1, Q8_0) are multiplied with the activation
- * quantized to int8 per 32-block (struct slmq_block_q8a) using integer
- * multiply-adds per block and one float scale per block; F16 and F32 rows are
- * multiplied with the float activation.  Quantizing the activation is done
- * once per matrix-vector product (slmq_quantize_q8a), not once per row.
+ * quantized to int8 per 32-block (struct slmq_act), with integer
+ * multiply-adds per block and one float scale per block.  Quantizing the
+ * activation is done once per matrix-vector product (slmq_quantize_act), not
+ * once per row.  For these types both implementations give the same bits.
+ * F16 and F32 rows are multiplied with the float activation (FMA on AVX2;
+ * the two agree within float rounding).
  *
  * FPU code: only call between slmq_fpu_begin() and slmq_fpu_end().
  */
@@ -19,7 +21,7 @@
 #include "compat.h"
 #include "blocks.h"
 
-/* True for the types that need the activation as q8a blocks. */
+/* True for the types that need the activation in int8 form. */
 static inline bool slmq_type_is_block(u32 type)
 {
 	return type == SLMQ_TYPE_Q4_0 || type == SLMQ_TYPE_Q4_1 ||
@@ -27,23 +29,52 @@ static inline bool slmq_type_is_block(u32 type)
 }
 
 /*
- * Activation to q8a blocks: d = max|x|/127, q = x/d rounded to nearest even,
- * sum = sum of q.  n is a multiple of SLMQ_QK.  One implementation for both
- * paths, so generic and AVX2 see the same integers.
+ * An activation quantized for the integer kernels: x ~= d[b] * qs[32b + j].
+ * Scales and sums are kept apart from the int8 values, zero-padded to a
+ * multiple of 8 blocks, so the AVX2 kernel loads eight blocks' scales as one
+ * vector.
  */
-void slmq_quantize_q8a(const float *x, struct slmq_block_q8a *y, u32 n);
+struct slmq_act {
+	u32 n;		/* values quantized (a multiple of SLMQ_QK) */
+	u32 nb;		/* blocks, n / SLMQ_QK */
+	u32 max_n;	/* capacity */
+	s8 *qs;		/* n int8 values */
+	float *d;	/* block scales, padded with zeros */
+	s32 *sum;	/* block sums of qs, padded with zeros */
+};
+
+/* Blocks rounded up to the kernels' group of eight. */
+static inline u32 slmq_act_groups8(u32 nb)
+{
+	return (nb + 7) / 8 * 8;
+}
+
+/* Bytes of the buffer an activation of up to max_n values needs. */
+static inline u64 slmq_act_bytes(u32 max_n)
+{
+	return (u64)max_n + 64 + (u64)slmq_act_groups8(max_n / SLMQ_QK) * 8;
+}
+
+/* Carve an activation out of buf (slmq_act_bytes(max_n) bytes, 64-aligned). */
+void slmq_act_init(struct slmq_act *a, void *buf, u32 max_n);
+
+/*
+ * x (n floats, n a multiple of SLMQ_QK, n <= a->max_n) to int8 blocks:
+ * d = max|x|/127, q = x/d rounded to nearest even, sum = sum of q.
+ */
+void slmq_quantize_act(const float *x, struct slmq_act *a, u32 n);
 
 /*
  * y[r] = dot(row r of w, x) for r in [r0, r1).  w holds rows of n weights of
  * the given type, row_bytes = slmq_row_bytes(type, n) apart.  x is the float
- * activation (F16/F32 rows), xq its q8a form (block rows; may be NULL for
+ * activation (F16/F32 rows), xa its int8 form (block rows; may be NULL for
  * F16/F32).
  */
 void slmq_dot_rows_generic(u32 type, const void *w, u64 row_bytes, u32 n,
-			   const float *x, const struct slmq_block_q8a *xq,
+			   const float *x, const struct slmq_act *xa,
 			   float *y, u32 r0, u32 r1);
 void slmq_dot_rows_avx2(u32 type, const void *w, u64 row_bytes, u32 n,
-			const float *x, const struct slmq_block_q8a *xq,
+			const float *x, const struct slmq_act *xa,
 			float *y, u32 r0, u32 r1);
 
 #endif /* SLMQ_DOT_H */

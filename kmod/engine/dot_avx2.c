@@ -4,18 +4,24 @@
  * extensions and __builtin_ia32_* so the file builds in the kernel too (no
  * <immintrin.h> there).  Only called when the CPU has the features.
  *
- * Per block the integer work mirrors ggml's: 32 byte products summed in
- * pairs by vpmaddubsw (unsigned x signed, no saturation possible with these
- * ranges), then in fours by vpmaddwd, converted to float and scaled.
+ * Block formats, per group of eight blocks: each block's 32 byte products
+ * are summed in pairs by vpmaddubsw (unsigned x signed; no saturation with
+ * these ranges) and in fours by vpmaddwd, eight blocks' lanes are reduced to
+ * one exact integer per block (vphaddd), and the group is scaled with one
+ * vector of eight block scales (dw * dx, converted from eight halves at
+ * once) into one 8-lane accumulator, lane b % 8 for block b.  The per-block
+ * float work is thus an eighth of a per-block scale-and-add loop's.
  *
- * The block kernels scale with a multiply and a separate add (no FMA) into
- * two 8-lane accumulators (even and odd blocks), and dot_generic.c computes
- * exactly the same lanes in the same order: both paths give the same bits.
- * That matters because the next layer quantizes the activation to int8
- * again, and a last-bit difference that flips one rounding there would
- * otherwise grow into visibly different logits.  The extra add costs
- * nothing measurable: these loops wait for memory.  F16/F32 rows use FMA
- * (their results feed no rounding cliff) and agree within a tolerance.
+ * Q4_0 multiplies the raw nibbles (0..15) and subtracts 8 * sum(x) per block
+ * afterwards (an exact integer identity), which saves the sign tricks.
+ *
+ * The scaling is a multiply and a separate add (no FMA), and dot_generic.c
+ * computes exactly the same integers and the same float operations in the
+ * same order: both paths give the same bits.  That matters because the next
+ * layer quantizes the activation to int8 again, and a last-bit difference
+ * that flips one rounding there would otherwise grow into visibly different
+ * logits.  F16/F32 rows use FMA (nothing downstream of them amplifies a last
+ * bit) and agree within a tolerance.
  */
 #include "compat.h"
 #include "dot.h"
@@ -72,32 +78,45 @@ static inline float hsum(v8sf v)
 	return ((v[0] + v[4]) + (v[1] + v[5])) + ((v[2] + v[6]) + (v[3] + v[7]));
 }
 
-/* 16 bytes of nibbles -> 32 bytes: low nibbles first, then high (ggml order). */
+/*
+ * 16 bytes of nibbles -> 32 bytes: low nibbles first, then high (ggml
+ * order).  One 16-bit shift for the high nibbles, one insert, one 256-bit
+ * mask for both halves.
+ */
 static inline v32qu unpack_nibbles(const u8 *qs)
 {
-	v16qu q, lo, hi;
+	typedef int v4si __attribute__((vector_size(16)));
+	typedef long long v2di __attribute__((vector_size(16)));
+	typedef long long v4di __attribute__((vector_size(32)));
+	typedef unsigned short v8hu __attribute__((vector_size(16)));
+	v8hu q;
+	v4di both;
 
 	__builtin_memcpy(&q, qs, sizeof(q));
-	lo = q & 0x0f;
-	hi = q >> 4;
-	return __builtin_shufflevector(lo, hi, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9,
-				       10, 11, 12, 13, 14, 15, 16, 17, 18, 19,
-				       20, 21, 22, 23, 24, 25, 26, 27, 28, 29,
-				       30, 31);
+	both = (v4di)__builtin_ia32_si256_si((v4si)q);
+	both = __builtin_ia32_insert128i256(both, (v2di)(q >> 4), 1);
+	return (v32qu)both & 0x0f;
 }
 
-/* Eight lanes of 4-product sums of unsigned a (<= 15 or |.| <= 128 via sign trick) and signed b. */
-static inline v8sf mul_sum_u8s8(v32qu a, v32qs b)
+static inline v8si load_v8si(const s32 *p)
+{
+	v8si v;
+
+	__builtin_memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/* Eight lanes of 4-product sums of unsigned a (<= 15, or |w| <= 127) and signed b. */
+static inline v8si mul_sum_u8s8(v32qu a, v32qs b)
 {
 	const v16hi ones = { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1 };
 	v16hi p16 = __builtin_ia32_pmaddubsw256((v32qi)a, (v32qi)b);
-	v8si p32 = __builtin_ia32_pmaddwd256(p16, ones);
 
-	return __builtin_ia32_cvtdq2ps256(p32);
+	return __builtin_ia32_pmaddwd256(p16, ones);
 }
 
 /* Signed w times signed x: |w| times x with w's sign moved onto x. */
-static inline v8sf mul_sum_s8s8(v32qs w, v32qs x)
+static inline v8si mul_sum_s8s8(v32qs w, v32qs x)
 {
 	v32qu aw = (v32qu)__builtin_ia32_pabsb256((v32qi)w);
 	v32qs sx = (v32qs)__builtin_ia32_psignb256((v32qi)x, (v32qi)w);
@@ -105,88 +124,123 @@ static inline v8sf mul_sum_s8s8(v32qs w, v32qs x)
 	return mul_sum_u8s8(aw, sx);
 }
 
+/* Eight vectors of lane sums -> one vector of their totals, tk in lane k. */
+static inline v8si reduce8(v8si t0, v8si t1, v8si t2, v8si t3, v8si t4,
+			   v8si t5, v8si t6, v8si t7)
+{
+	v8si a = __builtin_ia32_phaddd256(t0, t1);
+	v8si b = __builtin_ia32_phaddd256(t2, t3);
+	v8si c = __builtin_ia32_phaddd256(t4, t5);
+	v8si d = __builtin_ia32_phaddd256(t6, t7);
+	v8si u0 = __builtin_ia32_phaddd256(a, b);	/* t0..t3: low | high halves */
+	v8si u1 = __builtin_ia32_phaddd256(c, d);	/* t4..t7 */
+	v8si lo = __builtin_shufflevector(u0, u1, 0, 1, 2, 3, 8, 9, 10, 11);
+	v8si hi = __builtin_shufflevector(u0, u1, 4, 5, 6, 7, 12, 13, 14, 15);
+
+	return lo + hi;
+}
+
+static inline u64 half_at(const u8 *p)
+{
+	u16 h;
+
+	__builtin_memcpy(&h, p, 2);
+	return h;
+}
+
+/*
+ * Eight halves at a stride (block scales) -> floats, the first cnt of them
+ * (the rest 0).  Assembled in general registers: byte stores followed by a
+ * vector load would stall on store forwarding.
+ */
+static inline v8sf halves8(const u8 *p, u64 stride, u32 cnt)
+{
+	u64 w[2] = { 0, 0 };
+	v8hi v;
+	u32 k;
+
+	if (cnt == 8) {
+		w[0] = half_at(p) | half_at(p + stride) << 16 |
+		       half_at(p + 2 * stride) << 32 | half_at(p + 3 * stride) << 48;
+		p += 4 * stride;
+		w[1] = half_at(p) | half_at(p + stride) << 16 |
+		       half_at(p + 2 * stride) << 32 | half_at(p + 3 * stride) << 48;
+	} else {
+		for (k = 0; k < cnt; k++)
+			w[k / 4] |= half_at(p + k * stride) << (16 * (k % 4));
+	}
+	v = (v8hi)(__attribute__((vector_size(16))) u64){ w[0], w[1] };
+	return __builtin_ia32_vcvtph2ps256(v);
+}
+
+/* Integer lane sums of one block (b: the block, xq: its 32 activations). */
+static inline __attribute__((always_inline)) v8si
+block_lanes(u32 type, const u8 *b, const s8 *xq)
+{
+	v32qs x = load_v32qs(xq);
+
+	switch (type) {
+	case SLMQ_TYPE_Q4_0:
+		return mul_sum_u8s8(unpack_nibbles(b + 2), x);
+	case SLMQ_TYPE_Q4_1:
+		return mul_sum_u8s8(unpack_nibbles(b + 4), x);
+	default:
+		return mul_sum_s8s8(load_v32qs((const s8 *)b + 2), x);
+	}
+}
+
+/*
+ * One row of a block type.  always_inline with a constant type, so each
+ * format gets its own loop without a switch inside.
+ */
+static inline __attribute__((always_inline)) float
+dot_blocks(u32 type, const u8 *row, const struct slmq_act *xa)
+{
+	const u64 bs = type == SLMQ_TYPE_Q4_0 ? 18 : type == SLMQ_TYPE_Q4_1 ? 20 : 34;
+	v8sf acc = splat(0.0f), macc = splat(0.0f);
+	u32 i, k, nb = xa->nb;
+
+	for (i = 0; i < nb; i += 8) {
+		u32 cnt = nb - i < 8 ? nb - i : 8;
+		v8sf dx = load_v8sf(xa->d + i), sc;
+		v8si tot;
+
+		const u8 *b = row + (u64)i * bs;
+		const s8 *xq = xa->qs + (u64)i * SLMQ_QK;
+
+		if (likely(cnt == 8)) {
+			tot = reduce8(block_lanes(type, b, xq),
+				      block_lanes(type, b + bs, xq + 32),
+				      block_lanes(type, b + 2 * bs, xq + 64),
+				      block_lanes(type, b + 3 * bs, xq + 96),
+				      block_lanes(type, b + 4 * bs, xq + 128),
+				      block_lanes(type, b + 5 * bs, xq + 160),
+				      block_lanes(type, b + 6 * bs, xq + 192),
+				      block_lanes(type, b + 7 * bs, xq + 224));
+		} else {
+			v8si t[8];
+
+			for (k = 0; k < 8; k++)
+				t[k] = k < cnt ? block_lanes(type, b + k * bs, xq + 32 * k) :
+						 (v8si){ 0 };
+			tot = reduce8(t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7]);
+		}
+		if (type == SLMQ_TYPE_Q4_0)	/* sum((q-8)*x) = sum(q*x) - 8*sum(x) */
+			tot -= load_v8si(xa->sum + i) * 8;
+		sc = halves8(b, bs, cnt) * dx;
+		acc = acc + __builtin_ia32_cvtdq2ps256(tot) * sc;
+		if (type == SLMQ_TYPE_Q4_1)	/* + m * dx * sum(x) */
+			macc = macc + halves8(b + 2, bs, cnt) *
+				      (dx * __builtin_ia32_cvtdq2ps256(load_v8si(xa->sum + i)));
+	}
+	if (type == SLMQ_TYPE_Q4_1)
+		return hsum(acc) + hsum(macc);
+	return hsum(acc);
+}
+
 static inline v8sf fmadd(v8sf a, v8sf b, v8sf c)
 {
 	return __builtin_ia32_vfmaddps256(a, b, c);
-}
-
-/* acc + p * d, rounded twice (as dot_generic.c does it). */
-static inline v8sf muladd(v8sf p, float d, v8sf acc)
-{
-	return acc + p * splat(d);
-}
-
-static float dot_q4_0(const struct slmq_block_q4_0 *w,
-		      const struct slmq_block_q8a *x, u32 nb)
-{
-	v8sf acc0 = splat(0.0f), acc1 = splat(0.0f);
-	u32 i = 0;
-
-	for (; i + 2 <= nb; i += 2) {
-		v32qs w0 = (v32qs)unpack_nibbles(w[i].qs) - 8;
-		v32qs w1 = (v32qs)unpack_nibbles(w[i + 1].qs) - 8;
-		v8sf p0 = mul_sum_s8s8(w0, load_v32qs(x[i].qs));
-		v8sf p1 = mul_sum_s8s8(w1, load_v32qs(x[i + 1].qs));
-
-		acc0 = muladd(p0, h2f(w[i].d) * x[i].d, acc0);
-		acc1 = muladd(p1, h2f(w[i + 1].d) * x[i + 1].d, acc1);
-	}
-	for (; i < nb; i++) {
-		v32qs w0 = (v32qs)unpack_nibbles(w[i].qs) - 8;
-		v8sf p0 = mul_sum_s8s8(w0, load_v32qs(x[i].qs));
-
-		acc0 = muladd(p0, h2f(w[i].d) * x[i].d, acc0);
-	}
-	return hsum(acc0 + acc1);
-}
-
-static float dot_q4_1(const struct slmq_block_q4_1 *w,
-		      const struct slmq_block_q8a *x, u32 nb)
-{
-	v8sf acc0 = splat(0.0f), acc1 = splat(0.0f);
-	float m0 = 0.0f, m1 = 0.0f;
-	u32 i = 0;
-
-	/* sum(d*q + m)*dx*qx = d*dx*sum(q*qx) + m*dx*sum(qx) */
-	for (; i + 2 <= nb; i += 2) {
-		v8sf p0 = mul_sum_u8s8(unpack_nibbles(w[i].qs), load_v32qs(x[i].qs));
-		v8sf p1 = mul_sum_u8s8(unpack_nibbles(w[i + 1].qs),
-				       load_v32qs(x[i + 1].qs));
-
-		acc0 = muladd(p0, h2f(w[i].d) * x[i].d, acc0);
-		acc1 = muladd(p1, h2f(w[i + 1].d) * x[i + 1].d, acc1);
-		m0 += h2f(w[i].m) * (x[i].d * (float)x[i].sum);
-		m1 += h2f(w[i + 1].m) * (x[i + 1].d * (float)x[i + 1].sum);
-	}
-	for (; i < nb; i++) {
-		v8sf p0 = mul_sum_u8s8(unpack_nibbles(w[i].qs), load_v32qs(x[i].qs));
-
-		acc0 = muladd(p0, h2f(w[i].d) * x[i].d, acc0);
-		m0 += h2f(w[i].m) * (x[i].d * (float)x[i].sum);
-	}
-	return hsum(acc0 + acc1) + (m0 + m1);
-}
-
-static float dot_q8_0(const struct slmq_block_q8_0 *w,
-		      const struct slmq_block_q8a *x, u32 nb)
-{
-	v8sf acc0 = splat(0.0f), acc1 = splat(0.0f);
-	u32 i = 0;
-
-	for (; i + 2 <= nb; i += 2) {
-		v8sf p0 = mul_sum_s8s8(load_v32qs(w[i].qs), load_v32qs(x[i].qs));
-		v8sf p1 = mul_sum_s8s8(load_v32qs(w[i + 1].qs),
-				       load_v32qs(x[i + 1].qs));
-
-		acc0 = muladd(p0, h2f(w[i].d) * x[i].d, acc0);
-		acc1 = muladd(p1, h2f(w[i + 1].d) * x[i + 1].d, acc1);
-	}
-	for (; i < nb; i++) {
-		v8sf p0 = mul_sum_s8s8(load_v32qs(w[i].qs), load_v32qs(x[i].qs));
-
-		acc0 = muladd(p0, h2f(w[i].d) * x[i].d, acc0);
-	}
-	return hsum(acc0 + acc1);
 }
 
 /* F16 row: vcvtph2ps 8 at a time, four accumulators (32 weights in flight). */
@@ -240,31 +294,31 @@ static float dot_f32(const float *w, const float *x, u32 n)
  * @row_bytes: bytes per row
  * @n: weights per row
  * @x: float activation
- * @xq: q8a activation (block types)
+ * @xa: int8 activation (block types)
  * @y: outputs, indexed by row
  * @r0: first row
  * @r1: one past the last row
  */
 void slmq_dot_rows_avx2(u32 type, const void *w, u64 row_bytes, u32 n,
-			const float *x, const struct slmq_block_q8a *xq,
+			const float *x, const struct slmq_act *xa,
 			float *y, u32 r0, u32 r1)
 {
 	const u8 *base = w;
-	u32 r, nb = n / SLMQ_QK;
+	u32 r;
 
 	/* the switch is outside the row loop so each loop inlines its kernel */
 	switch (type) {
 	case SLMQ_TYPE_Q4_0:
 		for (r = r0; r < r1; r++)
-			y[r] = dot_q4_0((const void *)(base + (u64)r * row_bytes), xq, nb);
+			y[r] = dot_blocks(SLMQ_TYPE_Q4_0, base + (u64)r * row_bytes, xa);
 		break;
 	case SLMQ_TYPE_Q4_1:
 		for (r = r0; r < r1; r++)
-			y[r] = dot_q4_1((const void *)(base + (u64)r * row_bytes), xq, nb);
+			y[r] = dot_blocks(SLMQ_TYPE_Q4_1, base + (u64)r * row_bytes, xa);
 		break;
 	case SLMQ_TYPE_Q8_0:
 		for (r = r0; r < r1; r++)
-			y[r] = dot_q8_0((const void *)(base + (u64)r * row_bytes), xq, nb);
+			y[r] = dot_blocks(SLMQ_TYPE_Q8_0, base + (u64)r * row_bytes, xa);
 		break;
 	case SLMQ_TYPE_F16:
 		for (r = r0; r < r1; r++)

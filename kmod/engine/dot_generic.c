@@ -13,67 +13,72 @@ static inline float abs_f32(float f)
 }
 
 /**
- * slmq_quantize_q8a() - quantize an activation vector to int8 blocks.
+ * slmq_act_init() - lay an activation out in a caller-provided buffer.
+ * @a: activation
+ * @buf: slmq_act_bytes(max_n) bytes, 64-byte aligned
+ * @max_n: the longest vector it will hold
+ */
+void slmq_act_init(struct slmq_act *a, void *buf, u32 max_n)
+{
+	u8 *p = buf;
+	u32 g = slmq_act_groups8(max_n / SLMQ_QK);
+
+	a->n = 0;
+	a->nb = 0;
+	a->max_n = max_n;
+	a->d = (float *)p;
+	a->sum = (s32 *)(p + (u64)g * 4);
+	a->qs = (s8 *)(p + (u64)g * 8);
+}
+
+/**
+ * slmq_quantize_act() - quantize an activation vector to int8 blocks.
  * @x: n floats
- * @y: n / SLMQ_QK blocks
+ * @a: destination (capacity >= n)
  * @n: multiple of SLMQ_QK
  */
-void slmq_quantize_q8a(const float *x, struct slmq_block_q8a *y, u32 n)
+void slmq_quantize_act(const float *x, struct slmq_act *a, u32 n)
 {
 	/* adding 1.5*2^23 rounds |v| <= 2^22 to an integer, ties to even */
 	const float magic = 12582912.0f;
-	u32 i, j;
+	u32 i, j, g;
 
-	for (i = 0; i < n / SLMQ_QK; i++, x += SLMQ_QK) {
+	a->n = n;
+	a->nb = n / SLMQ_QK;
+	for (i = 0; i < a->nb; i++, x += SLMQ_QK) {
+		s8 *q = a->qs + (u64)i * SLMQ_QK;
 		float amax = 0.0f, id;
 		s32 sum = 0;
 
 		for (j = 0; j < SLMQ_QK; j++)
 			if (abs_f32(x[j]) > amax)
 				amax = abs_f32(x[j]);
-		y[i].d = amax / 127;
+		a->d[i] = amax / 127;
 		id = amax != 0.0f ? 127 / amax : 0.0f;
 		for (j = 0; j < SLMQ_QK; j++) {
-			s32 q = (s32)((x[j] * id + magic) - magic);
+			s32 v = (s32)((x[j] * id + magic) - magic);
 
-			y[i].qs[j] = (s8)q;
-			sum += q;
+			q[j] = (s8)v;
+			sum += v;
 		}
-		y[i].sum = sum;
+		a->sum[i] = sum;
+	}
+	for (g = slmq_act_groups8(a->nb); i < g; i++) {
+		a->d[i] = 0.0f;
+		a->sum[i] = 0;
 	}
 }
 
 /*
- * The block kernels compute exactly what dot_avx2.c computes, lane for lane:
- * lane l of a block is the integer sum of the products of weights 4l..4l+3
- * (exact), converted to float, times the block scale, added to an 8-lane
- * accumulator, one for even and one for odd blocks; at the end the two are
- * added lane-wise and reduced in a fixed order.  So the generic and the AVX2
- * path give the same bits (see dot_avx2.c for why that matters).
+ * The block kernels compute exactly what dot_avx2.c computes: per block the
+ * exact integer dot product t, then acc[b % 8] += (float)t * (dw * dx) over
+ * the blocks padded to a multiple of 8 (padding adds 0 * 0), then a fixed
+ * reduction of the eight partial sums.  So the generic and the AVX2 path
+ * give the same bits (see dot_avx2.c for why that matters).
  */
-struct lanes {
-	float acc[2][8];
-	float m[2];		/* Q4_1: min terms of even and odd blocks */
-};
-
-static inline void lanes_add(struct lanes *L, u32 block, const s32 *lane,
-			     float d)
+static inline float sum8(const float *a)
 {
-	float *acc = L->acc[block & 1];
-	u32 l;
-
-	for (l = 0; l < 8; l++)
-		acc[l] = acc[l] + (float)lane[l] * d;
-}
-
-static inline float lanes_sum(const struct lanes *L)
-{
-	float v[8];
-	u32 l;
-
-	for (l = 0; l < 8; l++)
-		v[l] = L->acc[0][l] + L->acc[1][l];
-	return ((v[0] + v[4]) + (v[1] + v[5])) + ((v[2] + v[6]) + (v[3] + v[7]));
+	return ((a[0] + a[4]) + (a[1] + a[5])) + ((a[2] + a[6]) + (a[3] + a[7]));
 }
 
 /* Weight j of a nibble block: low nibbles are 0..15, high nibbles 16..31. */
@@ -82,57 +87,67 @@ static inline s32 nibble(const u8 *qs, u32 j)
 	return j < SLMQ_QK / 2 ? qs[j] & 0x0f : qs[j - SLMQ_QK / 2] >> 4;
 }
 
-static float dot_q4_0(const struct slmq_block_q4_0 *w,
-		      const struct slmq_block_q8a *x, u32 nb)
+static float dot_q4_0(const struct slmq_block_q4_0 *w, const struct slmq_act *xa)
 {
-	struct lanes L = { 0 };
-	s32 lane[8];
-	u32 i, j;
+	u32 i, j, g = slmq_act_groups8(xa->nb);
+	float acc[8] = { 0 };
 
-	for (i = 0; i < nb; i++) {
-		for (j = 0; j < 8; j++)
-			lane[j] = 0;
-		for (j = 0; j < SLMQ_QK; j++)
-			lane[j / 4] += (nibble(w[i].qs, j) - 8) * x[i].qs[j];
-		lanes_add(&L, i, lane, slmq_f16_to_f32(w[i].d) * x[i].d);
+	for (i = 0; i < g; i++) {
+		const s8 *xq = xa->qs + (u64)i * SLMQ_QK;
+		float dw = 0.0f;
+		s32 t = 0;
+
+		if (i < xa->nb) {
+			for (j = 0; j < SLMQ_QK; j++)
+				t += (nibble(w[i].qs, j) - 8) * xq[j];
+			dw = slmq_f16_to_f32(w[i].d);
+		}
+		acc[i % 8] = acc[i % 8] + (float)t * (dw * xa->d[i]);
 	}
-	return lanes_sum(&L);
+	return sum8(acc);
 }
 
-static float dot_q4_1(const struct slmq_block_q4_1 *w,
-		      const struct slmq_block_q8a *x, u32 nb)
+static float dot_q4_1(const struct slmq_block_q4_1 *w, const struct slmq_act *xa)
 {
-	struct lanes L = { 0 };
-	s32 lane[8];
-	u32 i, j;
+	u32 i, j, g = slmq_act_groups8(xa->nb);
+	float acc[8] = { 0 }, macc[8] = { 0 };
 
-	for (i = 0; i < nb; i++) {
-		for (j = 0; j < 8; j++)
-			lane[j] = 0;
-		for (j = 0; j < SLMQ_QK; j++)
-			lane[j / 4] += nibble(w[i].qs, j) * x[i].qs[j];
+	for (i = 0; i < g; i++) {
+		const s8 *xq = xa->qs + (u64)i * SLMQ_QK;
+		float dw = 0.0f, mw = 0.0f;
+		s32 t = 0;
+
+		if (i < xa->nb) {
+			for (j = 0; j < SLMQ_QK; j++)
+				t += nibble(w[i].qs, j) * xq[j];
+			dw = slmq_f16_to_f32(w[i].d);
+			mw = slmq_f16_to_f32(w[i].m);
+		}
 		/* sum(d*q + m)*dx*qx = d*dx*sum(q*qx) + m*dx*sum(qx) */
-		lanes_add(&L, i, lane, slmq_f16_to_f32(w[i].d) * x[i].d);
-		L.m[i & 1] += slmq_f16_to_f32(w[i].m) * (x[i].d * (float)x[i].sum);
+		acc[i % 8] = acc[i % 8] + (float)t * (dw * xa->d[i]);
+		macc[i % 8] = macc[i % 8] + mw * (xa->d[i] * (float)xa->sum[i]);
 	}
-	return lanes_sum(&L) + (L.m[0] + L.m[1]);
+	return sum8(acc) + sum8(macc);
 }
 
-static float dot_q8_0(const struct slmq_block_q8_0 *w,
-		      const struct slmq_block_q8a *x, u32 nb)
+static float dot_q8_0(const struct slmq_block_q8_0 *w, const struct slmq_act *xa)
 {
-	struct lanes L = { 0 };
-	s32 lane[8];
-	u32 i, j;
+	u32 i, j, g = slmq_act_groups8(xa->nb);
+	float acc[8] = { 0 };
 
-	for (i = 0; i < nb; i++) {
-		for (j = 0; j < 8; j++)
-			lane[j] = 0;
-		for (j = 0; j < SLMQ_QK; j++)
-			lane[j / 4] += w[i].qs[j] * x[i].qs[j];
-		lanes_add(&L, i, lane, slmq_f16_to_f32(w[i].d) * x[i].d);
+	for (i = 0; i < g; i++) {
+		const s8 *xq = xa->qs + (u64)i * SLMQ_QK;
+		float dw = 0.0f;
+		s32 t = 0;
+
+		if (i < xa->nb) {
+			for (j = 0; j < SLMQ_QK; j++)
+				t += w[i].qs[j] * xq[j];
+			dw = slmq_f16_to_f32(w[i].d);
+		}
+		acc[i % 8] = acc[i % 8] + (float)t * (dw * xa->d[i]);
 	}
-	return lanes_sum(&L);
+	return sum8(acc);
 }
 
 /* Four interleaved partial sums: shorter dependency chains, same bits everywhere. */
@@ -175,30 +190,30 @@ static float dot_f32(const float *w, const float *x, u32 n)
  * @row_bytes: bytes per row
  * @n: weights per row
  * @x: float activation
- * @xq: q8a activation (block types)
+ * @xa: int8 activation (block types)
  * @y: outputs, indexed by row
  * @r0: first row
  * @r1: one past the last row
  */
 void slmq_dot_rows_generic(u32 type, const void *w, u64 row_bytes, u32 n,
-			   const float *x, const struct slmq_block_q8a *xq,
+			   const float *x, const struct slmq_act *xa,
 			   float *y, u32 r0, u32 r1)
 {
 	const u8 *base = w;
-	u32 r, nb = n / SLMQ_QK;
+	u32 r;
 
 	for (r = r0; r < r1; r++) {
 		const void *row = base + (u64)r * row_bytes;
 
 		switch (type) {
 		case SLMQ_TYPE_Q4_0:
-			y[r] = dot_q4_0(row, xq, nb);
+			y[r] = dot_q4_0(row, xa);
 			break;
 		case SLMQ_TYPE_Q4_1:
-			y[r] = dot_q4_1(row, xq, nb);
+			y[r] = dot_q4_1(row, xa);
 			break;
 		case SLMQ_TYPE_Q8_0:
-			y[r] = dot_q8_0(row, xq, nb);
+			y[r] = dot_q8_0(row, xa);
 			break;
 		case SLMQ_TYPE_F16:
 			y[r] = dot_f16(row, x, n);

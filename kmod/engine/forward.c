@@ -29,7 +29,8 @@ struct slmq_session {
 	float *att;		/* attention weights, n_ctx */
 	float *hb, *hb2;	/* feed-forward, n_ff */
 	float *logits;		/* n_vocab */
-	struct slmq_block_q8a *xq;	/* quantized activation */
+	struct slmq_act xa;	/* quantized activation */
+	void *xa_buf;
 	float *kcache, *vcache;	/* [layer][pos][kv_dim] */
 	float *rope;		/* [pos][head_dim / 2] of (cos, sin) */
 	float *probs;		/* sampler scratch, n_vocab */
@@ -67,7 +68,7 @@ static void session_free_buffers(struct slmq_session *s)
 	slmq_free(a, s->hb);
 	slmq_free(a, s->hb2);
 	slmq_free(a, s->logits);
-	slmq_free(a, s->xq);
+	slmq_free(a, s->xa_buf);
 	slmq_free(a, s->kcache);
 	slmq_free(a, s->vcache);
 	slmq_free(a, s->rope);
@@ -94,17 +95,17 @@ static int session_alloc_buffers(struct slmq_session *s)
 	s->hb = slmq_alloc_array(a, hp->n_ff, sizeof(float));
 	s->hb2 = slmq_alloc_array(a, hp->n_ff, sizeof(float));
 	s->logits = slmq_alloc_array(a, hp->n_vocab, sizeof(float));
-	s->xq = slmq_alloc_array(a, widest / SLMQ_QK + 1,
-				 sizeof(struct slmq_block_q8a));
+	s->xa_buf = slmq_alloc(a, slmq_act_bytes(widest));
 	s->kcache = slmq_alloc_array(a, kv, sizeof(float));
 	s->vcache = slmq_alloc_array(a, kv, sizeof(float));
 	s->rope = slmq_alloc_array(a, (u64)s->n_ctx * hp->head_dim, sizeof(float));
 	s->probs = slmq_alloc_array(a, hp->n_vocab, sizeof(float));
 	s->cand = slmq_alloc_array(a, hp->n_vocab, sizeof(u32));
 	if (!s->x || !s->xb || !s->xb2 || !s->q || !s->k || !s->v || !s->att ||
-	    !s->hb || !s->hb2 || !s->logits || !s->xq || !s->kcache ||
+	    !s->hb || !s->hb2 || !s->logits || !s->xa_buf || !s->kcache ||
 	    !s->vcache || !s->rope || !s->probs || !s->cand)
 		return -ENOMEM;
+	slmq_act_init(&s->xa, s->xa_buf, widest);
 	return 0;
 }
 
@@ -380,7 +381,7 @@ static void prepare_input(struct slmq_session *s, const float *x,
 {
 	if (slmq_type_is_block(a->type) || slmq_type_is_block(b->type) ||
 	    (c && slmq_type_is_block(c->type)))
-		slmq_quantize_q8a(x, s->xq, a->ne0);
+		slmq_quantize_act(x, &s->xa, a->ne0);
 }
 
 static void layer_attention(struct slmq_session *s, const struct slmq_layer *L,
@@ -393,15 +394,15 @@ static void layer_attention(struct slmq_session *s, const struct slmq_layer *L,
 
 	rmsnorm(s->xb, s->x, L->attn_norm.data, hp->n_embd, eps);
 	prepare_input(s, s->xb, &L->wq, &L->wk, &L->wv);
-	slmq_matvec_q(&s->env, &L->wq, s->xb, s->xq, s->q);
-	slmq_matvec_q(&s->env, &L->wk, s->xb, s->xq, s->k);
-	slmq_matvec_q(&s->env, &L->wv, s->xb, s->xq, s->v);
+	slmq_matvec_q(&s->env, &L->wq, s->xb, &s->xa, s->q);
+	slmq_matvec_q(&s->env, &L->wk, s->xb, &s->xa, s->k);
+	slmq_matvec_q(&s->env, &L->wv, s->xb, &s->xa, s->v);
 	rope(s->q, hp->n_head, hp->head_dim, cs);
 	rope(s->k, hp->n_head_kv, hp->head_dim, cs);
 	memcpy(s->kcache + slot, s->k, s->kv_dim * sizeof(float));
 	memcpy(s->vcache + slot, s->v, s->kv_dim * sizeof(float));
 	attention(s, layer);
-	slmq_matvec(&s->env, &L->wo, s->xb, s->xq, s->xb2);
+	slmq_matvec(&s->env, &L->wo, s->xb, &s->xa, s->xb2);
 	for (i = 0; i < hp->n_embd; i++)
 		s->x[i] += s->xb2[i];
 }
@@ -414,15 +415,15 @@ static void layer_ffn(struct slmq_session *s, const struct slmq_layer *L,
 
 	rmsnorm(s->xb, s->x, L->ffn_norm.data, hp->n_embd, eps);
 	prepare_input(s, s->xb, &L->w_gate, &L->w_up, NULL);
-	slmq_matvec_q(&s->env, &L->w_gate, s->xb, s->xq, s->hb);
-	slmq_matvec_q(&s->env, &L->w_up, s->xb, s->xq, s->hb2);
+	slmq_matvec_q(&s->env, &L->w_gate, s->xb, &s->xa, s->hb);
+	slmq_matvec_q(&s->env, &L->w_up, s->xb, &s->xa, s->hb2);
 	for (i = 0; i < hp->n_ff; i++) {
 		float g = s->hb[i];
 
 		/* SwiGLU: silu(gate) * up */
 		s->hb[i] = g / (1.0f + slmq_expf(-g)) * s->hb2[i];
 	}
-	slmq_matvec(&s->env, &L->w_down, s->hb, s->xq, s->xb2);
+	slmq_matvec(&s->env, &L->w_down, s->hb, &s->xa, s->xb2);
 	for (i = 0; i < hp->n_embd; i++)
 		s->x[i] += s->xb2[i];
 }
@@ -464,7 +465,7 @@ int slmq_session_eval(struct slmq_session *s, u32 token)
 		slmq_tensor_row(&m->tok_embd, token, s->x);
 	rmsnorm(s->xb, s->x, m->output_norm.data, m->hp.n_embd,
 		bits_f32(m->hp.rms_eps_bits));
-	slmq_matvec(&s->env, &m->output, s->xb, s->xq, s->logits);
+	slmq_matvec(&s->env, &m->output, s->xb, &s->xa, s->logits);
 	slmq_fpu_end(&s->env);
 	s->pos++;
 	return 0;

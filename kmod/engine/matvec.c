@@ -6,23 +6,23 @@
 #include "quant.h"
 
 /**
- * slmq_matvec_q() - y = W x with x's q8a form already in xq.
+ * slmq_matvec_q() - y = W x with x's int8 form already in xa.
  * @env: picks the AVX2 or the generic kernels
  * @w: weight matrix, ne1 rows of ne0
  * @x: ne0 floats
- * @xq: x as q8a blocks (needed for block types)
+ * @xa: x quantized (needed for block types)
  * @y: ne1 outputs
  */
 void slmq_matvec_q(const struct slmq_env *env, const struct slmq_tensor *w,
-		   const float *x, const struct slmq_block_q8a *xq, float *y)
+		   const float *x, const struct slmq_act *xa, float *y)
 {
 	u64 rb = slmq_row_bytes(w->type, w->ne0);
 
 	if (env->use_avx2)
-		slmq_dot_rows_avx2(w->type, w->data, rb, w->ne0, x, xq, y, 0,
+		slmq_dot_rows_avx2(w->type, w->data, rb, w->ne0, x, xa, y, 0,
 				   w->ne1);
 	else
-		slmq_dot_rows_generic(w->type, w->data, rb, w->ne0, x, xq, y, 0,
+		slmq_dot_rows_generic(w->type, w->data, rb, w->ne0, x, xa, y, 0,
 				      w->ne1);
 }
 
@@ -31,15 +31,15 @@ void slmq_matvec_q(const struct slmq_env *env, const struct slmq_tensor *w,
  * @env: picks the AVX2 or the generic kernels
  * @w: weight matrix, ne1 rows of ne0
  * @x: ne0 floats
- * @xq: scratch of ne0 / SLMQ_QK blocks
+ * @xa: scratch activation, capacity >= ne0
  * @y: ne1 outputs
  */
 void slmq_matvec(const struct slmq_env *env, const struct slmq_tensor *w,
-		 const float *x, struct slmq_block_q8a *xq, float *y)
+		 const float *x, struct slmq_act *xa, float *y)
 {
 	if (slmq_type_is_block(w->type))
-		slmq_quantize_q8a(x, xq, w->ne0);
-	slmq_matvec_q(env, w, x, xq, y);
+		slmq_quantize_act(x, xa, w->ne0);
+	slmq_matvec_q(env, w, x, xa, y);
 }
 
 /**

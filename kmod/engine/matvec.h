@@ -8,21 +8,22 @@
 
 #include "compat.h"
 #include "model.h"
+#include "dot.h"
 
 /*
- * y[0..w->ne1) = W x with x of w->ne0 floats.  xq is scratch for the int8
- * activation, at least w->ne0 / SLMQ_QK blocks; it is only written for
- * block-quantized weights.
+ * y[0..w->ne1) = W x with x of w->ne0 floats.  xa is scratch for the int8
+ * activation (capacity >= w->ne0); it is only written for block-quantized
+ * weights.
  */
 void slmq_matvec(const struct slmq_env *env, const struct slmq_tensor *w,
-		 const float *x, struct slmq_block_q8a *xq, float *y);
+		 const float *x, struct slmq_act *xa, float *y);
 
 /*
- * The same with an activation already quantized into xq (so several
+ * The same with an activation already quantized into xa (so several
  * matrices reading the same input quantize it once).
  */
 void slmq_matvec_q(const struct slmq_env *env, const struct slmq_tensor *w,
-		   const float *x, const struct slmq_block_q8a *xq, float *y);
+		   const float *x, const struct slmq_act *xa, float *y);
 
 /* One row of w expanded to floats (embedding lookup). */
 void slmq_tensor_row(const struct slmq_tensor *w, u32 row, float *out);

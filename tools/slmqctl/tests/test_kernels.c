@@ -43,7 +43,7 @@ static float grand(void)
 
 /* Reference of one row in double, from the very integers the kernels use. */
 static double ref_dot(u32 type, const void *row, const float *x,
-		      const struct slmq_block_q8a *xq, u32 n, double *l1)
+		      const struct slmq_act *xa, u32 n, double *l1)
 {
 	const u8 *p = row;
 	double acc = 0, a = 0;
@@ -65,7 +65,7 @@ static double ref_dot(u32 type, const void *row, const float *x,
 
 		slmq_dequantize_row(type, p + b * slmq_row_bytes(type, 32), wd, 32);
 		for (j = 0; j < 32; j++) {
-			a = (double)wd[j] * xq[b].d * xq[b].qs[j];
+			a = (double)wd[j] * xa->d[b] * xa->qs[b * 32 + j];
 			acc += a;
 			*l1 += fabs(a);
 		}
@@ -77,7 +77,7 @@ static void test_dots(void)
 {
 	static const u32 types[] = { SLMQ_TYPE_F32, SLMQ_TYPE_F16, SLMQ_TYPE_Q4_0,
 				     SLMQ_TYPE_Q4_1, SLMQ_TYPE_Q8_0 };
-	static const u32 lens[] = { 32, 96, 768, 2048, 40 };
+	static const u32 lens[] = { 32, 96, 288, 768, 2048, 40 };
 	enum { ROWS = 37 };
 	u32 t, li, r, j;
 
@@ -86,7 +86,8 @@ static void test_dots(void)
 			u32 type = types[t], n = lens[li];
 			u64 rb = slmq_row_bytes(type, n);
 			float *w, *x, yg[ROWS], ya[ROWS];
-			struct slmq_block_q8a *xq;
+			struct slmq_act xa;
+			void *xbuf;
 			double worst = 0;
 			u8 *wq;
 			bool ok = true;
@@ -96,7 +97,8 @@ static void test_dots(void)
 			w = malloc(sizeof(float) * n * ROWS);
 			x = malloc(sizeof(float) * n);
 			wq = malloc(rb * ROWS);
-			xq = malloc(sizeof(*xq) * (n / 32 + 1));
+			xbuf = aligned_alloc(64, (slmq_act_bytes(n) + 63) / 64 * 64);
+			slmq_act_init(&xa, xbuf, n);
 			for (j = 0; j < n * ROWS; j++)
 				w[j] = grand() * 0.05f;
 			for (j = 0; j < n; j++)
@@ -104,11 +106,11 @@ static void test_dots(void)
 			for (r = 0; r < ROWS; r++)
 				slmq_quantize_row(type, w + r * n, wq + r * rb, n);
 			if (slmq_type_is_block(type))
-				slmq_quantize_q8a(x, xq, n);
-			slmq_dot_rows_generic(type, wq, rb, n, x, xq, yg, 0, ROWS);
-			slmq_dot_rows_avx2(type, wq, rb, n, x, xq, ya, 0, ROWS);
+				slmq_quantize_act(x, &xa, n);
+			slmq_dot_rows_generic(type, wq, rb, n, x, &xa, yg, 0, ROWS);
+			slmq_dot_rows_avx2(type, wq, rb, n, x, &xa, ya, 0, ROWS);
 			for (r = 0; r < ROWS; r++) {
-				double l1, ref = ref_dot(type, wq + r * rb, x, xq, n, &l1);
+				double l1, ref = ref_dot(type, wq + r * rb, x, &xa, n, &l1);
 				double tol = DOT_TOL * l1 + 1e-30;
 
 				ok &= fabs(yg[r] - ref) <= tol && fabs(ya[r] - ref) <= tol &&
@@ -124,38 +126,41 @@ static void test_dots(void)
 			free(w);
 			free(x);
 			free(wq);
-			free(xq);
+			free(xbuf);
 		}
 	}
 }
 
-static void test_q8a(void)
+static void test_act(void)
 {
-	enum { N = 256 };
-	float x[N];
-	struct slmq_block_q8a q[N / 32];
+	enum { N = 288 };	/* 9 blocks: one full group of 8 and a partial one */
+	static float x[N];
+	struct slmq_act a;
+	void *buf = aligned_alloc(64, (slmq_act_bytes(N) + 63) / 64 * 64);
 	bool ok = true;
 	u32 j;
 
+	memset(buf, 0x5a, slmq_act_bytes(N));	/* padding must be rewritten */
+	slmq_act_init(&a, buf, N);
 	for (j = 0; j < N; j++)
 		x[j] = grand() * 3;
 	x[5] = 0;
-	slmq_quantize_q8a(x, q, N);
-	for (j = 0; j < N; j++) {
-		const struct slmq_block_q8a *b = &q[j / 32];
-		double e = fabs(b->d * b->qs[j % 32] - x[j]);
-
-		ok &= e <= b->d * 0.5000001;
-	}
+	slmq_quantize_act(x, &a, N);
+	for (j = 0; j < N; j++)
+		ok &= fabs(a.d[j / 32] * a.qs[j] - x[j]) <= a.d[j / 32] * 0.5000001;
 	for (j = 0; j < N / 32; j++) {
 		s32 s = 0;
 		u32 k;
 
 		for (k = 0; k < 32; k++)
-			s += q[j].qs[k];
-		ok &= s == q[j].sum;
+			s += a.qs[j * 32 + k];
+		ok &= s == a.sum[j];
 	}
-	tap_ok(ok, "activation int8 blocks: error <= d/2, sum field exact");
+	for (j = N / 32; j < slmq_act_groups8(N / 32); j++)
+		ok &= a.d[j] == 0.0f && a.sum[j] == 0;
+	tap_ok(ok && a.nb == N / 32,
+	       "activation int8 blocks: error <= d/2, sums exact, padding zeroed");
+	free(buf);
 }
 
 /* Run n greedy steps from prompt with a given kernel choice; keep all logits. */
@@ -291,7 +296,7 @@ int main(void)
 		tap_ok(0, "this CPU has AVX2+FMA+F16C (needed to compare the paths)");
 		return tap_done();
 	}
-	test_q8a();
+	test_act();
 	test_dots();
 	test_fixture_model();
 	return tap_done();
