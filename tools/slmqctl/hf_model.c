@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <json-c/json.h>
 
 #include "cli.h"
@@ -367,9 +368,15 @@ static int load_config(struct hf_model *m, struct slmq_err *err)
 int hf_model_open(struct hf_model *m, const char *dir, struct slmq_err *err)
 {
 	char tmp[4096];
+	struct stat st;
 	int ret;
 
 	memset(m, 0, sizeof(*m));
+	if (stat(dir, &st) < 0)
+		return slmq_fail(err, -errno, "%s", strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return slmq_fail(err, -ENOTDIR,
+				 "not a directory (expected a Hugging Face model directory)");
 	snprintf(m->dir, sizeof(m->dir), "%s", dir);
 	snprintf(tmp, sizeof(tmp), "%s", dir);
 	snprintf(m->name, sizeof(m->name), "%s", basename(tmp));

@@ -379,6 +379,15 @@ static void test_tokenizer_json(void)
 	static const char hole[] =
 		"{\"normalizer\":{\"type\":\"Prepend\",\"prepend\":\"\xe2\x96\x81\"},"
 		"\"model\":{\"type\":\"BPE\",\"byte_fallback\":true,\"vocab\":{\"a\":0,\"b\":2},\"merges\":[]}}";
+	/* ids: 0 <s> (special), 1 <0x41> byte, 2 added, 3 a, 4 ab, 5 abb */
+#define TOKJ(merges) \
+	"{\"normalizer\":{\"type\":\"Prepend\",\"prepend\":\"\xe2\x96\x81\"}," \
+	"\"added_tokens\":[{\"id\":0,\"content\":\"<s>\",\"special\":true}," \
+	"{\"id\":2,\"content\":\"xyz\",\"special\":false}]," \
+	"\"model\":{\"type\":\"BPE\",\"byte_fallback\":true,\"vocab\":{\"<s>\":0,\"<0x41>\":1," \
+	"\"xyz\":2,\"a\":3,\"ab\":4,\"abb\":5,\"b\":6},\"merges\":" merges "}}"
+	static const char ordered[] = TOKJ("[\"a b\", \"ab b\"]");
+	static const char unordered[] = TOKJ("[[\"ab\", \"b\"], [\"a\", \"b\"]]");
 	static const char badmerge[] =
 		"{\"normalizer\":{\"type\":\"Prepend\",\"prepend\":\"\xe2\x96\x81\"},"
 		"\"model\":{\"type\":\"BPE\",\"byte_fallback\":true,\"vocab\":{\"a\":0,\"b\":1},\"merges\":[\"a b\"]}}";
@@ -389,6 +398,16 @@ static void test_tokenizer_json(void)
 	       strstr(err.msg, "not BPE"), "Unigram tokenizer: \"%s\"", err.msg);
 	tap_ok(hf_vocab_parse(&v, hole, strlen(hole), 0, &err) < 0 &&
 	       strstr(err.msg, "no piece has id 1"), "id gap: \"%s\"", err.msg);
+	tap_ok(!hf_vocab_parse(&v, ordered, strlen(ordered), 0, &err) && !v.scores_from_merges &&
+	       v.score[0] == 0.0f && v.score[3] == -0.0f && v.score[4] == -1.0f && v.score[5] == -2.0f &&
+	       v.type[0] == 3 && v.type[1] == 6 && v.type[2] == 4,
+	       "merges in id order: scores -rank by id, types control/byte/user-defined (%s)", err.msg);
+	hf_vocab_free(&v);
+	tap_ok(!hf_vocab_parse(&v, unordered, strlen(unordered), 0, &err) && v.scores_from_merges &&
+	       v.score[5] == -0.0f && v.score[4] == -1.0f && v.score[3] == -2.0f && v.score[6] == -5.0f,
+	       "merges out of id order: merged pieces scored by first merge rank, others after (%s)",
+	       err.msg);
+	hf_vocab_free(&v);
 	tap_ok(hf_vocab_parse(&v, badmerge, strlen(badmerge), 0, &err) < 0 &&
 	       strstr(err.msg, "merge 0 makes a piece not in the vocabulary"),
 	       "merge result not in vocab: \"%s\"", err.msg);
