@@ -156,9 +156,13 @@ static int count_ids(struct json_object *vocab, struct json_object *added,
 	return 0;
 }
 
-/* Added tokens: special -> CONTROL (the model's unk_token -> UNKNOWN), else USER_DEFINED. */
+/*
+ * Added tokens: special -> CONTROL (the model's unk_token -> UNKNOWN), else
+ * USER_DEFINED.  Those that are not pieces of the model itself get score
+ * -1000 later, as llama.cpp gives tokens from added_tokens_decoder.
+ */
 static int add_added(struct hf_vocab *v, struct json_object *added,
-		     const char *unk, struct slmq_err *err)
+		     const char *unk, bool *extra, struct slmq_err *err)
 {
 	size_t i;
 	int ret;
@@ -170,6 +174,7 @@ static int add_added(struct hf_vocab *v, struct json_object *added,
 		if (!json_object_object_get_ex(a, "content", &c) ||
 		    !json_object_is_type(c, json_type_string))
 			return slmq_fail(err, -EINVAL, "tokenizer.json: added token without content");
+		extra[id] = !v->text[id];
 		ret = set_piece(v, id, json_object_get_string(c), err);
 		if (ret)
 			return ret;
@@ -273,6 +278,7 @@ static int fill_vocab(struct hf_vocab *v, struct json_object *model,
 		      struct slmq_err *err)
 {
 	struct json_object *vocab, *merges = NULL, *unk = NULL;
+	bool *extra = NULL;
 	uint32_t n = 0, i;
 	int ret;
 
@@ -300,24 +306,32 @@ static int fill_vocab(struct hf_vocab *v, struct json_object *model,
 			return ret;
 	}
 	json_object_object_get_ex(model, "unk_token", &unk);
-	ret = add_added(v, added, unk ? json_object_get_string(unk) : NULL, err);
+	extra = calloc(v->n, sizeof(*extra));
+	if (!extra)
+		return slmq_fail(err, -ENOMEM, "out of memory");
+	ret = add_added(v, added, unk ? json_object_get_string(unk) : NULL, extra, err);
 	if (ret)
-		return ret;
+		goto out_free_extra;
 	for (i = 0; i < n; i++)
-		if (!v->text[i])
-			return slmq_fail(err, -EINVAL, "tokenizer.json: no piece has id %u", i);
+		if (!v->text[i]) {
+			ret = slmq_fail(err, -EINVAL, "tokenizer.json: no piece has id %u", i);
+			goto out_free_extra;
+		}
 	for (; i < v->n; i++) {	/* llama.cpp pads to vocab_size like this */
 		char pad[32];
 
-		snprintf(pad, sizeof(pad), "[PAD%u]", i);
+		snprintf(pad, sizeof(pad), "[PAD%u]", i - n + 1);
 		ret = set_piece(v, i, pad, err);
 		if (ret)
-			return ret;
+			goto out_free_extra;
 		v->type[i] = SLMQ_TOKEN_UNUSED;
 	}
 	ret = derive_scores(v, vocab, merges, err);
-	for (i = n; !ret && i < v->n; i++)
-		v->score[i] = -1000.0f;
+	for (i = 0; !ret && i < v->n; i++)
+		if (i >= n || extra[i])
+			v->score[i] = -1000.0f;
+out_free_extra:
+	free(extra);
 	return ret;
 }
 

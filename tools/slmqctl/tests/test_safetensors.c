@@ -362,8 +362,8 @@ static void test_vocab_size(void)
 	       strstr(err.msg, "tokenizer.json has 2048 tokens but config.json vocab_size is 1000"),
 	       "vocab_size smaller than the tokenizer: \"%s\"", err.msg);
 	ok = !hf_vocab_load(&v, dir, 2050, 1, 2, &err);
-	tap_ok(ok && v.n == 2050 && !strcmp(v.text[2049], "[PAD2049]") && v.type[2049] == 5 &&
-	       v.score[2049] == -1000.0f, "vocab_size larger: padded with [PADi] unused tokens, as llama.cpp");
+	tap_ok(ok && v.n == 2050 && !strcmp(v.text[2048], "[PAD1]") && !strcmp(v.text[2049], "[PAD2]") && v.type[2049] == 5 &&
+	       v.score[2049] == -1000.0f, "vocab_size larger: padded with [PAD1].. unused tokens scored -1000, as llama.cpp");
 	if (ok)
 		hf_vocab_free(&v);
 }
@@ -388,6 +388,12 @@ static void test_tokenizer_json(void)
 	"\"xyz\":2,\"a\":3,\"ab\":4,\"abb\":5,\"b\":6},\"merges\":" merges "}}"
 	static const char ordered[] = TOKJ("[\"a b\", \"ab b\"]");
 	static const char unordered[] = TOKJ("[[\"ab\", \"b\"], [\"a\", \"b\"]]");
+	static const char extra[] =
+		"{\"normalizer\":{\"type\":\"Prepend\",\"prepend\":\"\xe2\x96\x81\"},"
+		"\"added_tokens\":[{\"id\":0,\"content\":\"<s>\",\"special\":true},"
+		"{\"id\":7,\"content\":\"<|tool|>\",\"special\":true}],"
+		"\"model\":{\"type\":\"BPE\",\"byte_fallback\":true,\"vocab\":{\"<s>\":0,\"<0x41>\":1,"
+		"\"xyz\":2,\"a\":3,\"ab\":4,\"abb\":5,\"b\":6},\"merges\":[]}}";
 	static const char badmerge[] =
 		"{\"normalizer\":{\"type\":\"Prepend\",\"prepend\":\"\xe2\x96\x81\"},"
 		"\"model\":{\"type\":\"BPE\",\"byte_fallback\":true,\"vocab\":{\"a\":0,\"b\":1},\"merges\":[\"a b\"]}}";
@@ -400,13 +406,17 @@ static void test_tokenizer_json(void)
 	       strstr(err.msg, "no piece has id 1"), "id gap: \"%s\"", err.msg);
 	tap_ok(!hf_vocab_parse(&v, ordered, strlen(ordered), 0, &err) && !v.scores_from_merges &&
 	       v.score[0] == 0.0f && v.score[3] == -0.0f && v.score[4] == -1.0f && v.score[5] == -2.0f &&
-	       v.type[0] == 3 && v.type[1] == 6 && v.type[2] == 4,
+	       v.type[0] == 3 && v.type[1] == 6 && v.type[2] == 4 && v.score[2] == 0.0f,
 	       "merges in id order: scores -rank by id, types control/byte/user-defined (%s)", err.msg);
 	hf_vocab_free(&v);
 	tap_ok(!hf_vocab_parse(&v, unordered, strlen(unordered), 0, &err) && v.scores_from_merges &&
 	       v.score[5] == -0.0f && v.score[4] == -1.0f && v.score[3] == -2.0f && v.score[6] == -5.0f,
 	       "merges out of id order: merged pieces scored by first merge rank, others after (%s)",
 	       err.msg);
+	hf_vocab_free(&v);
+	tap_ok(!hf_vocab_parse(&v, extra, strlen(extra), 0, &err) && v.n == 8 &&
+	       v.type[7] == 3 && v.score[7] == -1000.0f && v.score[0] == 0.0f,
+	       "an added special token beyond the model's pieces: control, score -1000 (%s)", err.msg);
 	hf_vocab_free(&v);
 	tap_ok(hf_vocab_parse(&v, badmerge, strlen(badmerge), 0, &err) < 0 &&
 	       strstr(err.msg, "merge 0 makes a piece not in the vocabulary"),
