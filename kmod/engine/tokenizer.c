@@ -564,13 +564,14 @@ out_free:
 
 /* --- decoding ------------------------------------------------------------ */
 
+/* Appends n bytes at out[at], as far as out_len allows; returns the new length. */
 static u32 put_bytes(char *out, u32 out_len, u32 at, const char *src, u32 n)
 {
 	u32 i;
 
-	for (i = 0; i < n && at + i < out_len; i++)
-		out[at + i] = src[i];
-	return at + n;
+	for (i = 0; i < n && at < out_len; i++)
+		out[at++] = src[i];
+	return at;
 }
 
 /**
@@ -586,8 +587,8 @@ static u32 put_bytes(char *out, u32 out_len, u32 at, const char *src, u32 n)
  * so a leading space is dropped at the start of the text or after a control
  * token such as <s>.
  *
- * Return: bytes of the decoded token (writes at most out_len of them;
- * SLMQ_TOKEN_MAX_BYTES is always enough), -EINVAL for a bad id.
+ * Return: bytes written to out, at most out_len (the token is cut when it
+ * is longer; SLMQ_TOKEN_MAX_BYTES is always enough), -EINVAL for a bad id.
  */
 int slmq_detokenize(const struct slmq_vocab *v, u32 prev, u32 id, char *out,
 		    u32 out_len)

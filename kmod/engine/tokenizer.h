@@ -56,8 +56,9 @@ int slmq_tokenize(const struct slmq_vocab *v, const char *text, u32 text_len,
  * <0xXX> becomes that byte, control tokens give nothing.  prev is the token
  * before it, or (u32)-1 at the start of the text (a leading space there or
  * after a control token such as <s> is dropped, as SentencePiece does).
- * Returns the token's decoded length, of which at most out_len bytes are
- * written (SLMQ_TOKEN_MAX_BYTES is always enough), or -EINVAL for a bad id.
+ * Returns the number of bytes written to out, at most out_len (a longer
+ * token is cut; SLMQ_TOKEN_MAX_BYTES is always enough), or -EINVAL for a
+ * bad id.
  */
 int slmq_detokenize(const struct slmq_vocab *v, u32 prev, u32 id, char *out,
 		    u32 out_len);

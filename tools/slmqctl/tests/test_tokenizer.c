@@ -280,6 +280,18 @@ static void test_edges(const struct slmq_vocab *v)
 	       slmq_tokenize(v, "", 0, false, ids, 64, A) == 0, "empty text: just <s>, or nothing");
 	tap_ok(slmq_detokenize(v, 0, v->n_tokens, (char *)ids, 16) == -EINVAL,
 	       "detokenize rejects an out-of-range id");
+	{
+		char small[4] = "....";
+		uint32_t id = 0, k;
+
+		for (k = 0; k < v->n_tokens; k++)	/* a long normal piece */
+			if (v->type[k] == SLMQ_TOKEN_NORMAL && v->len[k] > v->len[id])
+				id = k;
+		n = slmq_detokenize(v, v->bos_id, id, small, 3);
+		tap_ok(v->len[id] > 6 && n == 3 && small[3] == '.',
+		       "detokenize never writes or reports more than out_len (%u-byte piece into 3)",
+		       v->len[id]);
+	}
 }
 
 /* --- malformed vocabularies ------------------------------------------------------ */
