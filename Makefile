@@ -79,9 +79,13 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	@scripts/bench.sh
 
+bench-quant: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/bench-quant.sh
+
 clean:
 	rm -rf $(O) $(SLMQCTL)
 	-[ -f .cache/kernel/env.sh ] && . .cache/kernel/env.sh && $(MAKE) -C "$$KDIR" M=$(CURDIR) clean >/dev/null
 
-.PHONY: all tests deps check demo bench clean kmod
+.PHONY: all tests deps check demo bench bench-quant clean kmod
 -include $(shell find $(O) -name '*.d' 2>/dev/null)

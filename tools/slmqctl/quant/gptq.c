@@ -261,6 +261,7 @@ int gptq_quantize(const struct gptq_hinv *p, const float *W, u32 rows,
 {
 	struct gptq_work w = { .p = p, .rows = rows, .n = p->n, .type = type, .gs = gs };
 	double total = 0;
+	int nthr = openblas_get_num_threads();
 	u32 n = p->n, i1, i2, j, r;
 	int ret = -ENOMEM;
 
@@ -284,11 +285,14 @@ int gptq_quantize(const struct gptq_hinv *p, const float *W, u32 rows,
 		fit_static(&w, W);
 	for (i1 = 0; i1 < n; i1 = i2) {
 		i2 = i1 + GPTQ_BLOCK < n ? i1 + GPTQ_BLOCK : n;
+		/* rank-1 updates are too small for OpenBLAS's threads to pay off */
+		openblas_set_num_threads(1);
 		for (j = i1; j < i2; j++) {
 			if (!p->act_order && j % gs == 0)
 				fit_dynamic(&w, j);
 			total += quant_column(&w, j, i1, i2);
 		}
+		openblas_set_num_threads(nthr);
 		/* lazy batch update of the columns after the block: Wt[i2:] -= U[i1:i2, i2:]^T E */
 		if (i2 < n)
 			cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans,

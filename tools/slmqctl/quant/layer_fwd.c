@@ -62,7 +62,10 @@ static void attention(const struct lf_dims *d, const float *q, const float *k,
 	u32 hd = d->head_dim, nq = d->n_head * hd, nkv = d->n_head_kv * hd;
 	u32 grp = d->n_head / d->n_head_kv, s, h, i, j;
 	float scale = 1.0f / sqrtf((float)hd);
+	/* many small products: OpenBLAS's thread hand-off costs more than it gains */
+	int nthr = openblas_get_num_threads();
 
+	openblas_set_num_threads(1);
 	for (s = 0; s < nseq; s++) {
 		size_t t0 = (size_t)s * seqlen;
 
@@ -92,6 +95,7 @@ static void attention(const struct lf_dims *d, const float *q, const float *k,
 				    out + t0 * nq + h * hd, nq);
 		}
 	}
+	openblas_set_num_threads(nthr);
 }
 
 static float silu(float x)
