@@ -31,7 +31,7 @@ struct slmq_session {
 	float *logits;		/* n_vocab */
 	struct slmq_act xa;	/* quantized activation */
 	void *xa_buf;
-	float *kcache, *vcache;	/* [layer][pos][kv_dim] */
+	float *kcache, *vcache;	/* [layer][kv head][pos][head_dim]: a head's positions contiguous */
 	float *rope;		/* [pos][head_dim / 2] of (cos, sin) */
 	float *probs;		/* sampler scratch, n_vocab */
 	u32 *cand;		/* sampler scratch, n_vocab */
@@ -334,16 +334,40 @@ static float dot8(const float *a, const float *b, u32 n)
 	return ((s0[0] + s0[2]) + (s0[1] + s0[3])) + tail;
 }
 
-/* y += a * x */
-static void axpy(float *y, float a, const float *x, u32 n)
+/*
+ * out[i] = sum over t of a[t] * v_t[i], t ascending: 16 outputs at a time
+ * kept in registers across t (the same additions in the same order as
+ * out[i] += a[t] * v_t[i] looping over t outside).
+ */
+static void weighted_sum(float *out, const float *a, const float *v,
+			 u64 stride, u32 nt, u32 n)
 {
-	v4sf va = { a, a, a, a };
-	u32 i;
+	u32 i = 0, t;
 
-	for (i = 0; i + 4 <= n; i += 4)
-		st4(y + i, ld4(y + i) + va * ld4(x + i));
-	for (; i < n; i++)
-		y[i] += a * x[i];
+	for (; i + 16 <= n; i += 16) {
+		v4sf s0 = { 0 }, s1 = { 0 }, s2 = { 0 }, s3 = { 0 };
+
+		for (t = 0; t < nt; t++) {
+			const float *vt = v + t * stride + i;
+			v4sf at = { a[t], a[t], a[t], a[t] };
+
+			s0 += at * ld4(vt);
+			s1 += at * ld4(vt + 4);
+			s2 += at * ld4(vt + 8);
+			s3 += at * ld4(vt + 12);
+		}
+		st4(out + i, s0);
+		st4(out + i + 4, s1);
+		st4(out + i + 8, s2);
+		st4(out + i + 12, s3);
+	}
+	for (; i < n; i++) {
+		float s = 0.0f;
+
+		for (t = 0; t < nt; t++)
+			s += a[t] * v[t * stride + i];
+		out[i] = s;
+	}
 }
 
 /* Causal self-attention of the current position over the cache, into s->xb. */
@@ -351,26 +375,24 @@ static void attention(struct slmq_session *s, u32 layer)
 {
 	const struct slmq_hparams *hp = &s->m->hp;
 	u32 hd = hp->head_dim, group = hp->n_head / hp->n_head_kv;
-	u64 lbase = (u64)layer * s->n_ctx * s->kv_dim;
+	u64 lbase = (u64)layer * s->n_ctx * s->kv_dim, hbase;
 	float scale = 1.0f / slmq_sqrtf((float)hd);
-	u32 h, t, i;
+	u32 h, t;
 
 	for (h = 0; h < hp->n_head; h++) {
 		const float *qh = s->q + h * hd;
-		u32 koff = (h / group) * hd;
 		float *out = s->xb + h * hd;
 
+		hbase = lbase + (u64)(h / group) * s->n_ctx * hd;
+
 		for (t = 0; t <= s->pos; t++) {
-			const float *kt = s->kcache + lbase + (u64)t * s->kv_dim + koff;
+			const float *kt = s->kcache + hbase + (u64)t * hd;
 
 			s->att[t] = dot8(qh, kt, hd) * scale;
 		}
 		softmax(s->att, s->pos + 1);
-		for (i = 0; i < hd; i++)
-			out[i] = 0.0f;
-		for (t = 0; t <= s->pos; t++)
-			axpy(out, s->att[t],
-			     s->vcache + lbase + (u64)t * s->kv_dim + koff, hd);
+		weighted_sum(out, s->att, s->vcache + hbase, hd,
+			     s->pos + 1, hd);
 	}
 }
 
@@ -388,7 +410,7 @@ static void layer_attention(struct slmq_session *s, const struct slmq_layer *L,
 			    u32 layer, float eps)
 {
 	const struct slmq_hparams *hp = &s->m->hp;
-	u64 slot = ((u64)layer * s->n_ctx + s->pos) * s->kv_dim;
+	u64 lbase = (u64)layer * s->n_ctx * s->kv_dim;
 	const float *cs = s->rope + (u64)s->pos * hp->head_dim;
 	u32 i;
 
@@ -399,8 +421,14 @@ static void layer_attention(struct slmq_session *s, const struct slmq_layer *L,
 	slmq_matvec_q(&s->env, &L->wv, s->xb, &s->xa, s->v);
 	rope(s->q, hp->n_head, hp->head_dim, cs);
 	rope(s->k, hp->n_head_kv, hp->head_dim, cs);
-	memcpy(s->kcache + slot, s->k, s->kv_dim * sizeof(float));
-	memcpy(s->vcache + slot, s->v, s->kv_dim * sizeof(float));
+	for (i = 0; i < hp->n_head_kv; i++) {
+		u64 slot = lbase + ((u64)i * s->n_ctx + s->pos) * hp->head_dim;
+
+		memcpy(s->kcache + slot, s->k + i * hp->head_dim,
+		       hp->head_dim * sizeof(float));
+		memcpy(s->vcache + slot, s->v + i * hp->head_dim,
+		       hp->head_dim * sizeof(float));
+	}
 	attention(s, layer);
 	slmq_matvec(&s->env, &L->wo, s->xb, &s->xa, s->xb2);
 	for (i = 0; i < hp->n_embd; i++)
