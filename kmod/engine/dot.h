@@ -33,12 +33,19 @@ static inline bool slmq_type_is_block(u32 type)
  * Scales and sums are kept apart from the int8 values, zero-padded to a
  * multiple of 8 blocks, so the AVX2 kernel loads eight blocks' scales as one
  * vector.
+ *
+ * qp holds the same values rearranged for the 4-bit formats, by pairs of
+ * blocks (2p, 2p+1): x[2p][0..15], x[2p+1][0..15], x[2p][16..31],
+ * x[2p+1][16..31].  That matches two nibble blocks loaded side by side and
+ * split into low and high nibbles, so one mask and one shift unpack two
+ * blocks.  Zero-padded to the groups of 8 blocks.
  */
 struct slmq_act {
 	u32 n;		/* values quantized (a multiple of SLMQ_QK) */
 	u32 nb;		/* blocks, n / SLMQ_QK */
 	u32 max_n;	/* capacity */
 	s8 *qs;		/* n int8 values */
+	s8 *qp;		/* the same by block pairs, padded with zeros */
 	float *d;	/* block scales, padded with zeros */
 	s32 *sum;	/* block sums of qs, padded with zeros */
 };
@@ -52,7 +59,7 @@ static inline u32 slmq_act_groups8(u32 nb)
 /* Bytes of the buffer an activation of up to max_n values needs. */
 static inline u64 slmq_act_bytes(u32 max_n)
 {
-	return (u64)max_n + 64 + (u64)slmq_act_groups8(max_n / SLMQ_QK) * 8;
+	return (u64)slmq_act_groups8(max_n / SLMQ_QK) * (8 + 2 * SLMQ_QK) + 64;
 }
 
 /* Carve an activation out of buf (slmq_act_bytes(max_n) bytes, 64-aligned). */

@@ -12,8 +12,14 @@
  * once) into one 8-lane accumulator, lane b % 8 for block b.  The per-block
  * float work is thus an eighth of a per-block scale-and-add loop's.
  *
- * Q4_0 multiplies the raw nibbles (0..15) and subtracts 8 * sum(x) per block
- * afterwards (an exact integer identity), which saves the sign tricks.
+ * The 4-bit formats go by pairs of blocks: the two blocks' 16 nibble bytes
+ * side by side in one register, one mask for the low nibbles and one
+ * shift+mask for the high ones, multiplied with the activation in its pair
+ * layout (struct slmq_act.qp), low and high products added as 16-bit sums.
+ * A group's totals then come out as blocks 0,2,4,6,1,3,5,7; scales, sums
+ * and dot_generic.c's lanes follow that order.  Q4_0 multiplies the raw
+ * nibbles (0..15) and subtracts 8 * sum(x) per block afterwards (an exact
+ * integer identity), which saves the sign tricks.
  *
  * The scaling is a multiply and a separate add (no FMA), and dot_generic.c
  * computes exactly the same integers and the same float operations in the
@@ -76,26 +82,6 @@ static inline float h2f(u16 h)
 static inline float hsum(v8sf v)
 {
 	return ((v[0] + v[4]) + (v[1] + v[5])) + ((v[2] + v[6]) + (v[3] + v[7]));
-}
-
-/*
- * 16 bytes of nibbles -> 32 bytes: low nibbles first, then high (ggml
- * order).  One 16-bit shift for the high nibbles, one insert, one 256-bit
- * mask for both halves.
- */
-static inline v32qu unpack_nibbles(const u8 *qs)
-{
-	typedef int v4si __attribute__((vector_size(16)));
-	typedef long long v2di __attribute__((vector_size(16)));
-	typedef long long v4di __attribute__((vector_size(32)));
-	typedef unsigned short v8hu __attribute__((vector_size(16)));
-	v8hu q;
-	v4di both;
-
-	__builtin_memcpy(&q, qs, sizeof(q));
-	both = (v4di)__builtin_ia32_si256_si((v4si)q);
-	both = __builtin_ia32_insert128i256(both, (v2di)(q >> 4), 1);
-	return (v32qu)both & 0x0f;
 }
 
 static inline v8si load_v8si(const s32 *p)
@@ -173,68 +159,145 @@ static inline v8sf halves8(const u8 *p, u64 stride, u32 cnt)
 	return __builtin_ia32_vcvtph2ps256(v);
 }
 
-/* Integer lane sums of one block (b: the block, xq: its 32 activations). */
-static inline __attribute__((always_inline)) v8si
-block_lanes(u32 type, const u8 *b, const s8 *xq)
+/* Integer lane sums of one Q8_0 block (b: the block, xq: its 32 activations). */
+static inline v8si q8_lanes(const u8 *b, const s8 *xq)
 {
-	v32qs x = load_v32qs(xq);
-
-	switch (type) {
-	case SLMQ_TYPE_Q4_0:
-		return mul_sum_u8s8(unpack_nibbles(b + 2), x);
-	case SLMQ_TYPE_Q4_1:
-		return mul_sum_u8s8(unpack_nibbles(b + 4), x);
-	default:
-		return mul_sum_s8s8(load_v32qs((const s8 *)b + 2), x);
-	}
+	return mul_sum_s8s8(load_v32qs((const s8 *)b + 2), load_v32qs(xq));
 }
 
 /*
- * One row of a block type.  always_inline with a constant type, so each
- * format gets its own loop without a switch inside.
+ * Integer sums of two nibble blocks at b and b + bs (quants at offset off):
+ * lanes 0..3 belong to the first block, 4..7 to the second.  Pair sums of
+ * low and high products are at most 2 * 2 * 15 * 127 < 2^15.
+ */
+static inline v8si q4_pair_lanes(const u8 *b, u64 bs, u64 off, const s8 *xp)
+{
+	typedef long long v2di __attribute__((vector_size(16)));
+	typedef long long v4di __attribute__((vector_size(32)));
+	typedef int v4si __attribute__((vector_size(16)));
+	const v16hi ones = { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1 };
+	v2di q0, q1;
+	v4di both;
+	v32qu lo, hi;
+	v16hi p;
+
+	__builtin_memcpy(&q0, b + off, 16);
+	__builtin_memcpy(&q1, b + bs + off, 16);
+	both = (v4di)__builtin_ia32_si256_si((v4si)q0);
+	both = __builtin_ia32_insert128i256(both, q1, 1);
+	lo = (v32qu)both & 0x0f;
+	hi = (v32qu)((v16hi)both >> 4) & 0x0f;
+	p = __builtin_ia32_pmaddubsw256((v32qi)lo, (v32qi)load_v32qs(xp)) +
+	    __builtin_ia32_pmaddubsw256((v32qi)hi, (v32qi)load_v32qs(xp + 32));
+	return __builtin_ia32_pmaddwd256(p, ones);
+}
+
+/* Pair lanes of four pairs -> totals of blocks 0,2,4,6,1,3,5,7. */
+static inline v8si reduce_pairs(v8si l01, v8si l23, v8si l45, v8si l67)
+{
+	return __builtin_ia32_phaddd256(__builtin_ia32_phaddd256(l01, l23),
+					__builtin_ia32_phaddd256(l45, l67));
+}
+
+static inline v8sf perm_0246_1357(v8sf v)
+{
+	return __builtin_shufflevector(v, v, 0, 2, 4, 6, 1, 3, 5, 7);
+}
+
+static inline v8si perm_0246_1357_i(v8si v)
+{
+	return __builtin_shufflevector(v, v, 0, 2, 4, 6, 1, 3, 5, 7);
+}
+
+/* The halves of blocks 0,2,4,6,1,3,5,7 of a full group. */
+static inline v8sf halves8_q4(const u8 *p, u64 stride)
+{
+	v8hi v;
+	u64 w[2];
+
+	w[0] = half_at(p) | half_at(p + 2 * stride) << 16 |
+	       half_at(p + 4 * stride) << 32 | half_at(p + 6 * stride) << 48;
+	p += stride;
+	w[1] = half_at(p) | half_at(p + 2 * stride) << 16 |
+	       half_at(p + 4 * stride) << 32 | half_at(p + 6 * stride) << 48;
+	v = (v8hi)(__attribute__((vector_size(16))) u64){ w[0], w[1] };
+	return __builtin_ia32_vcvtph2ps256(v);
+}
+
+/*
+ * One row of Q4_0 (asym false) or Q4_1 (asym true).  always_inline with a
+ * constant flag: each format gets its own loop.  A last, partial group is
+ * copied into a zeroed buffer first: the missing blocks then have zero
+ * weights and scales (the activation's padding is zero too), exactly the
+ * zero terms dot_generic.c adds.
  */
 static inline __attribute__((always_inline)) float
-dot_blocks(u32 type, const u8 *row, const struct slmq_act *xa)
+dot_q4(bool asym, const u8 *row, const struct slmq_act *xa)
 {
-	const u64 bs = type == SLMQ_TYPE_Q4_0 ? 18 : type == SLMQ_TYPE_Q4_1 ? 20 : 34;
+	const u64 bs = asym ? 20 : 18, off = asym ? 4 : 2;
 	v8sf acc = splat(0.0f), macc = splat(0.0f);
+	u8 tail[8 * 20];
+	u32 i, nb = xa->nb;
+
+	for (i = 0; i < nb; i += 8) {
+		const u8 *b = row + (u64)i * bs;
+		const s8 *xp = xa->qp + (u64)i * SLMQ_QK;
+		v8sf dx = perm_0246_1357(load_v8sf(xa->d + i));
+		v8si tot, sum = perm_0246_1357_i(load_v8si(xa->sum + i));
+
+		if (unlikely(nb - i < 8)) {
+			__builtin_memset(tail, 0, sizeof(tail));
+			__builtin_memcpy(tail, b, (nb - i) * bs);
+			b = tail;
+		}
+		tot = reduce_pairs(q4_pair_lanes(b, bs, off, xp),
+				   q4_pair_lanes(b + 2 * bs, bs, off, xp + 64),
+				   q4_pair_lanes(b + 4 * bs, bs, off, xp + 128),
+				   q4_pair_lanes(b + 6 * bs, bs, off, xp + 192));
+		if (!asym)	/* sum((q-8)*x) = sum(q*x) - 8*sum(x) */
+			tot -= sum * 8;
+		acc = acc + __builtin_ia32_cvtdq2ps256(tot) * (halves8_q4(b, bs) * dx);
+		if (asym)	/* + m * dx * sum(x) */
+			macc = macc + halves8_q4(b + 2, bs) *
+				      (dx * __builtin_ia32_cvtdq2ps256(sum));
+	}
+	if (asym)
+		return hsum(acc) + hsum(macc);
+	return hsum(acc);
+}
+
+/* One row of Q8_0: blocks in natural lane order. */
+static float dot_q8_0(const u8 *row, const struct slmq_act *xa)
+{
+	const u64 bs = 34;
+	v8sf acc = splat(0.0f);
 	u32 i, k, nb = xa->nb;
 
 	for (i = 0; i < nb; i += 8) {
 		u32 cnt = nb - i < 8 ? nb - i : 8;
-		v8sf dx = load_v8sf(xa->d + i), sc;
-		v8si tot;
-
 		const u8 *b = row + (u64)i * bs;
 		const s8 *xq = xa->qs + (u64)i * SLMQ_QK;
+		v8si tot;
 
 		if (likely(cnt == 8)) {
-			tot = reduce8(block_lanes(type, b, xq),
-				      block_lanes(type, b + bs, xq + 32),
-				      block_lanes(type, b + 2 * bs, xq + 64),
-				      block_lanes(type, b + 3 * bs, xq + 96),
-				      block_lanes(type, b + 4 * bs, xq + 128),
-				      block_lanes(type, b + 5 * bs, xq + 160),
-				      block_lanes(type, b + 6 * bs, xq + 192),
-				      block_lanes(type, b + 7 * bs, xq + 224));
+			tot = reduce8(q8_lanes(b, xq), q8_lanes(b + bs, xq + 32),
+				      q8_lanes(b + 2 * bs, xq + 64),
+				      q8_lanes(b + 3 * bs, xq + 96),
+				      q8_lanes(b + 4 * bs, xq + 128),
+				      q8_lanes(b + 5 * bs, xq + 160),
+				      q8_lanes(b + 6 * bs, xq + 192),
+				      q8_lanes(b + 7 * bs, xq + 224));
 		} else {
 			v8si t[8];
 
 			for (k = 0; k < 8; k++)
-				t[k] = k < cnt ? block_lanes(type, b + k * bs, xq + 32 * k) :
+				t[k] = k < cnt ? q8_lanes(b + k * bs, xq + 32 * k) :
 						 (v8si){ 0 };
 			tot = reduce8(t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7]);
 		}
-		if (type == SLMQ_TYPE_Q4_0)	/* sum((q-8)*x) = sum(q*x) - 8*sum(x) */
-			tot -= load_v8si(xa->sum + i) * 8;
-		sc = halves8(b, bs, cnt) * dx;
-		acc = acc + __builtin_ia32_cvtdq2ps256(tot) * sc;
-		if (type == SLMQ_TYPE_Q4_1)	/* + m * dx * sum(x) */
-			macc = macc + halves8(b + 2, bs, cnt) *
-				      (dx * __builtin_ia32_cvtdq2ps256(load_v8si(xa->sum + i)));
+		acc = acc + __builtin_ia32_cvtdq2ps256(tot) *
+			    (halves8(b, bs, cnt) * load_v8sf(xa->d + i));
 	}
-	if (type == SLMQ_TYPE_Q4_1)
-		return hsum(acc) + hsum(macc);
 	return hsum(acc);
 }
 
@@ -310,15 +373,15 @@ void slmq_dot_rows_avx2(u32 type, const void *w, u64 row_bytes, u32 n,
 	switch (type) {
 	case SLMQ_TYPE_Q4_0:
 		for (r = r0; r < r1; r++)
-			y[r] = dot_blocks(SLMQ_TYPE_Q4_0, base + (u64)r * row_bytes, xa);
+			y[r] = dot_q4(false, base + (u64)r * row_bytes, xa);
 		break;
 	case SLMQ_TYPE_Q4_1:
 		for (r = r0; r < r1; r++)
-			y[r] = dot_blocks(SLMQ_TYPE_Q4_1, base + (u64)r * row_bytes, xa);
+			y[r] = dot_q4(true, base + (u64)r * row_bytes, xa);
 		break;
 	case SLMQ_TYPE_Q8_0:
 		for (r = r0; r < r1; r++)
-			y[r] = dot_blocks(SLMQ_TYPE_Q8_0, base + (u64)r * row_bytes, xa);
+			y[r] = dot_q8_0(base + (u64)r * row_bytes, xa);
 		break;
 	case SLMQ_TYPE_F16:
 		for (r = r0; r < r1; r++)

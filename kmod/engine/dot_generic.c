@@ -24,6 +24,16 @@ void slmq_act_init(struct slmq_act *a, void *buf, u32 max_n)
 	a->d = (float *)p;
 	a->sum = (s32 *)(p + (u64)g * 4);
 	a->qs = (s8 *)(p + (u64)g * 8);
+	a->qp = a->qs + (u64)g * SLMQ_QK;
+}
+
+/* Copy of block b's values into the pair layout (see struct slmq_act). */
+static void pair_layout(struct slmq_act *a, u32 b, const s8 *q)
+{
+	s8 *p = a->qp + (u64)(b / 2) * 2 * SLMQ_QK + (b % 2) * (SLMQ_QK / 2);
+
+	memcpy(p, q, SLMQ_QK / 2);
+	memcpy(p + SLMQ_QK, q + SLMQ_QK / 2, SLMQ_QK / 2);
 }
 
 typedef float v4sf __attribute__((vector_size(16)));
@@ -90,20 +100,31 @@ void slmq_quantize_act(const float *x, struct slmq_act *a, u32 n)
 			vsum += v;
 		}
 		a->sum[i] = (vsum[0] + vsum[1]) + (vsum[2] + vsum[3]);
+		pair_layout(a, i, q);
 	}
 	for (g = slmq_act_groups8(a->nb); i < g; i++) {
+		static const s8 zero[SLMQ_QK];
+
 		a->d[i] = 0.0f;
 		a->sum[i] = 0;
+		pair_layout(a, i, zero);
 	}
 }
 
 /*
  * The block kernels compute exactly what dot_avx2.c computes: per block the
- * exact integer dot product t, then acc[b % 8] += (float)t * (dw * dx) over
+ * exact integer dot product t, then acc[lane] += (float)t * (dw * dx) over
  * the blocks padded to a multiple of 8 (padding adds 0 * 0), then a fixed
  * reduction of the eight partial sums.  So the generic and the AVX2 path
- * give the same bits (see dot_avx2.c for why that matters).
+ * give the same bits (see dot_avx2.c for why that matters).  The lane of
+ * block b is b % 8 for Q8_0; the 4-bit kernels work on block pairs and end
+ * with blocks 0,2,4,6,1,3,5,7 of each group in lanes 0..7 (q4_lane()).
  */
+static inline u32 q4_lane(u32 b)
+{
+	return (b % 2) * 4 + (b % 8) / 2;
+}
+
 static inline float sum8(const float *a)
 {
 	return ((a[0] + a[4]) + (a[1] + a[5])) + ((a[2] + a[6]) + (a[3] + a[7]));
@@ -130,7 +151,7 @@ static float dot_q4_0(const struct slmq_block_q4_0 *w, const struct slmq_act *xa
 				t += (nibble(w[i].qs, j) - 8) * xq[j];
 			dw = slmq_f16_to_f32(w[i].d);
 		}
-		acc[i % 8] = acc[i % 8] + (float)t * (dw * xa->d[i]);
+		acc[q4_lane(i)] = acc[q4_lane(i)] + (float)t * (dw * xa->d[i]);
 	}
 	return sum8(acc);
 }
@@ -152,8 +173,9 @@ static float dot_q4_1(const struct slmq_block_q4_1 *w, const struct slmq_act *xa
 			mw = slmq_f16_to_f32(w[i].m);
 		}
 		/* sum(d*q + m)*dx*qx = d*dx*sum(q*qx) + m*dx*sum(qx) */
-		acc[i % 8] = acc[i % 8] + (float)t * (dw * xa->d[i]);
-		macc[i % 8] = macc[i % 8] + mw * (xa->d[i] * (float)xa->sum[i]);
+		acc[q4_lane(i)] = acc[q4_lane(i)] + (float)t * (dw * xa->d[i]);
+		macc[q4_lane(i)] = macc[q4_lane(i)] +
+				   mw * (xa->d[i] * (float)xa->sum[i]);
 	}
 	return sum8(acc) + sum8(macc);
 }
