@@ -427,6 +427,12 @@ static int slmq_nl_generate_doit(struct sk_buff *skb, struct genl_info *info)
 		if (ret != -EINVAL && ret != -E2BIG && ret != -EOVERFLOW)
 			bad = tb[SLMQ_A_MODEL_NAME];
 		SLMQ_EXTACK_MSG(info->extack, bad, err.msg);
+		/*
+		 * netlink_rcv_skb() sends no ACK at all for -EINTR (it means
+		 * "replay" there), which would leave the caller waiting.
+		 */
+		if (ret == -EINTR)
+			ret = -ECANCELED;
 		goto free_out;
 	}
 	ret = slmq_nl_gen_reply(info, m, &out);

@@ -5,6 +5,10 @@
  * --f32).  Broken variants are made by the tests themselves, in memory.
  *
  *   mkfixtures HF_DIR OUT.gguf [--f32]
+ *   mkfixtures --stamp IN.gguf OUT.gguf VERDICT
+ *
+ * --stamp adds slmq.verdict = VERDICT and an slmq.report (JSON, over 32 KiB
+ * so the kernel must send it in several pieces), as `slmqctl validate` does.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,12 +16,45 @@
 
 #include "cli.h"
 #include "convert.h"
+#include "validate/gguf_meta.h"
+
+static int stamp(const char *in, const char *out, const char *verdict)
+{
+	size_t len, olen, i, n = 40000;
+	struct slmq_err err;
+	void *buf, *obuf;
+	char *report;
+	struct gm_kv kv[2];
+
+	if (cli_read_file(in, &buf, &len))
+		return 1;
+	report = malloc(n + 128);
+	if (!report)
+		return 1;
+	i = sprintf(report, "{\"verdict\":\"%s\",\"failed\":[\"quality\"],\"padding\":\"", verdict);
+	memset(report + i, 'x', n);
+	strcpy(report + i + n, "\"}");
+	kv[0] = (struct gm_kv){ "slmq.verdict", verdict };
+	kv[1] = (struct gm_kv){ "slmq.report", report };
+	if (gm_set_strings(buf, len, kv, 2, &obuf, &olen, &err) ||
+	    cli_write_file(out, obuf, olen)) {
+		fprintf(stderr, "mkfixtures: cannot stamp %s\n", in);
+		return 1;
+	}
+	free(report);
+	free(buf);
+	free(obuf);
+	return 0;
+}
 
 int main(int argc, char **argv)
 {
 	struct slmq_err err;
 	size_t len;
 	void *buf;
+
+	if (argc == 5 && !strcmp(argv[1], "--stamp"))
+		return stamp(argv[2], argv[3], argv[4]);
 
 	if (argc < 3 || argc > 4 || (argc == 4 && strcmp(argv[3], "--f32"))) {
 		fprintf(stderr, "usage: mkfixtures HF_DIR OUT.gguf [--f32]\n");

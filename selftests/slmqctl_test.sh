@@ -43,6 +43,22 @@ slmqctl report tiny >/tmp/rep.out 2>/tmp/rep.err
 [ $? = 1 ] && grep -q "model carries no slmq.report (attribute name)" /tmp/rep.err
 ok $? "report on a model without one: $(cat /tmp/rep.err)"
 
+slmqctl load "$DATA/tiny-rejected.gguf" --name rej 2>/tmp/rej.err
+[ $? = 1 ] && grep -q "REJECTED by validation" /tmp/rej.err
+ok $? "a REJECTED model is refused without --force: $(cat /tmp/rej.err)"
+slmqctl load "$DATA/tiny-rejected.gguf" --name rej --force >/dev/null
+ok $? "and loaded with --force"
+slmqctl info rej --json | grep -q '"verdict":"REJECTED"'
+ok $? "info shows the verdict the kernel read from the file"
+slmqctl report rej >/tmp/rep.txt
+ok $? "report rej"
+[ "$(wc -c </tmp/rep.txt)" -gt 40000 ] && grep -q '^{"verdict":"REJECTED","failed":\["quality"\]' /tmp/rep.txt
+ok $? "the whole 40 KB report arrives (several attributes, concatenated)"
+slmqctl report rej --json | grep -q '"failed":\['
+ok $? "report --json embeds the report as JSON"
+slmqctl unload rej >/dev/null
+ok $? "unload rej"
+
 cp "$DATA/tiny.gguf" /tmp/bad.gguf
 printf 'X' | dd of=/tmp/bad.gguf bs=1 seek=0 conv=notrunc 2>/dev/null
 slmqctl load /tmp/bad.gguf --name tiny 2>/tmp/bad.err
