@@ -27,6 +27,7 @@
 #include "cli.h"
 #include "plan_report.h"
 #include "quant/qmethod.h"
+#include "validate/auto.h"
 
 #define USAGE_CORE "MODEL_DIR -o OUT_DIR --bits 8|4 [--asym] [--embd-type T] [--output-type T] [--json] "
 
@@ -228,6 +229,9 @@ static int cmd_quantize(int argc, char **argv)
 	struct hf_model m;
 	int ret;
 
+	/* --auto: the validation engineer's acceptance loop (validate/auto.c). */
+	if (quantize_auto_requested(argc, argv))
+		return quantize_auto(argc, argv);
 	if (parse_args(&q, argc, argv))
 		return 1;
 	if (hf_model_open(&m, q.model_dir, &err))
@@ -240,5 +244,5 @@ static int cmd_quantize(int argc, char **argv)
 SLMQCTL_COMMAND("quantize", cmd_quantize,
 		"MODEL_DIR -o OUT_DIR --bits 8|4 [--asym] [--method rtn|gptq|awq|awq+gptq] "
 		"[--group-size 32|64|128] [--calib FILE] [--mixed SPEC] [--embd-type T] "
-		"[--output-type T] [--json]",
+		"[--output-type T] [--auto [--eval F] [--bench F] [--checkpoints DIR...] [thresholds]] [--json]",
 		"quantize a Hugging Face Llama directory to OUT_DIR/model.gguf");

@@ -1,0 +1,434 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * slmqctl quantize MODEL_DIR -o OUT --auto: quantize, validate, fall back.
+ *
+ * The ladder (every rung recorded in OUT/quantization_summary.json):
+ *   start INT4: INT4 (chosen method) -> mixed preset -> INT8 -> INT4 with
+ *               double the calibration samples (bounded by the file)
+ *   start INT8: INT8 -> mixed preset -> INT4 -> INT4 with double samples
+ * --bits picks the start; without it the seed's policy applies: models below
+ * 20M parameters start at INT8, larger ones at INT4.  The loop stops at the
+ * first ACCEPTED attempt.  Each attempt is the ordinary quantize command run
+ * into OUT/NAME_int4 (_int8, _mixed, _int4_calib2x), then validated; its
+ * directory gets validation_report.json, the verdict stamped into
+ * model.gguf and the Hugging Face GPTQ-layout export.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../quant/calib.h"
+#include "auto.h"
+#include "auto_priv.h"
+#include "hf_export.h"
+
+bool quantize_auto_requested(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--auto"))
+			return true;
+	return false;
+}
+
+/* quantize options that take a value (passed through untouched). */
+static bool takes_value(const char *a)
+{
+	static const char *const v[] = {
+		"--method", "--calib", "--calib-seqlen", "--seed", "--damp",
+		"--group-size", "--embd-type", "--output-type", NULL,
+	};
+	int k;
+
+	for (k = 0; v[k]; k++)
+		if (!strcmp(a, v[k]))
+			return true;
+	return false;
+}
+
+static int parse(struct auto_args *a, int argc, char **argv)
+{
+	int i, r;
+
+	val_opts_default(&a->vo);
+	a->samples = CALIB_DEFAULT_SAMPLES;
+	a->method = "rtn";
+	for (i = 1; i < argc; i++) {
+		const char *s = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(s, "--auto") || !strcmp(s, "--json"))
+			continue;
+		if (!strcmp(s, "--eval") && v)
+			a->pass[a->n_pass++] = s, a->pass[a->n_pass++] = v;
+		r = val_opts_parse(&a->vo, argc, argv, &i);
+		if (r < 0)
+			return 1;
+		if (r)
+			continue;
+		if (!strcmp(s, "--checkpoints")) {
+			while (i + 1 < argc && argv[i + 1][0] != '-' && a->n_ckpt < AUTO_MAX_CKPT)
+				a->ckpt[a->n_ckpt++] = argv[++i];
+			if (!a->n_ckpt)
+				return cli_fail("quantize --auto: --checkpoints needs directories");
+			continue;
+		}
+		if (!strcmp(s, "-o") || !strcmp(s, "--bits") || !strcmp(s, "--mixed") ||
+		    !strcmp(s, "--calib-samples") || !strcmp(s, "--name")) {
+			if (!v)
+				return cli_fail("quantize --auto: %s needs a value", s);
+			i++;
+			if (!strcmp(s, "-o"))
+				a->out = v;
+			else if (!strcmp(s, "--bits"))
+				a->bits = !strcmp(v, "8") ? 8 : !strcmp(v, "4") ? 4 : -1;
+			else if (!strcmp(s, "--mixed"))
+				a->mixed = v;
+			else if (!strcmp(s, "--name"))
+				a->name = v;
+			else
+				a->samples = (unsigned int)strtoul(v, NULL, 10);
+			continue;
+		}
+		if (s[0] != '-') {
+			if (a->model)
+				return cli_fail("quantize --auto: unexpected argument '%s'", s);
+			a->model = s;
+			continue;
+		}
+		if (a->n_pass + 2 >= AUTO_MAX_PASS)
+			return cli_fail("quantize --auto: too many options");
+		if (!strcmp(s, "--method") && v) {
+			a->method = v;
+			a->method_given = true;
+		}
+		if (!strcmp(s, "--calib") && v)
+			a->calib = v;
+		a->pass[a->n_pass++] = s;
+		if (takes_value(s) && v)
+			a->pass[a->n_pass++] = argv[++i];
+	}
+	if (!a->out)
+		return cli_fail("quantize --auto: need -o OUT_DIR");
+	if (!a->model && !a->n_ckpt)
+		return cli_fail("quantize --auto: need MODEL_DIR or --checkpoints DIR...");
+	if (a->bits < 0)
+		return cli_fail("quantize --auto: --bits must be 8 or 4");
+	if (!a->samples)
+		return cli_fail("quantize --auto: --calib-samples must be positive");
+	/* With calibration data and no method named, use it: GPTQ. */
+	if (!a->method_given && a->calib) {
+		a->method = "gptq";
+		a->pass[a->n_pass++] = "--method";
+		a->pass[a->n_pass++] = "gptq";
+	}
+	return 0;
+}
+
+static const struct slmqctl_cmd *find_cmd(const char *name)
+{
+	extern const struct slmqctl_cmd __start_slmqctl_cmds[];
+	extern const struct slmqctl_cmd __stop_slmqctl_cmds[];
+	const struct slmqctl_cmd *c;
+
+	for (c = __start_slmqctl_cmds; c < __stop_slmqctl_cmds; c++)
+		if (!strcmp(c->name, name))
+			return c;
+	return NULL;
+}
+
+/*
+ * The ordinary quantize command into dir: the same code path a user runs.
+ * Its own report goes nowhere (stdout is parked on /dev/null); warnings and
+ * errors still reach stderr.
+ */
+static int run_quantize(const struct auto_args *a, const struct attempt *at,
+			const char *dir)
+{
+	const struct slmqctl_cmd *c = find_cmd("quantize");
+	char *argv[AUTO_MAX_PASS + 16], bits[4], samples[16];
+	int argc = 0, k, saved, null_fd, ret;
+	bool quiet = cli_quiet;
+
+	if (!c)
+		return cli_fail("quantize --auto: no quantize command");
+	argv[argc++] = "quantize";
+	argv[argc++] = (char *)a->model;
+	argv[argc++] = "-o";
+	argv[argc++] = (char *)dir;
+	snprintf(bits, sizeof(bits), "%d", at->bits);
+	argv[argc++] = "--bits";
+	argv[argc++] = bits;
+	if (at->mixed) {
+		argv[argc++] = "--mixed";
+		argv[argc++] = (char *)at->mixed;
+	}
+	snprintf(samples, sizeof(samples), "%u", at->samples);
+	argv[argc++] = "--calib-samples";
+	argv[argc++] = samples;
+	for (k = 0; k < a->n_pass; k++)
+		argv[argc++] = (char *)a->pass[k];
+	argv[argc] = NULL;
+	fflush(stdout);
+	saved = dup(STDOUT_FILENO);
+	null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (saved >= 0 && null_fd >= 0)
+		dup2(null_fd, STDOUT_FILENO);
+	cli_quiet = true;
+	ret = c->run(argc, argv);
+	fflush(stdout);
+	cli_quiet = quiet;
+	if (saved >= 0) {
+		dup2(saved, STDOUT_FILENO);
+		close(saved);
+	}
+	if (null_fd >= 0)
+		close(null_fd);
+	return ret;
+}
+
+/* How many calibration sequences the file can give (for the doubled rung). */
+static unsigned int calib_capacity(const struct auto_args *a,
+				   const struct cli_model *fp, unsigned int want)
+{
+	struct calib_opts co = { a->calib, want, fp->model.hp.n_ctx_train, 1234, NULL };
+	struct calib_set cs;
+	char msg[256];
+	unsigned int got;
+
+	if (calib_load(&co, &fp->model.vocab, fp->model.hp.n_vocab, &cs, msg,
+		       sizeof(msg)))
+		return 0;
+	got = cs.nseq;
+	calib_free(&cs);
+	return got;
+}
+
+static struct attempt rung(const char *label, int bits, const char *mixed,
+			    unsigned int samples, const char *suffix,
+			    const char *why)
+{
+	struct attempt at = { 0 };
+
+	at.label = label;
+	at.bits = bits;
+	at.mixed = mixed;
+	at.samples = samples;
+	at.suffix = suffix;
+	at.why = why;
+	return at;
+}
+
+static void plan_ladder(struct auto_args *a, const struct cli_model *fp)
+{
+	const char *mixed = a->mixed ? a->mixed : "preset";
+	bool calibrated = strcmp(a->method, "rtn") != 0;
+	struct attempt *l = a->ladder;
+	int n = 0;
+
+	if (a->bits == 8) {
+		l[n++] = rung("int8", 8, NULL, a->samples, "_int8", "start: INT8");
+		l[n++] = rung("mixed", 4, mixed, a->samples, "_mixed", "INT8 rejected: mixed precision");
+		l[n++] = rung("int4", 4, NULL, a->samples, "_int4", "mixed rejected: INT4");
+	} else {
+		l[n++] = rung("int4", 4, NULL, a->samples, "_int4", "start: INT4");
+		l[n++] = rung("mixed", 4, mixed, a->samples, "_mixed", "INT4 rejected: mixed precision");
+		l[n++] = rung("int8", 8, NULL, a->samples, "_int8", "mixed rejected: INT8");
+	}
+	l[n] = rung("int4_calib2x", 4, NULL, a->samples * 2, "_int4_calib2x",
+		    "all rejected: INT4 with double the calibration samples");
+	if (!calibrated) {
+		l[n].skip = "the method (rtn) uses no calibration data";
+	} else {
+		unsigned int cap = calib_capacity(a, fp, a->samples * 2);
+
+		if (cap)
+			l[n].samples = cap;
+		if (cap && cap <= a->samples)
+			l[n].skip = "the calibration file holds no more samples than the first INT4 attempt used";
+	}
+	a->n_ladder = n + 1;
+}
+
+static void attempt_dir(const struct auto_args *a, const struct attempt *at,
+			char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s%s", a->out, a->name, at->suffix);
+}
+
+/* Copies the tokenizer and generation files next to the HF export. */
+static void copy_side_files(const char *src, const char *dst)
+{
+	static const char *const f[] = {
+		"tokenizer.json", "tokenizer.model", "tokenizer_config.json",
+		"special_tokens_map.json", "generation_config.json", NULL,
+	};
+	char a[4400], b[4400];
+	void *buf;
+	size_t len;
+	int k;
+
+	for (k = 0; f[k]; k++) {
+		snprintf(a, sizeof(a), "%s/%s", src, f[k]);
+		snprintf(b, sizeof(b), "%s/%s", dst, f[k]);
+		if (!cli_read_file(a, &buf, &len)) {
+			cli_write_file(b, buf, len);
+			free(buf);
+		}
+	}
+}
+
+static int write_json_file(const char *path, struct json_object *o)
+{
+	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+						       JSON_C_TO_STRING_NOSLASHESCAPE);
+	int ret = cli_write_file(path, s, strlen(s));
+
+	return ret ? cli_fail("%s: %s", path, strerror(-ret)) : 0;
+}
+
+/* Quantize, validate, stamp, export: one rung.  Fills at->... and rec. */
+static int one_attempt(struct auto_args *a, struct attempt *at,
+		       const struct cli_model *fp, const struct val_prompts *ps,
+		       struct val_figs *fpf, struct json_object **rec)
+{
+	char dir[4200], path[4300];
+	struct slmq_err err = { 0 };
+	struct hf_export_info hx;
+	struct val_result r;
+	struct cli_model q;
+	double t0 = cli_now();
+	int ret;
+
+	attempt_dir(a, at, dir, sizeof(dir));
+	if (!cli_quiet)
+		printf("== attempt %s: %s -> %s\n", at->label, at->why, dir);
+	if (run_quantize(a, at, dir))
+		return cli_fail("quantize --auto: attempt %s: quantization failed", at->label);
+	snprintf(path, sizeof(path), "%s/model.gguf", dir);
+	if (cli_model_open(path, &q, &err))
+		return cli_fail("%s: %s", path, err.msg);
+	ret = val_validate(fp, &q, &a->vo, ps, fpf, &r, &err);
+	if (ret) {
+		cli_model_close(&q);
+		return cli_fail("quantize --auto: attempt %s: %s", at->label, err.msg);
+	}
+	ret = hf_export_gptq(&q.model, dir, &hx, &err);
+	cli_model_close(&q);
+	if (!ret)
+		copy_side_files(a->model, dir);
+	snprintf(path, sizeof(path), "%s/validation_report.json", dir);
+	if (!ret)
+		ret = write_json_file(path, r.report) ? -EIO : 0;
+	snprintf(path, sizeof(path), "%s/model.gguf", dir);
+	if (!ret)
+		ret = val_stamp_gguf(path, r.report, r.v.accepted, &err);
+	if (ret) {
+		val_result_free(&r);
+		return cli_fail("quantize --auto: attempt %s: %s", at->label,
+				err.msg[0] ? err.msg : "writing artifacts failed");
+	}
+	at->accepted = r.v.accepted;
+	at->ran = true;
+	*rec = auto_attempt_json(a, at, dir, &r, &hx, cli_now() - t0);
+	auto_note_misses(a, at, &r.v);
+	val_result_free(&r);
+	return 0;
+}
+
+static int run_ladder(struct auto_args *a, const struct cli_model *fp,
+		      struct json_object *summary)
+{
+	struct json_object *attempts = json_object_new_array(), *rec = NULL;
+	struct val_prompts ps;
+	struct val_figs fpf;
+	struct slmq_err err = { 0 };
+	int k, accepted = -1, ret = 0;
+
+	json_object_object_add(summary, "attempts", attempts);
+	if (val_prompts_load(a->vo.prompts_path, &ps, &err))
+		return cli_fail("quantize --auto: %s", err.msg);
+	memset(&fpf, 0, sizeof(fpf));
+	for (k = 0; k < a->n_ladder && accepted < 0; k++) {
+		struct attempt *at = &a->ladder[k];
+
+		if (at->skip) {
+			json_object_array_add(attempts, auto_skipped_json(at));
+			if (!cli_quiet)
+				printf("== attempt %s skipped: %s\n", at->label, at->skip);
+			continue;
+		}
+		ret = one_attempt(a, at, fp, &ps, &fpf, &rec);
+		if (ret)
+			break;
+		json_object_array_add(attempts, rec);
+		if (at->accepted)
+			accepted = k;
+	}
+	val_figs_free(&fpf);
+	val_prompts_free(&ps);
+	if (ret)
+		return ret;
+	auto_conclude(a, accepted, summary);
+	return 0;
+}
+
+static const char *base_name(const char *path, char *buf, size_t len)
+{
+	const char *s;
+	size_t n;
+
+	snprintf(buf, len, "%s", path);
+	n = strlen(buf);
+	while (n > 1 && buf[n - 1] == '/')
+		buf[--n] = 0;
+	s = strrchr(buf, '/');
+	return s ? s + 1 : buf;
+}
+
+int quantize_auto(int argc, char **argv)
+{
+	struct auto_args *a = calloc(1, sizeof(*a));
+	struct json_object *summary = json_object_new_object();
+	struct slmq_err err = { 0 };
+	struct cli_model fp;
+	char name[4096], path[4200];
+	int ret = 1;
+
+	if (!a || parse(a, argc, argv))
+		goto out_free;
+	if (mkdir(a->out, 0755) < 0 && errno != EEXIST) {
+		cli_fail("%s: %s", a->out, strerror(errno));
+		goto out_free;
+	}
+	if (a->n_ckpt && auto_pick_checkpoint(a, summary))
+		goto out_free;
+	if (!a->name)
+		a->name = base_name(a->model, name, sizeof(name));
+	if (cli_model_open(a->model, &fp, &err)) {
+		cli_fail("%s: %s", a->model, err.msg);
+		goto out_free;
+	}
+	auto_policy(a, &fp, summary);
+	plan_ladder(a, &fp);
+	ret = run_ladder(a, &fp, summary);
+	cli_model_close(&fp);
+	if (ret)
+		goto out_free;
+	snprintf(path, sizeof(path), "%s/quantization_summary.json", a->out);
+	ret = write_json_file(path, summary);
+	if (ret)
+		goto out_free;
+	if (cli_quiet)
+		cli_print_json(json_object_get(summary));
+	else
+		auto_print_table(summary, path);
+	ret = a->accepted_any ? 0 : 3;
+out_free:
+	json_object_put(summary);
+	free(a);
+	return ret;
+}

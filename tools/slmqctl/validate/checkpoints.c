@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * quantize --auto --checkpoints DIR...: pick the FP checkpoint to quantize.
+ * Each candidate (the directories given, or the step_N folders of a single
+ * parent directory) is evaluated on the --eval data with the same
+ * perplexity protocol validation uses; the lowest perplexity wins, and the
+ * summary records every candidate's figure and why the winner won.
+ */
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "auto_priv.h"
+
+struct cand {
+	char path[4096];
+	long step;		/* from step_N, -1 when not named so */
+	double ppl;
+};
+
+static bool is_model_dir(const char *d)
+{
+	char p[4200];
+	struct stat st;
+
+	snprintf(p, sizeof(p), "%s/config.json", d);
+	return !stat(p, &st);
+}
+
+static int cmp_step(const void *x, const void *y)
+{
+	const struct cand *a = x, *b = y;
+
+	return (a->step > b->step) - (a->step < b->step);
+}
+
+/* step_N sub-directories of parent, sorted by N. */
+static int expand_parent(const char *parent, struct cand *c, int max)
+{
+	DIR *d = opendir(parent);
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d)) && n < max) {
+		char *end;
+		long step;
+
+		if (strncmp(e->d_name, "step_", 5))
+			continue;
+		step = strtol(e->d_name + 5, &end, 10);
+		if (end == e->d_name + 5 || *end)
+			continue;
+		snprintf(c[n].path, sizeof(c[n].path), "%s/%s", parent, e->d_name);
+		c[n].step = step;
+		if (is_model_dir(c[n].path))
+			n++;
+	}
+	closedir(d);
+	qsort(c, (size_t)n, sizeof(*c), cmp_step);
+	return n;
+}
+
+static int eval_one(struct cand *c, const struct val_opts *o, struct slmq_err *err)
+{
+	struct eval_ppl_opts po = { .max_tokens = o->ppl_max_tokens };
+	struct eval_ppl r;
+	struct cli_model cm;
+	struct slmq_env env;
+	uint32_t *ids;
+	size_t n;
+	int ret;
+
+	ret = cli_model_open(c->path, &cm, err);
+	if (ret)
+		return ret;
+	cli_env_init(&env);
+	ret = eval_load_tokens(o->eval_path, &cm.model.vocab, &ids, &n, err);
+	if (!ret) {
+		ret = eval_perplexity(&cm.model, &env, ids, n, &po, &r, err);
+		free(ids);
+	}
+	cli_model_close(&cm);
+	c->ppl = ret ? NAN : r.ppl;
+	return ret;
+}
+
+static const char *last_part(const char *p, char *buf, size_t len)
+{
+	const char *s;
+	size_t n;
+
+	snprintf(buf, len, "%s", p);
+	n = strlen(buf);
+	while (n > 1 && buf[n - 1] == '/')
+		buf[--n] = 0;
+	s = strrchr(buf, '/');
+	return s ? s + 1 : buf;
+}
+
+int auto_pick_checkpoint(struct auto_args *a, struct json_object *summary)
+{
+	struct cand *c = calloc(AUTO_MAX_CKPT * 4, sizeof(*c));
+	struct json_object *sel = json_object_new_object(), *arr = json_object_new_array();
+	struct slmq_err err = { 0 };
+	int n = 0, k, best = -1, second = -1;
+	char why[8800], tmp[4096];
+
+	if (!c)
+		return cli_fail("out of memory");
+	if (!a->vo.eval_path) {
+		free(c);
+		json_object_put(sel);
+		json_object_put(arr);
+		return cli_fail("quantize --auto: --checkpoints needs --eval DATA to compare them");
+	}
+	if (a->n_ckpt == 1 && !is_model_dir(a->ckpt[0])) {
+		n = expand_parent(a->ckpt[0], c, AUTO_MAX_CKPT * 4);
+		if (!a->name) {
+			snprintf(a->name_buf, sizeof(a->name_buf), "%s",
+				 last_part(a->ckpt[0], tmp, sizeof(tmp)));
+			a->name = a->name_buf;
+		}
+	} else {
+		for (k = 0; k < a->n_ckpt; k++) {
+			char *s;
+
+			snprintf(c[n].path, sizeof(c[n].path), "%s", a->ckpt[k]);
+			s = strstr(last_part(a->ckpt[k], tmp, sizeof(tmp)), "step_");
+			c[n].step = s ? strtol(s + 5, NULL, 10) : -1;
+			n++;
+		}
+	}
+	if (!n) {
+		free(c);
+		json_object_put(sel);
+		json_object_put(arr);
+		return cli_fail("quantize --auto: %s holds no step_N checkpoint directories", a->ckpt[0]);
+	}
+	for (k = 0; k < n; k++) {
+		struct json_object *e = json_object_new_object();
+
+		if (eval_one(&c[k], &a->vo, &err)) {
+			free(c);
+			json_object_put(sel);
+			json_object_put(arr);
+			return cli_fail("%s: %s", c[k].path, err.msg);
+		}
+		if (!cli_quiet)
+			printf("checkpoint %s: perplexity %.4f\n", c[k].path, c[k].ppl);
+		json_object_object_add(e, "path", json_object_new_string(c[k].path));
+		json_object_object_add(e, "step", c[k].step >= 0 ? json_object_new_int64(c[k].step) : NULL);
+		json_object_object_add(e, "perplexity", val_json_num(c[k].ppl));
+		json_object_array_add(arr, e);
+		if (best < 0 || c[k].ppl < c[best].ppl) {
+			second = best;
+			best = k;
+		} else if (second < 0 || c[k].ppl < c[second].ppl) {
+			second = k;
+		}
+	}
+	if (second >= 0)
+		snprintf(why, sizeof(why),
+			 "lowest perplexity on %s: %.4f (next best %s: %.4f, %+.2f%%)",
+			 a->vo.eval_path, c[best].ppl, c[second].path, c[second].ppl,
+			 (c[second].ppl / c[best].ppl - 1) * 100);
+	else
+		snprintf(why, sizeof(why), "the only checkpoint (perplexity %.4f on %s)",
+			 c[best].ppl, a->vo.eval_path);
+	snprintf(a->ckpt_pick, sizeof(a->ckpt_pick), "%s", c[best].path);
+	a->model = a->ckpt_pick;
+	json_object_object_add(sel, "candidates", arr);
+	json_object_object_add(sel, "chosen", json_object_new_string(c[best].path));
+	json_object_object_add(sel, "reason", json_object_new_string(why));
+	json_object_object_add(summary, "checkpoint_selection", sel);
+	if (!cli_quiet)
+		printf("chosen checkpoint: %s: %s\n", c[best].path, why);
+	free(c);
+	return 0;
+}
