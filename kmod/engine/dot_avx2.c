@@ -225,45 +225,105 @@ static inline v8sf halves8_q4(const u8 *p, u64 stride)
 }
 
 /*
- * One row of Q4_0 (asym false) or Q4_1 (asym true).  always_inline with a
- * constant flag: each format gets its own loop.  A last, partial group is
- * copied into a zeroed buffer first: the missing blocks then have zero
- * weights and scales (the activation's padding is zero too), exactly the
- * zero terms dot_generic.c adds.
+ * hsum() of two accumulators at once, the same additions in the same order
+ * as two hsum() calls: ((v0+v4) + (v1+v5)) + ((v2+v6) + (v3+v7)).
  */
-static inline __attribute__((always_inline)) float
-dot_q4(bool asym, const u8 *row, const struct slmq_act *xa)
+static inline void hsum2(v8sf a, v8sf b, float *ra, float *rb)
+{
+	v8sf lo = __builtin_shufflevector(a, b, 0, 1, 2, 3, 8, 9, 10, 11);
+	v8sf hi = __builtin_shufflevector(a, b, 4, 5, 6, 7, 12, 13, 14, 15);
+	v8sf s = lo + hi;	/* a: v0+v4 .. v3+v7 | b: the same */
+	v8sf t = s + __builtin_shufflevector(s, s, 1, 0, 3, 2, 5, 4, 7, 6);
+	v8sf u = t + __builtin_shufflevector(t, t, 2, 3, 0, 1, 6, 7, 4, 5);
+
+	*ra = u[0];
+	*rb = u[4];
+}
+
+/* A last, partial group copied into zeroed storage (see dot_q4()). */
+static inline const u8 *q4_group(const u8 *b, u32 left, u64 bs, u8 *tail)
+{
+	if (likely(left >= 8))
+		return b;
+	__builtin_memset(tail, 0, 8 * 20);
+	__builtin_memcpy(tail, b, left * bs);
+	return tail;
+}
+
+/*
+ * Two rows of Q4_0 (asym false) or Q4_1 (asym true), sharing the
+ * activation's per-group work.  always_inline with a constant flag: each
+ * format gets its own loop.  A last, partial group is copied into a zeroed
+ * buffer first: the missing blocks then have zero weights and scales (the
+ * activation's padding is zero too), exactly the zero terms dot_generic.c
+ * adds.  With rb == NULL only row a is computed.
+ */
+static inline __attribute__((always_inline)) void
+dot_q4(bool asym, const u8 *ra, const u8 *rb, const struct slmq_act *xa,
+       float *ya, float *yb)
 {
 	const u64 bs = asym ? 20 : 18, off = asym ? 4 : 2;
-	v8sf acc = splat(0.0f), macc = splat(0.0f);
-	u8 tail[8 * 20];
+	v8sf acc_a = splat(0.0f), acc_b = splat(0.0f);
+	v8sf macc_a = splat(0.0f), macc_b = splat(0.0f);
+	u8 tail_a[8 * 20], tail_b[8 * 20];
 	u32 i, nb = xa->nb;
 
 	for (i = 0; i < nb; i += 8) {
-		const u8 *b = row + (u64)i * bs;
 		const s8 *xp = xa->qp + (u64)i * SLMQ_QK;
-		v8sf dx = perm_0246_1357(load_v8sf(xa->d + i));
-		v8si tot, sum = perm_0246_1357_i(load_v8si(xa->sum + i));
+		const u8 *a = q4_group(ra + (u64)i * bs, nb - i, bs, tail_a);
+		v8sf dx = perm_0246_1357(load_v8sf(xa->d + i)), dxs = splat(0.0f);
+		v8si sum = perm_0246_1357_i(load_v8si(xa->sum + i)), tot;
 
-		if (unlikely(nb - i < 8)) {
-			__builtin_memset(tail, 0, sizeof(tail));
-			__builtin_memcpy(tail, b, (nb - i) * bs);
-			b = tail;
-		}
-		tot = reduce_pairs(q4_pair_lanes(b, bs, off, xp),
-				   q4_pair_lanes(b + 2 * bs, bs, off, xp + 64),
-				   q4_pair_lanes(b + 4 * bs, bs, off, xp + 128),
-				   q4_pair_lanes(b + 6 * bs, bs, off, xp + 192));
+		if (asym)
+			dxs = dx * __builtin_ia32_cvtdq2ps256(sum);
+		tot = reduce_pairs(q4_pair_lanes(a, bs, off, xp),
+				   q4_pair_lanes(a + 2 * bs, bs, off, xp + 64),
+				   q4_pair_lanes(a + 4 * bs, bs, off, xp + 128),
+				   q4_pair_lanes(a + 6 * bs, bs, off, xp + 192));
 		if (!asym)	/* sum((q-8)*x) = sum(q*x) - 8*sum(x) */
 			tot -= sum * 8;
-		acc = acc + __builtin_ia32_cvtdq2ps256(tot) * (halves8_q4(b, bs) * dx);
+		acc_a = acc_a + __builtin_ia32_cvtdq2ps256(tot) * (halves8_q4(a, bs) * dx);
 		if (asym)	/* + m * dx * sum(x) */
-			macc = macc + halves8_q4(b + 2, bs) *
-				      (dx * __builtin_ia32_cvtdq2ps256(sum));
+			macc_a = macc_a + halves8_q4(a + 2, bs) * dxs;
+		if (!rb)
+			continue;
+		a = q4_group(rb + (u64)i * bs, nb - i, bs, tail_b);
+		tot = reduce_pairs(q4_pair_lanes(a, bs, off, xp),
+				   q4_pair_lanes(a + 2 * bs, bs, off, xp + 64),
+				   q4_pair_lanes(a + 4 * bs, bs, off, xp + 128),
+				   q4_pair_lanes(a + 6 * bs, bs, off, xp + 192));
+		if (!asym)
+			tot -= sum * 8;
+		acc_b = acc_b + __builtin_ia32_cvtdq2ps256(tot) * (halves8_q4(a, bs) * dx);
+		if (asym)
+			macc_b = macc_b + halves8_q4(a + 2, bs) * dxs;
 	}
-	if (asym)
-		return hsum(acc) + hsum(macc);
-	return hsum(acc);
+	if (!rb) {
+		*ya = asym ? hsum(acc_a) + hsum(macc_a) : hsum(acc_a);
+		return;
+	}
+	hsum2(acc_a, acc_b, ya, yb);
+	if (asym) {
+		float ma, mb;
+
+		hsum2(macc_a, macc_b, &ma, &mb);
+		*ya += ma;
+		*yb += mb;
+	}
+}
+
+/* All rows of a 4-bit matrix, two at a time. */
+static inline __attribute__((always_inline)) void
+rows_q4(bool asym, const u8 *base, u64 row_bytes, const struct slmq_act *xa,
+	float *y, u32 r0, u32 r1)
+{
+	u32 r;
+
+	for (r = r0; r + 2 <= r1; r += 2)
+		dot_q4(asym, base + (u64)r * row_bytes,
+		       base + (u64)(r + 1) * row_bytes, xa, &y[r], &y[r + 1]);
+	if (r < r1)
+		dot_q4(asym, base + (u64)r * row_bytes, NULL, xa, &y[r], NULL);
 }
 
 /* One row of Q8_0: blocks in natural lane order. */
@@ -372,12 +432,10 @@ void slmq_dot_rows_avx2(u32 type, const void *w, u64 row_bytes, u32 n,
 	/* the switch is outside the row loop so each loop inlines its kernel */
 	switch (type) {
 	case SLMQ_TYPE_Q4_0:
-		for (r = r0; r < r1; r++)
-			y[r] = dot_q4(false, base + (u64)r * row_bytes, xa);
+		rows_q4(false, base, row_bytes, xa, y, r0, r1);
 		break;
 	case SLMQ_TYPE_Q4_1:
-		for (r = r0; r < r1; r++)
-			y[r] = dot_q4(true, base + (u64)r * row_bytes, xa);
+		rows_q4(true, base, row_bytes, xa, y, r0, r1);
 		break;
 	case SLMQ_TYPE_Q8_0:
 		for (r = r0; r < r1; r++)

@@ -1,0 +1,26 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# The demo's guest half (runs inside the QEMU VM as root): load slmq.ko,
+# push the model slmqctl accepted on the host, list it, and ask it a question.
+set -e
+say() { printf '\n$ %s\n' "$*"; }
+
+say insmod slmq.ko
+insmod "${SLMQ_MODDIR:-/modules}/slmq.ko"
+say slmqctl load /data/pcilm-tiny --name pcilm-tiny
+slmqctl load /data/pcilm-tiny --name pcilm-tiny
+say slmqctl list
+slmqctl list
+say slmqctl report pcilm-tiny '(first lines)'
+slmqctl report pcilm-tiny | head -n 12
+say slmqctl ask pcilm-tiny -p "PCI device 8086:10d3 is"
+slmqctl ask pcilm-tiny -p "PCI device 8086:10d3 is" -n 40
+say slmqctl unload pcilm-tiny '&&' rmmod slmq
+slmqctl unload pcilm-tiny
+rmmod slmq
+if dmesg | grep -E 'BUG|WARNING|Oops|Call Trace'; then
+	echo "demo: the kernel logged a problem" >&2
+	exit 1
+fi
+echo
+echo "demo: done, kernel log clean"
