@@ -147,17 +147,22 @@ TEST_F_TIMEOUT(slmq, replace_is_atomic_and_new_model_serves, 300)
 	ASSERT_EQ(0, st_name_cmd(&self->nl, SLMQ_CMD_MODEL_DELETE, "rep"));
 }
 
-TEST_F_TIMEOUT(slmq, kernel_generation_equals_userspace_bit_for_bit, 300)
+/* Greedy tokens and every step's logits: kernel == userspace engine, bit for bit. */
+static void equal_case(struct __test_metadata *_metadata, FIXTURE_DATA(slmq) *self,
+		       const char *file)
 {
 	struct st_gen g = { .max_tokens = 16, .want_logits = true };
 	uint32_t ids[64], utok[16], nu, nv;
 	float *ulogits = NULL;
+	size_t len;
+	void *buf = st_read_file(st_data(file), &len);
 	int n;
 
-	publish(_metadata, self, "eq");
-	n = st_user_tokenize(self->buf, self->len, PROMPT, ids, 64);
+	ASSERT_NE(NULL, buf) TH_LOG("no %s", st_data(file));
+	ASSERT_EQ(0, st_load(&self->nl, "eq", buf, len)) TH_LOG("%s", self->nl.err);
+	n = st_user_tokenize(buf, len, PROMPT, ids, 64);
 	ASSERT_LT(0, n);
-	ASSERT_EQ(0, st_user_generate(self->buf, self->len, ids, n, 16, utok, &nu, &ulogits, &nv));
+	ASSERT_EQ(0, st_user_generate(buf, len, ids, n, 16, utok, &nu, &ulogits, &nv));
 	g.ids = ids;
 	g.n_ids = n;
 	ASSERT_EQ(0, st_generate(&self->nl, "eq", &g)) TH_LOG("%s", self->nl.err);
@@ -165,11 +170,27 @@ TEST_F_TIMEOUT(slmq, kernel_generation_equals_userspace_bit_for_bit, 300)
 	EXPECT_EQ(0, memcmp(utok, g.tokens, nu * 4));
 	ASSERT_EQ((size_t)nu * nv, g.logits_len);
 	EXPECT_EQ(0, memcmp(ulogits, g.logits, g.logits_len * 4))
-		TH_LOG("logits differ between kernel and userspace");
-	TH_LOG("%u tokens, %zu logits identical", nu, g.logits_len);
+		TH_LOG("%s: logits differ between kernel and userspace", file);
+	TH_LOG("%s: %u tokens, %zu logits identical: \"%s\"", file, nu, g.logits_len, g.text);
 	free(ulogits);
 	free(g.logits);
+	free(buf);
 	ASSERT_EQ(0, st_name_cmd(&self->nl, SLMQ_CMD_MODEL_DELETE, "eq"));
+}
+
+TEST_F_TIMEOUT(slmq, kernel_equals_userspace_bit_for_bit_f16, 300)
+{
+	equal_case(_metadata, self, "tiny.gguf");
+}
+
+TEST_F_TIMEOUT(slmq, kernel_equals_userspace_bit_for_bit_q8_0, 300)
+{
+	equal_case(_metadata, self, "tiny-q8.gguf");
+}
+
+TEST_F_TIMEOUT(slmq, kernel_equals_userspace_bit_for_bit_q4_0, 300)
+{
+	equal_case(_metadata, self, "tiny-q4.gguf");
 }
 
 TEST_F_TIMEOUT(slmq, text_prompt_tokenized_like_userspace, 300)

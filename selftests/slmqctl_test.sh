@@ -20,7 +20,7 @@ slmqctl list | grep -q '^tiny '
 ok $? "list table shows tiny"
 slmqctl info tiny --json >/tmp/info.json
 grep -q "\"size\":$(wc -c <"$DATA/tiny.gguf")" /tmp/info.json &&
-	grep -q '"F16":' /tmp/info.json && grep -q '"n_vocab":2048' /tmp/info.json
+	grep -q '"f16":' /tmp/info.json && grep -q '"n_vocab":2048' /tmp/info.json
 ok $? "info --json: size, tensor types, vocabulary"
 
 slmqctl ask tiny -p "$P" -n 12 --json >/tmp/ask.json
