@@ -7,6 +7,7 @@
 #include <cblas.h>
 
 #include "awq.h"
+#include "awq_fold.h"
 #include "qgroup.h"
 
 void awq_scales_for(const float *xmean, u32 n, float alpha, float *s)
@@ -87,12 +88,59 @@ static double scaled_err(const struct awq_lin *l, u32 n, const float *G,
 	return e;
 }
 
+/*
+ * Mean over all rows of the linears of |w| / max|w| of its group, per input
+ * channel: AutoAWQ's "duo scaling" statistic of how large a channel's
+ * weights are relative to their group.
+ */
+static void weight_means(const struct awq_lin *lins, u32 nlin, u32 n, u32 gs,
+			 float *wmean)
+{
+	u32 k, r, g, j, rows = 0;
+	double *acc = calloc(n, sizeof(double));
+
+	for (k = 0; k < nlin; k++) {
+		for (r = 0; r < lins[k].rows; r++) {
+			const float *w = lins[k].W + (size_t)r * n;
+
+			for (g = 0; g < n; g += gs) {
+				float amax = 0;
+
+				for (j = g; j < g + gs; j++)
+					amax = fabsf(w[j]) > amax ? fabsf(w[j]) : amax;
+				for (j = g; j < g + gs; j++)
+					acc[j] += fabsf(w[j]) / (amax + 1e-6f);
+			}
+		}
+		rows += lins[k].rows;
+	}
+	for (j = 0; j < n; j++)
+		wmean[j] = (float)(acc[j] / rows);
+	free(acc);
+}
+
+/* Candidate k: plain x^alpha for k < AWQ_GRID, duo x^alpha / w^(1-alpha) after. */
+static void candidate(const float *xmean, const float *wmean, u32 n, u32 k, float *s)
+{
+	float alpha = (float)(k % AWQ_GRID) / AWQ_GRID;
+	u32 j;
+
+	if (k < AWQ_GRID) {
+		awq_scales_for(xmean, n, alpha, s);
+		return;
+	}
+	for (j = 0; j < n; j++)
+		s[j] = powf(xmean[j], alpha) / (powf(wmean[j], 1.0f - alpha) + 1e-4f);
+	awq_scales_for(s, n, 1.0f, s);	/* clamp and normalise */
+}
+
 int awq_search_scales(const struct awq_lin *lins, u32 nlin, u32 n,
-		      const float *G, const float *xmean, u32 gs, float *s,
+		      const float *G, const float *xmean, u32 gs,
+		      const struct lf_dims *gqa_tie, float *s,
 		      struct awq_choice *ch)
 {
 	u32 maxr = 0, i, k;
-	float *D, *DG, *cur;
+	float *D, *DG, *cur, *wmean;
 	double best = INFINITY;
 
 	for (k = 0; k < nlin; k++)
@@ -100,27 +148,31 @@ int awq_search_scales(const struct awq_lin *lins, u32 nlin, u32 n,
 	D = malloc((size_t)maxr * n * sizeof(float));
 	DG = malloc((size_t)maxr * n * sizeof(float));
 	cur = malloc(n * sizeof(float));
-	if (!D || !DG || !cur) {
-		free(D); free(DG); free(cur);
+	wmean = malloc(n * sizeof(float));
+	if (!D || !DG || !cur || !wmean) {
+		free(D); free(DG); free(cur); free(wmean);
 		return -ENOMEM;
 	}
-	for (i = 0; i < AWQ_GRID; i++) {
-		float alpha = (float)i / AWQ_GRID;
+	weight_means(lins, nlin, n, gs, wmean);
+	for (i = 0; i < 2 * AWQ_GRID; i++) {
 		double e = 0;
 
-		awq_scales_for(xmean, n, alpha, cur);
+		candidate(xmean, wmean, n, i, cur);
+		if (gqa_tie)
+			awq_tie_gqa(gqa_tie, cur);
 		for (k = 0; k < nlin; k++)
 			e += scaled_err(&lins[k], n, G, cur, gs, D, DG);
 		if (i == 0)
 			ch->err_plain = e;
 		if (e < best) {
 			best = e;
-			ch->alpha = alpha;
+			ch->alpha = (float)(i % AWQ_GRID) / AWQ_GRID;
+			ch->duo = i >= AWQ_GRID;
 			memcpy(s, cur, n * sizeof(float));
 		}
 	}
 	ch->err_best = best;
-	free(D); free(DG); free(cur);
+	free(D); free(DG); free(cur); free(wmean);
 	return 0;
 }
 

@@ -8,7 +8,8 @@
  * preceding linear), which leaves the FP function unchanged but lets the
  * quantization grid favour the channels with large activations.  s =
  * mean|x|^alpha, alpha from a grid, chosen to minimise the quantized
- * linears' output error on the calibration data, measured exactly through
+ * linears' output error on the calibration data (AutoAWQ's "duo" family
+ * mean|x|^alpha / mean|w/max|^(1-alpha) is searched too), measured exactly through
  * the input Gram matrix G = X^T X / N:  sum_rows (Wq - W) G (Wq - W)^T.
  * Then each group's clipping range is shrunk where that lowers the same
  * error.  (The paper measures the error at the output of the whole
@@ -20,6 +21,7 @@
 
 #include <stdbool.h>
 #include "../../../kmod/engine/compat.h"
+#include "layer_fwd.h"
 
 #define AWQ_GRID 20		/* alphas 0, 1/20, ..., 19/20 */
 #define AWQ_CLIP_GRID 20	/* clip ratios 1 - i/20 ... */
@@ -34,6 +36,7 @@ struct awq_lin {
 
 struct awq_choice {
 	float alpha;
+	bool duo;		/* x^alpha / w^(1-alpha) (AutoAWQ's duo scaling) won */
 	double err_plain;	/* output error with s = 1 (plain RTN) */
 	double err_best;
 };
@@ -41,11 +44,14 @@ struct awq_choice {
 /*
  * awq_search_scales() - pick s for the linears lins[0..nlin) sharing an
  * input of n channels with Gram matrix G (n x n) and per-channel mean |x|
- * xmean.  gs: quantization group size.  Writes s (n floats).
+ * xmean.  gs: quantization group size.  gqa_tie: for o's input, the
+ * dimensions whose kv groups must share scales (awq_tie_gqa()), else NULL.
+ * Writes s (n floats).
  * Returns 0 or -ENOMEM.
  */
 int awq_search_scales(const struct awq_lin *lins, u32 nlin, u32 n,
-		      const float *G, const float *xmean, u32 gs, float *s,
+		      const float *G, const float *xmean, u32 gs,
+		      const struct lf_dims *gqa_tie, float *s,
 		      struct awq_choice *ch);
 
 /* s from channel means for one alpha, normalised so sqrt(max*min) = 1. */

@@ -15,7 +15,7 @@
 
 #include "layer_fwd.h"
 
-/* Replaces o-input channel means by their average over each kv group. */
+/* Replaces o-input channel values (means, scales) by their average over each kv group. */
 void awq_tie_gqa(const struct lf_dims *d, float *xmean);
 
 /* Folds s (the site's input width) into w; the FP block function is unchanged. */

@@ -38,7 +38,12 @@ enum lf_site {
 	LF_N_SITES
 };
 
-/* Called with ntok rows of dim floats (row-major) for each site, in order. */
+/*
+ * Called with ntok rows of dim floats (row-major) for each site, in order.
+ * A non-zero return ends the forward early with that value (LF_STOP: the
+ * caller only wanted the inputs so far; x is then left half-updated).
+ */
+#define LF_STOP 1
 typedef int (*lf_capture_fn)(void *ctx, enum lf_site site, const float *x,
 			     u32 ntok, u32 dim);
 

@@ -91,7 +91,8 @@ static int capture(void *ctx, enum lf_site site, const float *x, u32 ntok, u32 d
 	for (t = 0; t < ntok; t++)
 		for (j = 0; j < dim; j++)
 			s->absum[j] += fabsf(x[t * dim + j]);
-	return 0;
+	/* the block's output is not needed in the statistics pass */
+	return site == LF_DOWN_IN ? LF_STOP : 0;
 }
 
 static void stats_free(struct stats *st)
@@ -143,7 +144,7 @@ static int layer_stats(struct run *r, struct lf_weights *w, struct stats *st)
 
 		memcpy(r->tmp, r->X + (size_t)s * L * E, (size_t)ns * L * E * sizeof(float));
 		rc = lf_forward(&r->m->d, w, r->tmp, ns, L, capture, st);
-		if (rc)
+		if (rc && rc != LF_STOP)
 			return rc;
 	}
 	for (i = 0; i < LF_N_SITES; i++)
@@ -201,7 +202,8 @@ static int layer_awq(struct run *r, u32 li, struct lf_weights *w,
 		if (site == LF_O_IN)
 			awq_tie_gqa(d, xmean);
 		rc = awq_search_scales(lins, nl, n, st->s[site].h.h, xmean,
-				       r->o->group_size, s, &ch);
+				       r->o->group_size, site == LF_O_IN ? d : NULL,
+				       s, &ch);
 		if (!rc) {
 			awq_fold_site(d, w, site, s);
 			awq_rescale_gram(st->s[site].h.h, n, s);

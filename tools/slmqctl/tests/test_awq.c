@@ -101,7 +101,7 @@ static void test_search_and_clip(u32 type)
 	gptq_hessian_init(&hs, n);
 	gptq_hessian_add(&hs, X, T, n);
 	gptq_hessian_finish(&hs);	/* 2 X^T X / T: a multiple of the Gram matrix */
-	awq_search_scales(&lin, 1, n, hs.h, xmean, 32, s, &ch);
+	awq_search_scales(&lin, 1, n, hs.h, xmean, 32, NULL, s, &ch);
 	tap_ok(ch.alpha > 0 && ch.err_best < 0.9 * ch.err_plain,
 	       "%s: scale search alpha %.2f, error %.4g < 0.9 x plain RTN %.4g",
 	       slmq_type_name(type), ch.alpha, ch.err_best, ch.err_plain);
