@@ -181,16 +181,23 @@ static int put_linear(struct hx_list *l, const struct slmq_model *m,
 	uint64_t i;
 
 	rb = slmq_row_bytes(t->type, in);
+	/* hx_add() may move the array: take the pointers after the last add. */
 	snprintf(name, sizeof(name), "%s.qweight", hf);
-	qw = hx_add(l, name, "I32", in / per, out, 2, in / per * out * 4);
-	snprintf(name, sizeof(name), "%s.qzeros", hf);
-	qz = hx_add(l, name, "I32", ng, out / per, 2, ng * (out / per) * 4);
-	snprintf(name, sizeof(name), "%s.scales", hf);
-	sc = hx_add(l, name, "F16", ng, out, 2, ng * out * 2);
-	snprintf(name, sizeof(name), "%s.g_idx", hf);
-	gi = hx_add(l, name, "I32", in, 0, 1, in * 4);
-	if (!qw || !qz || !sc || !gi)
+	if (!hx_add(l, name, "I32", in / per, out, 2, in / per * out * 4))
 		return -ENOMEM;
+	snprintf(name, sizeof(name), "%s.qzeros", hf);
+	if (!hx_add(l, name, "I32", ng, out / per, 2, ng * (out / per) * 4))
+		return -ENOMEM;
+	snprintf(name, sizeof(name), "%s.scales", hf);
+	if (!hx_add(l, name, "F16", ng, out, 2, ng * out * 2))
+		return -ENOMEM;
+	snprintf(name, sizeof(name), "%s.g_idx", hf);
+	if (!hx_add(l, name, "I32", in, 0, 1, in * 4))
+		return -ENOMEM;
+	qw = &l->t[l->n - 4];
+	qz = &l->t[l->n - 3];
+	sc = &l->t[l->n - 2];
+	gi = &l->t[l->n - 1];
 	for (i = 0; i < in; i++)
 		((int32_t *)gi->data)[i] = (int32_t)(i / GS);
 	for (o = 0; o < out; o++) {
