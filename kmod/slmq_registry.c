@@ -81,10 +81,17 @@ void slmq_mem_unreserve(u64 bytes)
 	spin_unlock(&slmq_mem_lock);
 }
 
-/* Bytes held by published models and loads in progress (sysfs memory_used). */
+/*
+ * Bytes held by published models and loads in progress (sysfs memory_used).
+ * Models already released are freed first (they wait for an RCU grace
+ * period), so the figure does not depend on when it is read.
+ */
 u64 slmq_mem_used_bytes(void)
 {
 	u64 used;
+
+	rcu_barrier();
+	flush_workqueue(slmq_free_wq);
 
 	spin_lock(&slmq_mem_lock);
 	used = slmq_mem_used;

@@ -7,6 +7,7 @@
  * leaving the model already published under that name serving.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -584,6 +585,34 @@ TEST_F_TIMEOUT(slmq, report_absent_is_reported, 300)
 	EXPECT_NLERR(&self->nl, st_name_cmd(&self->nl, SLMQ_CMD_REPORT_GET, "norep"), ENODATA,
 		     "model carries no slmq.report");
 	ASSERT_EQ(0, st_name_cmd(&self->nl, SLMQ_CMD_MODEL_DELETE, "norep"));
+}
+
+static int on_name(struct nlattr **tb, struct nlattr *head, int len, void *arg)
+{
+	char (*names)[SLMQ_NAME_MAX] = arg;
+	int i;
+
+	for (i = 0; i < 64 && names[i][0]; i++)
+		;
+	if (i < 64 && tb[SLMQ_A_MODEL_NAME])
+		snprintf(names[i], SLMQ_NAME_MAX, "%s", nla_get_string(tb[SLMQ_A_MODEL_NAME]));
+	return 0;
+}
+
+/* Last: every model withdrawn, no byte left accounted, slmq.ko unloads. */
+TEST_F_TIMEOUT(slmq, zz_all_memory_returned_and_module_unloads, 300)
+{
+	char names[64][SLMQ_NAME_MAX] = { { 0 } };
+	struct nl_msg *msg;
+	int i;
+
+	msg = slmq_nl_msg(&self->nl, SLMQ_CMD_MODEL_GET, NLM_F_DUMP);
+	ASSERT_EQ(0, slmq_nl_call(&self->nl, msg, on_name, names));
+	for (i = 0; i < 64 && names[i][0]; i++)
+		EXPECT_EQ(0, st_name_cmd(&self->nl, SLMQ_CMD_MODEL_DELETE, names[i]))
+			TH_LOG("%s: %s", names[i], self->nl.err);
+	EXPECT_EQ(0, st_sysfs_u64("/sys/kernel/slmq/memory_used"));
+	EXPECT_EQ(0, syscall(SYS_delete_module, "slmq", O_NONBLOCK)) TH_LOG("rmmod slmq: %m");
 }
 
 TEST_HARNESS_MAIN
