@@ -65,6 +65,17 @@ ok $([ $? = 1 ] && [ "$(wc -l <"$T/err")" = 1 ] && echo 0 || echo 1) "validate: 
 "$CTL" validate "$FIX" "$T/q8/model.gguf" --min-speedup fast >"$T/out" 2>"$T/err"
 ok $([ $? = 1 ] && grep -q min-speedup "$T/err" && echo 0 || echo 1) "validate: a bad threshold value is refused"
 
+# --- compare ----------------------------------------------------------------
+"$CTL" compare "$FIX" "$FIX" -p "PCI device 8086:10d3 is" -p "The ls command" -n 12 --json >"$T/c1.json" 2>&1
+ok $([ "$(jqv '[.prompts[] | .identical and .teacher_forced_agree == .teacher_forced_tokens and .teacher_forced_tokens > 0] | all' "$T/c1.json")" = true ] && echo 0 || echo 1) \
+	"compare: a model against itself is identical, teacher-forced agreement 100%"
+"$CTL" compare "$FIX" "$T/broken.gguf" -p "PCI device 8086:10d3 is" -p "The ls command" -n 12 --json >"$T/c2.json" 2>&1
+ok $([ "$(jqv '[.prompts[] | (.identical | not) and .first_divergence < 12 and .teacher_forced_agree < .teacher_forced_tokens] | all' "$T/c2.json")" = true ] && echo 0 || echo 1) \
+	"compare: against the broken model it names the first divergence ($(jqv '[.prompts[].first_divergence] | map(tostring) | join(",")' "$T/c2.json")) and lower teacher-forced agreement"
+"$CTL" compare "$FIX" "$T/q8/model.gguf" -p "PCI vendor 10de is" -n 8 >"$T/out" 2>&1
+grep -q "teacher-forced agreement" "$T/out"
+ok $? "compare: prints the side-by-side table with the agreement line"
+
 # --- quantize --auto: accepted at once --------------------------------------
 "$CTL" quantize "$FIX" -o "$T/a1" --auto "${FAST[@]}" "${RELAX[@]}" >"$T/out" 2>&1
 rc=$?
