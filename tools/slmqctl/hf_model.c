@@ -316,8 +316,6 @@ static int check_unmapped(struct hf_model *m, struct slmq_err *err)
 		/* llama.cpp skips the RoPE frequency buffers too */
 		if (n > 22 && !strcmp(name + n - 22, ".rotary_emb.inv_freq"))
 			continue;
-		if (m->hp.tied && !strcmp(name, "lm_head.weight"))
-			continue;
 		for (j = 0; j < m->n && strcmp(m->t[j].hf_name, name); j++)
 			;
 		if (j == m->n)
@@ -341,8 +339,11 @@ static int map_tensors(struct hf_model *m, struct slmq_err *err)
 	if (!ret)
 		ret = add_tensor(m, HF_OUTPUT_NORM, -1, "model.norm.weight",
 				 "output_norm.weight", err);
-	/* tied checkpoints may still carry lm_head; llama.cpp then omits output */
-	if (!ret && !m->hp.tied)
+	/*
+	 * Like llama.cpp: lm_head becomes output whenever the checkpoint has
+	 * it (a tied one normally does not, and then there is no output).
+	 */
+	if (!ret && (!m->hp.tied || st_model_find(&m->st, "lm_head.weight")))
 		ret = add_tensor(m, HF_OUTPUT, -1, "lm_head.weight", "output.weight", err);
 	if (!ret)
 		ret = check_unmapped(m, err);

@@ -2,17 +2,28 @@
 /*
  * Where slmqctl's models come from: a GGUF file is read as it is; a Hugging
  * Face directory is converted in memory to the F16 GGUF `slmqctl convert`
- * would write, so every command runs the same engine on the same bytes.
+ * would write, so every command runs the same engine on the same bytes; a
+ * directory holding model.gguf and no config.json (what `slmqctl quantize -o
+ * OUT_DIR` writes) means its model.gguf.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "../../kmod/engine/blocks.h"
 #include "cli.h"
 #include "convert.h"
+
+static bool has_file(const char *dir, const char *name)
+{
+	char p[4200];
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	return !access(p, F_OK);
+}
 
 int cli_model_open(const char *path, struct cli_model *cm, struct slmq_err *err)
 {
@@ -23,14 +34,18 @@ int cli_model_open(const char *path, struct cli_model *cm, struct slmq_err *err)
 	snprintf(cm->path, sizeof(cm->path), "%s", path);
 	if (stat(path, &st) < 0)
 		return slmq_fail(err, -errno, "%s: %s", path, strerror(errno));
-	if (S_ISDIR(st.st_mode)) {
+	if (S_ISDIR(st.st_mode) && !has_file(path, "config.json") &&
+	    has_file(path, "model.gguf"))	/* an OUT_DIR of slmqctl quantize */
+		snprintf(cm->path, sizeof(cm->path), "%s/model.gguf", path);
+	else if (S_ISDIR(st.st_mode)) {
 		ret = convert_dir_to_buffer(path, SLMQ_TYPE_F16, &cm->buf, &cm->len, err);
 		if (ret)
 			return ret;
-	} else {
-		ret = cli_read_file(path, &cm->buf, &cm->len);
+	}
+	if (!cm->buf) {
+		ret = cli_read_file(cm->path, &cm->buf, &cm->len);
 		if (ret)
-			return slmq_fail(err, ret, "%s: %s", path, strerror(-ret));
+			return slmq_fail(err, ret, "%s: %s", cm->path, strerror(-ret));
 	}
 	ret = slmq_model_load(&cm->model, cm->buf, cm->len, &cli_allocator, err);
 	if (ret) {

@@ -141,6 +141,10 @@ python3 tools/slmqctl/tests/st_variant.py "$FIX/model.safetensors" "$T/tied/mode
 	python3 "$INSPECT" "$T/tied.gguf" | jq -e '[.tensors[].name] | index("output.weight") == null' >/dev/null &&
 	"$CTL" generate "$T/tied.gguf" -p "USB vendor 046d is" -n 8 >/dev/null 2>>"$T/err"
 ok $? "tied embeddings: no output tensor (as llama.cpp), the engine runs it"
+sed -i 's/"tie_word_embeddings": false/"tie_word_embeddings": true/' "$T/bf16/config.json"
+"$CTL" convert "$T/bf16" -o "$T/tied2.gguf" >/dev/null 2>"$T/err" &&
+	python3 "$INSPECT" "$T/tied2.gguf" | jq -e '[.tensors[].name] | index("output.weight") != null' >/dev/null
+ok $? "tied but lm_head stored: written as output, as llama.cpp maps every tensor"
 
 SMALL=${SLMQ_SHARED:-../shared}/models/pcilm-small
 if [ -f "$SMALL/model.safetensors" ]; then
@@ -179,8 +183,8 @@ ok $? "quantize --output-type f16: output kept F16"
 "$CTL" quantize "$FIX" -o "$T/q64" --method rtn --bits 4 --group-size 64 >/dev/null 2>"$T/err"
 [ $? != 0 ] && [ "$(wc -l <"$T/err")" = 1 ] && grep -q "ffn_down.weight: row length 352" "$T/err"
 ok $? "--group-size 64 on rows of 352 refused naming the tensor: $(cat "$T/err")"
-"$CTL" generate "$T/q8/model.gguf" -p "USB vendor 046d is" -n 12 >/dev/null 2>"$T/err"
-ok $? "the Q8_0 file runs"
+"$CTL" generate "$T/q8" -p "USB vendor 046d is" -n 12 >/dev/null 2>"$T/err"
+ok $? "the Q8_0 file runs, named by its OUT_DIR"
 
 "$CTL" quantize "$FIX" -o "$T/bad" --bits 8 --asym >/dev/null 2>"$T/err"
 [ $? != 0 ] && [ "$(wc -l <"$T/err")" = 1 ] && grep -q asym "$T/err"
