@@ -45,6 +45,10 @@ build_objs() {
 		"$CLANG" $CFLAGS $SAN -fsanitize=fuzzer-no-link -c "tools/slmqctl/$f.c" -o "$O/obj/ctl_$f.o" || return 1
 		objs="$objs $O/obj/ctl_$f.o"
 	done
+	for f in verdict gguf_meta; do	# validation metadata (fuzz_verdict)
+		"$CLANG" $CFLAGS $SAN -fsanitize=fuzzer-no-link -c "tools/slmqctl/validate/$f.c" -o "$O/obj/val_$f.o" || return 1
+		objs="$objs $O/obj/val_$f.o"
+	done
 	rm -f "$O/libfuzzslmq.a"
 	ar rcs "$O/libfuzzslmq.a" $objs
 }
@@ -54,7 +58,7 @@ ok $? "engine and parsers build with $(basename "$CLANG") -fsanitize=fuzzer-no-l
 python3 tools/slmqctl/fuzz/make_seeds.py "$FIX" "$O/seeds" >>"$O/build.log" 2>&1
 ok $? "seed corpora generated from the fixtures"
 
-for t in gguf safetensors json_config tokenizer; do
+for t in gguf safetensors json_config tokenizer verdict; do
 	bin=$O/fuzz_$t
 	if ! "$CLANG" $CFLAGS $SAN -fsanitize=fuzzer -o "$bin" "tools/slmqctl/fuzz/fuzz_$t.c" \
 		"$O/libfuzzslmq.a" $(pkg-config --libs json-c) -lm >"$O/fuzz_$t.build.log" 2>&1; then
@@ -64,7 +68,7 @@ for t in gguf safetensors json_config tokenizer; do
 	mkdir -p "$O/corpus/$t"
 	SLMQ_FIXTURES=$FIX "$bin" -max_total_time="$S" -max_len=65536 -timeout=10 \
 		-rss_limit_mb=2048 -artifact_prefix="$O/artifacts/$t-" -print_final_stats=1 \
-		"$O/corpus/$t" "$O/seeds/$t" >"$O/fuzz_$t.log" 2>&1
+		"$O/corpus/$t" "$O/seeds/$([ -d "$O/seeds/$t" ] && echo "$t" || echo gguf)" >"$O/fuzz_$t.log" 2>&1
 	rc=$?
 	runs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$O/fuzz_$t.log" | grep -oE '[0-9]+$')
 	ok $rc "fuzz_$t: ${runs:-?} inputs in ${S}s without a crash (log: $O/fuzz_$t.log)"
