@@ -14,6 +14,19 @@
 #include "slmq_priv.h"
 
 static struct semaphore slmq_gen_sem;
+static atomic_t slmq_gen_running = ATOMIC_INIT(0);
+static atomic_t slmq_gen_waiting = ATOMIC_INIT(0);
+
+/* For sysfs: generations holding a slot, and requests waiting for one. */
+int slmq_gen_running_count(void)
+{
+	return atomic_read(&slmq_gen_running);
+}
+
+int slmq_gen_waiting_count(void)
+{
+	return atomic_read(&slmq_gen_waiting);
+}
 
 void slmq_gen_init(void)
 {
@@ -183,11 +196,16 @@ int slmq_gen_run(struct slmq_kmodel *m, const struct slmq_gen_req *req,
 
 	memset(out, 0, sizeof(*out));
 	atomic64_inc(&m->stats.requests);
-	if (down_interruptible(&slmq_gen_sem)) {
+	atomic_inc(&slmq_gen_waiting);
+	ret = down_interruptible(&slmq_gen_sem);
+	atomic_dec(&slmq_gen_waiting);
+	if (ret) {
 		ret = slmq_fail(err, -EINTR, "interrupted while waiting for a free slot");
 		goto count_error;
 	}
+	atomic_inc(&slmq_gen_running);
 	ret = slmq_gen_locked(m, req, out, err);
+	atomic_dec(&slmq_gen_running);
 	up(&slmq_gen_sem);
 	if (ret)
 		goto count_error;

@@ -96,6 +96,8 @@ struct slmq_gen_out {
 };
 
 void slmq_gen_init(void);
+int slmq_gen_running_count(void);
+int slmq_gen_waiting_count(void);
 int slmq_gen_run(struct slmq_kmodel *m, const struct slmq_gen_req *req,
 		 struct slmq_gen_out *out, struct slmq_err *err);
 void slmq_gen_out_free(struct slmq_gen_out *out);

@@ -2,6 +2,8 @@
 /*
  * /sys/kernel/slmq/memory_used: bytes of published models and loads in
  * progress (what max_total_mb bounds).
+ * /sys/kernel/slmq/generations_{running,waiting}: requests holding one of
+ * the max_concurrent slots, and requests queued for one.
  * /sys/kernel/slmq/NAME/{size,sha256,n_params,verdict,requests,tokens,
  * errors,last_latency_ns}: one directory per published name.  The
  * directory belongs to the name, not to one model: a replacement keeps it,
@@ -139,6 +141,35 @@ static ssize_t memory_used_show(struct kobject *kobj, struct kobj_attribute *att
 
 static struct kobj_attribute slmq_attr_memory_used = __ATTR_RO(memory_used);
 
+static ssize_t generations_running_show(struct kobject *kobj,
+					struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", slmq_gen_running_count());
+}
+
+static struct kobj_attribute slmq_attr_generations_running =
+	__ATTR_RO(generations_running);
+
+static ssize_t generations_waiting_show(struct kobject *kobj,
+					struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", slmq_gen_waiting_count());
+}
+
+static struct kobj_attribute slmq_attr_generations_waiting =
+	__ATTR_RO(generations_waiting);
+
+static struct attribute *slmq_root_attrs[] = {
+	&slmq_attr_memory_used.attr,
+	&slmq_attr_generations_running.attr,
+	&slmq_attr_generations_waiting.attr,
+	NULL,
+};
+
+static const struct attribute_group slmq_root_group = {
+	.attrs = slmq_root_attrs,
+};
+
 int slmq_sysfs_init(void)
 {
 	int ret;
@@ -146,7 +177,7 @@ int slmq_sysfs_init(void)
 	slmq_sysfs_root = kobject_create_and_add("slmq", kernel_kobj);
 	if (!slmq_sysfs_root)
 		return -ENOMEM;
-	ret = sysfs_create_file(slmq_sysfs_root, &slmq_attr_memory_used.attr);
+	ret = sysfs_create_group(slmq_sysfs_root, &slmq_root_group);
 	if (ret)
 		kobject_put(slmq_sysfs_root);
 	return ret;

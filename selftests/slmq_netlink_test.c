@@ -587,6 +587,57 @@ TEST_F_TIMEOUT(slmq, report_absent_is_reported, 300)
 	ASSERT_EQ(0, st_name_cmd(&self->nl, SLMQ_CMD_MODEL_DELETE, "norep"));
 }
 
+/*
+ * max_concurrent (default 2) bounds the generations running at once: three
+ * clients generate in loops, so one of them has to wait.  The parent only
+ * reads the counters until it has seen a waiter; nothing depends on how
+ * fast a generation is.  Killing the clients mid-generation ends their
+ * requests (fatal signal) and frees their slots.
+ */
+TEST_F_TIMEOUT(slmq, concurrency_bounded, 300)
+{
+	long long running, waiting, max_running = 0;
+	int i, polls, seen_wait = 0, status;
+	pid_t kids[3];
+
+	publish(_metadata, self, "conc");
+	for (i = 0; i < 3; i++) {
+		kids[i] = fork();
+		ASSERT_LE(0, kids[i]);
+		if (kids[i] == 0) {
+			struct st_gen g = { .prompt = PROMPT, .max_tokens = 64 };
+			struct slmq_nl nl;
+
+			if (slmq_nl_open(&nl))
+				_exit(10);
+			for (;;)
+				if (st_generate(&nl, "conc", &g))
+					_exit(11);
+		}
+	}
+	for (polls = 0; polls < 200000 && !seen_wait; polls++) {
+		running = st_sysfs_u64("/sys/kernel/slmq/generations_running");
+		waiting = st_sysfs_u64("/sys/kernel/slmq/generations_waiting");
+		if (running > max_running)
+			max_running = running;
+		if (waiting >= 1)
+			seen_wait = 1;
+		else
+			usleep(1000);
+	}
+	for (i = 0; i < 3; i++) {
+		kill(kids[i], SIGKILL);
+		ASSERT_EQ(kids[i], waitpid(kids[i], &status, 0));
+		EXPECT_TRUE(WIFSIGNALED(status)) TH_LOG("client %d exited %d", i, WEXITSTATUS(status));
+	}
+	TH_LOG("at most %lld running, a waiter seen after %d polls", max_running, polls);
+	EXPECT_TRUE(seen_wait);
+	EXPECT_GE(2, max_running);
+	EXPECT_EQ(0, st_sysfs_u64("/sys/kernel/slmq/generations_running"));
+	EXPECT_EQ(0, st_sysfs_u64("/sys/kernel/slmq/generations_waiting"));
+	still_serving(_metadata, self, "conc");
+}
+
 static int on_name(struct nlattr **tb, struct nlattr *head, int len, void *arg)
 {
 	char (*names)[SLMQ_NAME_MAX] = arg;
