@@ -41,6 +41,10 @@ typedef char v32qi __attribute__((vector_size(32)));	/* builtin operand type */
 typedef signed char v32qs __attribute__((vector_size(32)));
 typedef unsigned char v32qu __attribute__((vector_size(32)));
 typedef unsigned char v16qu __attribute__((vector_size(16)));
+typedef long long v2di __attribute__((vector_size(16)));
+typedef long long v4di __attribute__((vector_size(32)));
+typedef int v4si __attribute__((vector_size(16)));
+typedef u64 v2du __attribute__((vector_size(16)));
 
 static inline v8sf load_v8sf(const float *p)
 {
@@ -141,7 +145,7 @@ static inline u64 half_at(const u8 *p)
  */
 static inline v8sf halves8(const u8 *p, u64 stride, u32 cnt)
 {
-	u64 w[2] = { 0, 0 };
+	v2du w = { 0, 0 };
 	v8hi v;
 	u32 k;
 
@@ -155,7 +159,7 @@ static inline v8sf halves8(const u8 *p, u64 stride, u32 cnt)
 		for (k = 0; k < cnt; k++)
 			w[k / 4] |= half_at(p + k * stride) << (16 * (k % 4));
 	}
-	v = (v8hi)(__attribute__((vector_size(16))) u64){ w[0], w[1] };
+	v = (v8hi)w;
 	return __builtin_ia32_vcvtph2ps256(v);
 }
 
@@ -172,9 +176,6 @@ static inline v8si q8_lanes(const u8 *b, const s8 *xq)
  */
 static inline v8si q4_pair_lanes(const u8 *b, u64 bs, u64 off, const s8 *xp)
 {
-	typedef long long v2di __attribute__((vector_size(16)));
-	typedef long long v4di __attribute__((vector_size(32)));
-	typedef int v4si __attribute__((vector_size(16)));
 	const v16hi ones = { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1 };
 	v2di q0, q1;
 	v4di both;
@@ -213,14 +214,14 @@ static inline v8si perm_0246_1357_i(v8si v)
 static inline v8sf halves8_q4(const u8 *p, u64 stride)
 {
 	v8hi v;
-	u64 w[2];
+	v2du w;
 
 	w[0] = half_at(p) | half_at(p + 2 * stride) << 16 |
 	       half_at(p + 4 * stride) << 32 | half_at(p + 6 * stride) << 48;
 	p += stride;
 	w[1] = half_at(p) | half_at(p + 2 * stride) << 16 |
 	       half_at(p + 4 * stride) << 32 | half_at(p + 6 * stride) << 48;
-	v = (v8hi)(__attribute__((vector_size(16))) u64){ w[0], w[1] };
+	v = (v8hi)w;
 	return __builtin_ia32_vcvtph2ps256(v);
 }
 
@@ -258,9 +259,8 @@ static inline const u8 *q4_group(const u8 *b, u32 left, u64 bs, u8 *tail)
  * activation's padding is zero too), exactly the zero terms dot_generic.c
  * adds.  With rb == NULL only row a is computed.
  */
-static inline __attribute__((always_inline)) void
-dot_q4(bool asym, const u8 *ra, const u8 *rb, const struct slmq_act *xa,
-       float *ya, float *yb)
+static __always_inline void dot_q4(bool asym, const u8 *ra, const u8 *rb,
+				   const struct slmq_act *xa, float *ya, float *yb)
 {
 	const u64 bs = asym ? 20 : 18, off = asym ? 4 : 2;
 	v8sf acc_a = splat(0.0f), acc_b = splat(0.0f);
@@ -313,7 +313,7 @@ dot_q4(bool asym, const u8 *ra, const u8 *rb, const struct slmq_act *xa,
 }
 
 /* All rows of a 4-bit matrix, two at a time. */
-static inline __attribute__((always_inline)) void
+static __always_inline void
 rows_q4(bool asym, const u8 *base, u64 row_bytes, const struct slmq_act *xa,
 	float *y, u32 r0, u32 r1)
 {

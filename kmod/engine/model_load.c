@@ -193,31 +193,61 @@ static int map_tensor(struct loader *ld, const char *name, u32 ne0, u32 ne1,
 	return 0;
 }
 
+/* The per-layer tensors: llama.cpp name part, shape and where they go. */
+enum dim { D_EMBD, D_Q, D_KV, D_FF, D_NONE };
+
+struct layer_tensor {
+	const char *part;
+	enum dim ne0, ne1;
+	size_t field;		/* offset in struct slmq_layer */
+};
+
+static const struct layer_tensor layer_tensors[] = {
+	{ "attn_norm", D_EMBD, D_NONE, offsetof(struct slmq_layer, attn_norm) },
+	{ "attn_q", D_EMBD, D_Q, offsetof(struct slmq_layer, wq) },
+	{ "attn_k", D_EMBD, D_KV, offsetof(struct slmq_layer, wk) },
+	{ "attn_v", D_EMBD, D_KV, offsetof(struct slmq_layer, wv) },
+	{ "attn_output", D_Q, D_EMBD, offsetof(struct slmq_layer, wo) },
+	{ "ffn_norm", D_EMBD, D_NONE, offsetof(struct slmq_layer, ffn_norm) },
+	{ "ffn_gate", D_EMBD, D_FF, offsetof(struct slmq_layer, w_gate) },
+	{ "ffn_up", D_EMBD, D_FF, offsetof(struct slmq_layer, w_up) },
+	{ "ffn_down", D_FF, D_EMBD, offsetof(struct slmq_layer, w_down) },
+};
+
+static u32 dim_size(const struct slmq_hparams *hp, enum dim d)
+{
+	switch (d) {
+	case D_EMBD:
+		return hp->n_embd;
+	case D_Q:
+		return hp->n_head * hp->head_dim;
+	case D_KV:
+		return hp->n_head_kv * hp->head_dim;
+	case D_FF:
+		return hp->n_ff;
+	default:
+		return 0;
+	}
+}
+
 static int map_layer(struct loader *ld, u32 i, struct slmq_layer *L)
 {
 	const struct slmq_hparams *hp = &ld->m->hp;
-	u32 qd = hp->n_head * hp->head_dim, kvd = hp->n_head_kv * hp->head_dim;
 	char n[64];
+	size_t k;
 	int ret;
 
-#define LAYER_TENSOR(part, ne0, ne1, f32, field)				\
-	do {								\
-		snprintf(n, sizeof(n), "blk.%u." part ".weight", i);	\
-		ret = map_tensor(ld, n, ne0, ne1, f32, false, &L->field); \
-		if (ret)						\
-			return ret;					\
-	} while (0)
+	for (k = 0; k < ARRAY_SIZE(layer_tensors); k++) {
+		const struct layer_tensor *lt = &layer_tensors[k];
 
-	LAYER_TENSOR("attn_norm", hp->n_embd, 0, true, attn_norm);
-	LAYER_TENSOR("attn_q", hp->n_embd, qd, false, wq);
-	LAYER_TENSOR("attn_k", hp->n_embd, kvd, false, wk);
-	LAYER_TENSOR("attn_v", hp->n_embd, kvd, false, wv);
-	LAYER_TENSOR("attn_output", qd, hp->n_embd, false, wo);
-	LAYER_TENSOR("ffn_norm", hp->n_embd, 0, true, ffn_norm);
-	LAYER_TENSOR("ffn_gate", hp->n_embd, hp->n_ff, false, w_gate);
-	LAYER_TENSOR("ffn_up", hp->n_embd, hp->n_ff, false, w_up);
-	LAYER_TENSOR("ffn_down", hp->n_ff, hp->n_embd, false, w_down);
-#undef LAYER_TENSOR
+		snprintf(n, sizeof(n), "blk.%u.%s.weight", i, lt->part);
+		/* norms are the 1-D ones and must be F32 */
+		ret = map_tensor(ld, n, dim_size(hp, lt->ne0), dim_size(hp, lt->ne1),
+				 lt->ne1 == D_NONE, false,
+				 (struct slmq_tensor *)((u8 *)L + lt->field));
+		if (ret)
+			return ret;
+	}
 	return 0;
 }
 
