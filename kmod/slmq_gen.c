@@ -185,8 +185,10 @@ free_ids:
  * @out: results; free with slmq_gen_out_free() whatever the return value
  * @err: why the request failed
  *
- * Updates the model's stats.  Return: 0 or a negative errno (-EINTR when a
- * signal arrived while waiting for a slot or while generating).
+ * Updates the model's stats.
+ *
+ * Return: 0 or a negative errno (-EINTR when a signal arrived while waiting
+ * for a slot or while generating).
  */
 int slmq_gen_run(struct slmq_kmodel *m, const struct slmq_gen_req *req,
 		 struct slmq_gen_out *out, struct slmq_err *err)

@@ -32,8 +32,10 @@ static struct crypto_shash *slmq_sha_tfm;
  * slmq_name_valid() - is this an acceptable model name?
  * @name: NUL-terminated
  *
- * 1 to SLMQ_NAME_MAX - 1 characters from [A-Za-z0-9._-], not starting with
- * '.': names become sysfs directories and firmware file stems.
+ * Names become sysfs directories and firmware file stems.
+ *
+ * Return: true for 1 to SLMQ_NAME_MAX - 1 characters from [A-Za-z0-9._-]
+ * not starting with '.'.
  */
 bool slmq_name_valid(const char *name)
 {
