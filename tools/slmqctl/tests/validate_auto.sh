@@ -12,7 +12,7 @@
 # presence and sanity of the measured speed fields is checked.
 set -u
 cd "$(dirname "$0")/../../.."
-CTL=tools/slmqctl/slmqctl
+CTL=${SLMQCTL:-tools/slmqctl/slmqctl}
 H=tools/slmqctl/tests/validate_helpers.py
 SCH=Documentation/schemas
 FIXD=${SLMQ_FIXTURES:-fixtures}
