@@ -8,10 +8,11 @@
 
 insmod "$MODDIR/slmq.ko"
 ok $? "insmod slmq.ko"
-slmqctl load "$DATA/tiny.gguf" --name tiny >/dev/null
-ok $? "load tiny"
-insmod "$MODDIR/slmq_api_test.ko" model=tiny hold=1
-ok $? "insmod slmq_api_test.ko model=tiny hold=1 (all in-kernel checks pass)"
+# The stamped copy: same weights, plus the slmq.verdict the API must return.
+slmqctl load "$DATA/tiny-rejected.gguf" --name tiny --force >/dev/null
+ok $? "load tiny (stamped REJECTED, --force)"
+insmod "$MODDIR/slmq_api_test.ko" model=tiny expect_verdict=REJECTED hold=1
+ok $? "insmod slmq_api_test.ko model=tiny expect_verdict=REJECTED hold=1 (all in-kernel checks pass)"
 dmesg | grep "slmq_api_test: " | sed 's/^/# /'
 dmesg | grep -q "slmq_api_test: all [0-9]* tests passed"
 ok $? "kernel log: $(dmesg | grep -o 'slmq_api_test: all [0-9]* tests passed')"

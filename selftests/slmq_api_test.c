@@ -4,7 +4,7 @@
  * style: each check counts, the summary goes to the kernel log, and insmod
  * fails (-EINVAL) if any check failed.  selftests/api_module.sh drives it.
  *
- *   insmod slmq_api_test.ko model=NAME [hold=1]
+ *   insmod slmq_api_test.ko model=NAME [expect_verdict=ACCEPTED|REJECTED] [hold=1]
  *
  * With hold=1 the module keeps one model reference until it is removed, so
  * the script can show that rmmod slmq is refused meanwhile.
@@ -27,6 +27,10 @@
 static char *model = "tiny";
 module_param(model, charp, 0444);
 MODULE_PARM_DESC(model, "Name of a published model to test with");
+
+static char *expect_verdict = "";
+module_param(expect_verdict, charp, 0444);
+MODULE_PARM_DESC(expect_verdict, "The model's slmq.verdict (empty: it has none)");
 
 static bool hold;
 module_param(hold, bool, 0444);
@@ -83,8 +87,11 @@ static void test_lookup(void)
 	if (IS_ERR(m))
 		return;
 	CHECK(slmqk_model_n_vocab(m) > 0);
-	/* Test models carry no verdict; validated ones return its length. */
-	CHECK(slmqk_model_verdict(m, verdict, sizeof(verdict)) == -ENODATA && !verdict[0]);
+	if (*expect_verdict)
+		CHECK(slmqk_model_verdict(m, verdict, sizeof(verdict)) == strlen(expect_verdict) &&
+		      !strcmp(verdict, expect_verdict));
+	else
+		CHECK(slmqk_model_verdict(m, verdict, sizeof(verdict)) == -ENODATA && !verdict[0]);
 	slmqk_model_put(m);
 }
 
