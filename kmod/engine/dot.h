@@ -84,4 +84,18 @@ void slmq_dot_rows_avx2(u32 type, const void *w, u64 row_bytes, u32 n,
 			const float *x, const struct slmq_act *xa,
 			float *y, u32 r0, u32 r1);
 
+/*
+ * Attention's inner loops for one head: scores out[t] = dot(q, k_t) * scale,
+ * and the weighted sum out[i] = sum_t a[t] * v_t[i], over nt positions of
+ * hd floats stored contiguously.  Both paths give the same bits.
+ */
+void slmq_attn_scores_generic(const float *q, const float *k, u32 hd, u32 nt,
+			      float scale, float *out);
+void slmq_attn_scores_avx2(const float *q, const float *k, u32 hd, u32 nt,
+			   float scale, float *out);
+void slmq_attn_wsum_generic(float *out, const float *a, const float *v, u32 hd,
+			    u32 nt);
+void slmq_attn_wsum_avx2(float *out, const float *a, const float *v, u32 hd,
+			 u32 nt);
+
 #endif /* SLMQ_DOT_H */

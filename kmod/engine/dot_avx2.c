@@ -451,3 +451,73 @@ void slmq_dot_rows_avx2(u32 type, const void *w, u64 row_bytes, u32 n,
 		break;
 	}
 }
+
+/*
+ * Attention's inner loops, the same additions in the same order as
+ * dot_generic.c's 4-wide versions (no FMA): the same bits, twice the width.
+ */
+
+/**
+ * slmq_attn_scores_avx2() - out[t] = dot(q, k_t) * scale.
+ * @q: query of one head, hd floats
+ * @k: nt keys of hd floats, contiguous
+ * @hd: head dimension
+ * @nt: positions
+ * @scale: 1/sqrt(hd)
+ * @out: nt scores
+ */
+void slmq_attn_scores_avx2(const float *q, const float *k, u32 hd, u32 nt,
+			   float scale, float *out)
+{
+	u32 t, i;
+
+	for (t = 0; t < nt; t++) {
+		const float *kt = k + (u64)t * hd;
+		v8sf s = splat(0.0f);
+		float tail = 0.0f;
+		v4sf h;
+
+		for (i = 0; i + 8 <= hd; i += 8)
+			s += load_v8sf(q + i) * load_v8sf(kt + i);
+		for (; i < hd; i++)
+			tail += q[i] * kt[i];
+		h = __builtin_shufflevector(s, s, 0, 1, 2, 3) +
+		    __builtin_shufflevector(s, s, 4, 5, 6, 7);
+		out[t] = (((h[0] + h[2]) + (h[1] + h[3])) + tail) * scale;
+	}
+}
+
+/**
+ * slmq_attn_wsum_avx2() - out[i] = sum over t of a[t] * v_t[i], t ascending.
+ * @out: hd outputs
+ * @a: nt weights
+ * @v: nt value vectors of hd floats, contiguous
+ * @hd: head dimension
+ * @nt: positions
+ */
+void slmq_attn_wsum_avx2(float *out, const float *a, const float *v, u32 hd,
+			 u32 nt)
+{
+	u32 i = 0, t;
+
+	for (; i + 16 <= hd; i += 16) {
+		v8sf s0 = splat(0.0f), s1 = splat(0.0f);
+
+		for (t = 0; t < nt; t++) {
+			const float *vt = v + (u64)t * hd + i;
+			v8sf at = splat(a[t]);
+
+			s0 += at * load_v8sf(vt);
+			s1 += at * load_v8sf(vt + 8);
+		}
+		__builtin_memcpy(out + i, &s0, sizeof(s0));
+		__builtin_memcpy(out + i + 8, &s1, sizeof(s1));
+	}
+	for (; i < hd; i++) {
+		float s = 0.0f;
+
+		for (t = 0; t < nt; t++)
+			s += a[t] * v[(u64)t * hd + i];
+		out[i] = s;
+	}
+}

@@ -274,3 +274,87 @@ void slmq_dot_rows_generic(u32 type, const void *w, u64 row_bytes, u32 n,
 		}
 	}
 }
+
+/*
+ * Attention's inner loops.  Eight partial sums for the scores (two 4-wide
+ * vectors), 16 outputs at a time for the weighted sum; dot_avx2.c does the
+ * same additions in the same order with 8-wide vectors, so both paths give
+ * the same bits.
+ */
+static inline void st4(float *p, v4sf v)
+{
+	__builtin_memcpy(p, &v, sizeof(v));
+}
+
+static float dot8(const float *a, const float *b, u32 n)
+{
+	v4sf s0 = { 0 }, s1 = { 0 };
+	float tail = 0.0f;
+	u32 i;
+
+	for (i = 0; i + 8 <= n; i += 8) {
+		s0 += ld4(a + i) * ld4(b + i);
+		s1 += ld4(a + i + 4) * ld4(b + i + 4);
+	}
+	for (; i < n; i++)
+		tail += a[i] * b[i];
+	s0 += s1;
+	return ((s0[0] + s0[2]) + (s0[1] + s0[3])) + tail;
+}
+
+/**
+ * slmq_attn_scores_generic() - out[t] = dot(q, k_t) * scale.
+ * @q: query of one head, hd floats
+ * @k: nt keys of hd floats, contiguous
+ * @hd: head dimension
+ * @nt: positions
+ * @scale: 1/sqrt(hd)
+ * @out: nt scores
+ */
+void slmq_attn_scores_generic(const float *q, const float *k, u32 hd, u32 nt,
+			      float scale, float *out)
+{
+	u32 t;
+
+	for (t = 0; t < nt; t++)
+		out[t] = dot8(q, k + (u64)t * hd, hd) * scale;
+}
+
+/**
+ * slmq_attn_wsum_generic() - out[i] = sum over t of a[t] * v_t[i], t ascending.
+ * @out: hd outputs
+ * @a: nt weights
+ * @v: nt value vectors of hd floats, contiguous
+ * @hd: head dimension
+ * @nt: positions
+ */
+void slmq_attn_wsum_generic(float *out, const float *a, const float *v, u32 hd,
+			    u32 nt)
+{
+	u32 i = 0, t;
+
+	for (; i + 16 <= hd; i += 16) {
+		v4sf s0 = { 0 }, s1 = { 0 }, s2 = { 0 }, s3 = { 0 };
+
+		for (t = 0; t < nt; t++) {
+			const float *vt = v + (u64)t * hd + i;
+			v4sf at = { a[t], a[t], a[t], a[t] };
+
+			s0 += at * ld4(vt);
+			s1 += at * ld4(vt + 4);
+			s2 += at * ld4(vt + 8);
+			s3 += at * ld4(vt + 12);
+		}
+		st4(out + i, s0);
+		st4(out + i + 4, s1);
+		st4(out + i + 8, s2);
+		st4(out + i + 12, s3);
+	}
+	for (; i < hd; i++) {
+		float s = 0.0f;
+
+		for (t = 0; t < nt; t++)
+			s += a[t] * v[(u64)t * hd + i];
+		out[i] = s;
+	}
+}

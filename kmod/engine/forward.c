@@ -296,80 +296,6 @@ static void softmax(float *x, u32 n)
 		x[i] /= sum;
 }
 
-/*
- * Attention's small vector loops, written with generic 4-wide vectors: SSE
- * in every build (userspace and kernel FPU sections), element-wise IEEE
- * operations, so the bits do not depend on the build.  -O2 would not
- * vectorize the plain loops (unknown trip count).
- */
-typedef float v4sf __attribute__((vector_size(16)));
-
-static inline v4sf ld4(const float *p)
-{
-	v4sf v;
-
-	__builtin_memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static inline void st4(float *p, v4sf v)
-{
-	__builtin_memcpy(p, &v, sizeof(v));
-}
-
-/* Eight partial sums (two vectors), then a fixed reduction order. */
-static float dot8(const float *a, const float *b, u32 n)
-{
-	v4sf s0 = { 0 }, s1 = { 0 };
-	float tail = 0.0f;
-	u32 i;
-
-	for (i = 0; i + 8 <= n; i += 8) {
-		s0 += ld4(a + i) * ld4(b + i);
-		s1 += ld4(a + i + 4) * ld4(b + i + 4);
-	}
-	for (; i < n; i++)
-		tail += a[i] * b[i];
-	s0 += s1;
-	return ((s0[0] + s0[2]) + (s0[1] + s0[3])) + tail;
-}
-
-/*
- * out[i] = sum over t of a[t] * v_t[i], t ascending: 16 outputs at a time
- * kept in registers across t (the same additions in the same order as
- * out[i] += a[t] * v_t[i] looping over t outside).
- */
-static void weighted_sum(float *out, const float *a, const float *v,
-			 u64 stride, u32 nt, u32 n)
-{
-	u32 i = 0, t;
-
-	for (; i + 16 <= n; i += 16) {
-		v4sf s0 = { 0 }, s1 = { 0 }, s2 = { 0 }, s3 = { 0 };
-
-		for (t = 0; t < nt; t++) {
-			const float *vt = v + t * stride + i;
-			v4sf at = { a[t], a[t], a[t], a[t] };
-
-			s0 += at * ld4(vt);
-			s1 += at * ld4(vt + 4);
-			s2 += at * ld4(vt + 8);
-			s3 += at * ld4(vt + 12);
-		}
-		st4(out + i, s0);
-		st4(out + i + 4, s1);
-		st4(out + i + 8, s2);
-		st4(out + i + 12, s3);
-	}
-	for (; i < n; i++) {
-		float s = 0.0f;
-
-		for (t = 0; t < nt; t++)
-			s += a[t] * v[t * stride + i];
-		out[i] = s;
-	}
-}
-
 /* Causal self-attention of the current position over the cache, into s->xb. */
 static void attention(struct slmq_session *s, u32 layer)
 {
@@ -377,7 +303,7 @@ static void attention(struct slmq_session *s, u32 layer)
 	u32 hd = hp->head_dim, group = hp->n_head / hp->n_head_kv;
 	u64 lbase = (u64)layer * s->n_ctx * s->kv_dim, hbase;
 	float scale = 1.0f / slmq_sqrtf((float)hd);
-	u32 h, t;
+	u32 h;
 
 	for (h = 0; h < hp->n_head; h++) {
 		const float *qh = s->q + h * hd;
@@ -385,14 +311,19 @@ static void attention(struct slmq_session *s, u32 layer)
 
 		hbase = lbase + (u64)(h / group) * s->n_ctx * hd;
 
-		for (t = 0; t <= s->pos; t++) {
-			const float *kt = s->kcache + hbase + (u64)t * hd;
-
-			s->att[t] = dot8(qh, kt, hd) * scale;
-		}
+		if (s->env.use_avx2)
+			slmq_attn_scores_avx2(qh, s->kcache + hbase, hd, s->pos + 1,
+					      scale, s->att);
+		else
+			slmq_attn_scores_generic(qh, s->kcache + hbase, hd,
+						 s->pos + 1, scale, s->att);
 		softmax(s->att, s->pos + 1);
-		weighted_sum(out, s->att, s->vcache + hbase, hd,
-			     s->pos + 1, hd);
+		if (s->env.use_avx2)
+			slmq_attn_wsum_avx2(out, s->att, s->vcache + hbase, hd,
+					    s->pos + 1);
+		else
+			slmq_attn_wsum_generic(out, s->att, s->vcache + hbase, hd,
+					       s->pos + 1);
 	}
 }
 
