@@ -509,6 +509,7 @@ static void on_usr1(int sig)
 TEST_F_TIMEOUT(slmq, generation_interrupted_by_signal, 300)
 {
 	struct sigaction sa = { .sa_handler = on_usr1 };
+	struct st_model m;
 	int status = 0;
 	pid_t pid;
 
@@ -540,6 +541,9 @@ TEST_F_TIMEOUT(slmq, generation_interrupted_by_signal, 300)
 	}
 	EXPECT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status));
+	ASSERT_EQ(0, st_get(&self->nl, "sig", &m));
+	EXPECT_LE(1, m.errors) TH_LOG("the interrupted request counts as an error");
+	EXPECT_EQ(1, st_sysfs_u64("/sys/kernel/slmq/sig/errors") >= 1);
 	still_serving(_metadata, self, "sig");
 }
 
