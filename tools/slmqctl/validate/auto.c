@@ -400,6 +400,7 @@ int quantize_auto(int argc, char **argv)
 
 	if (!a || parse(a, argc, argv))
 		goto out_free;
+	val_opts_warn(&a->vo);
 	if (mkdir(a->out, 0755) < 0 && errno != EEXIST) {
 		cli_fail("%s: %s", a->out, strerror(errno));
 		goto out_free;

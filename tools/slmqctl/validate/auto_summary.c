@@ -43,6 +43,7 @@ void auto_policy(struct auto_args *a, const struct cli_model *fp,
 	J_ADD(summary, "calib_samples", json_object_new_int((int)a->samples));
 	J_ADD(summary, "eval", a->vo.eval_path ? json_object_new_string(a->vo.eval_path) : NULL);
 	J_ADD(summary, "bench", a->vo.bench_path ? json_object_new_string(a->vo.bench_path) : NULL);
+	J_ADD(summary, "thresholds", val_thresholds_json(&a->vo.th));
 }
 
 static struct json_object *base_json(const struct attempt *at)

@@ -103,6 +103,7 @@ static int cmd_validate(int argc, char **argv)
 	}
 	if (n != 2)
 		return cli_fail("validate: need ORIG and QUANT (a Hugging Face directory or a GGUF each)");
+	val_opts_warn(&o);
 	return run(pos[0], pos[1], out, stamp, &o);
 }
 

@@ -34,6 +34,13 @@ void val_opts_default(struct val_opts *o)
 	gf_params_default(&o->gp);
 }
 
+void val_opts_warn(const struct val_opts *o)
+{
+	if (!o->eval_path)
+		cli_warn("no --eval data: perplexity is not measured, so quality can only pass through --bench%s",
+			 o->bench_path ? "" : " (not given either: every model will be REJECTED)");
+}
+
 static int parse_u64(const char *flag, const char *s, uint64_t max, uint64_t *out)
 {
 	char *end;

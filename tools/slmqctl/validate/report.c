@@ -208,7 +208,7 @@ static struct json_object *gen_json(const struct val_opts *o,
 	return c;
 }
 
-static struct json_object *thresholds_json(const struct val_thresholds *t)
+struct json_object *val_thresholds_json(const struct val_thresholds *t)
 {
 	struct json_object *o = json_object_new_object();
 
@@ -266,7 +266,7 @@ struct json_object *val_report_json(const struct val_opts *o,
 	J_ADD(env, "kernels", json_object_new_string(e.use_avx2 ? "avx2" : "generic"));
 	J_ADD(env, "threads", json_object_new_int(1));
 	J_ADD(r, "environment", env);
-	J_ADD(r, "thresholds", thresholds_json(&o->th));
+	J_ADD(r, "thresholds", val_thresholds_json(&o->th));
 	c = json_object_new_object();
 	J_ADD(c, "quality", quality_json(o, fp, q, v));
 	J_ADD(c, "speed", speed_json(o, m, v));

@@ -33,6 +33,8 @@ struct val_opts {
 };
 
 void val_opts_default(struct val_opts *o);
+/* Warns (once) when the options cannot measure quality at all. */
+void val_opts_warn(const struct val_opts *o);
 /* Parses a validation option at argv[*i] (thresholds included): 1, 0 or -1. */
 int val_opts_parse(struct val_opts *o, int argc, char **argv, int *i);
 extern const char val_opts_usage[];
@@ -119,6 +121,7 @@ struct json_object *val_report_json(const struct val_opts *o,
 				    const struct val_measure *m,
 				    const struct val_verdict *v,
 				    const struct val_gen_cmp *gc);
+struct json_object *val_thresholds_json(const struct val_thresholds *t);
 /* A finite double, or JSON null for NaN/inf (JSON has no NaN). */
 struct json_object *val_json_num(double x);
 /* The short table of a verdict, for people. */
