@@ -54,6 +54,8 @@ finish() {
 }
 
 mkdir -p "$WORK"
+exec 8>"$WORK/.lock"
+flock 8			# one run at a time per work tree (shared build dir)
 LOG=$WORK/logs
 rm -rf "$LOG"
 mkdir -p "$LOG"

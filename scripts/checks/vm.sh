@@ -19,6 +19,8 @@ cd "$REPO"
 OUT=build/vm
 LOG=$OUT/logs
 mkdir -p "$LOG"
+exec 8>"$OUT/.lock"
+flock 8			# one VM run at a time per work tree (shared build/vm)
 TAINT_ALLOWED=$((4096 | 8192))
 
 n=0
@@ -146,6 +148,11 @@ while IFS= read -r rec; do
 		cur=
 		;;
 	"@slmq leftover "*) left="$left ${rec##* }" ;;
+	"@slmq stuck "*)
+		name=${rec#@slmq stuck }
+		tap FAIL "$name: ends within SLMQ_TEST_TIMEOUT (outlived SIGKILL: stuck in the kernel; stacks below)" "$LOG/guest-$name.out"
+		cur=
+		;;
 	"@slmq dmesg "*) echo "${rec#@slmq dmesg }" >>"$dmesg_bad" ;;
 	"@slmq taint "*) taint=${rec#@slmq taint } ;;
 	"@slmq done") done=1 ;;

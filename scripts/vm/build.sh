@@ -15,6 +15,9 @@ set -uo pipefail
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$REPO"
 log() { echo "vm-build: $*" >&2; }
+mkdir -p build
+exec 7>build/.vm-build.lock
+flock 7			# concurrent kernel builds in one tree corrupt each other
 
 step_kmod() {
 	make --no-print-directory kmod

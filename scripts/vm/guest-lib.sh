@@ -7,6 +7,7 @@
 #   @slmq out NAME LINE       one line of its stdout/stderr
 #   @slmq exit NAME RC        it ended with status RC (143/137: timeout)
 #   @slmq leftover NAME MOD   module MOD was still loaded after NAME
+#   @slmq stuck NAME          NAME outlived SIGKILL (in the kernel): no "done"
 #   @slmq dmesg LINE          a suspicious kernel log line (see SLMQ_DMESG_BAD)
 #   @slmq taint N             /proc/sys/kernel/tainted after the run
 #   @slmq done                the guest finished (missing: hung or crashed)
@@ -42,16 +43,65 @@ run_one() {
 		kill -TERM -- "-$_pid"
 		sleep 5
 		kill -KILL -- "-$_pid"
-	) >/dev/null 2>&1 9>&- &
+		sleep 10
+		stuck_report "$_name" "$_pid"
+	) >/dev/null 2>&1 &
 	_watchdog=$!
 	wait "$_pid"
 	_rc=$?
 	kill "$_watchdog" 2>/dev/null
 	kill -KILL -- "-$_pid" 2>/dev/null
+	kill_writers "$_fifo" "$_reader"
 	wait "$_reader"
 	rm -f "$_fifo"
 	chan "exit $_name $_rc"
 	return "$_rc"
+}
+
+# kill_writers FIFO READER: kill what still holds the test's output open
+# after its process group is gone (a daemon it started in another session),
+# or the reader, and so the runner, would wait for it forever.
+kill_writers() {
+	for _fd in /proc/[0-9]*/fd/*; do
+		[ "$(readlink "$_fd" 2>/dev/null)" = "$1" ] || continue
+		_p=${_fd#/proc/}
+		_p=${_p%%/*}
+		[ "$_p" = "$2" ] || [ "$_p" = "$$" ] || kill -KILL "$_p" 2>/dev/null
+	done
+	return 0
+}
+
+# A test that SIGKILL cannot end is stuck in the kernel: the runner would
+# wait forever.  Send the kernel stacks of its process group and the kernel
+# log, then power off without "done" (the host reports the hang).
+stuck_report() {
+	_sname=$1
+	_pg=$2
+	_alive=
+	for _st in /proc/[0-9]*/stat; do
+		# fields after "(comm)": state ppid pgrp
+		set -- $(sed 's/.*) //' "$_st" 2>/dev/null)
+		[ "${3:-}" = "$_pg" ] && [ "$1" != Z ] || continue
+		_p=${_st#/proc/}
+		_p=${_p%/stat}
+		_alive=1
+		chan "out $_sname [stuck] pid $_p ($(cat /proc/$_p/comm)) state $1 wchan $(cat /proc/$_p/wchan)"
+		for _t in /proc/$_p/task/*; do
+			sed "s|^|@slmq out $_sname [stuck] ${_t##*/}: |" "$_t/stack" >&9
+		done
+	done
+	[ -n "$_alive" ] || return 0
+	chan "stuck $_sname"
+	dmesg | grep -E "$SLMQ_DMESG_BAD" | head -50 | while IFS= read -r l; do
+		chan "dmesg $l"
+	done
+	chan "taint $(cat /proc/sys/kernel/tainted)"
+	{
+		echo "=== $_sname is stuck in the kernel; kernel log: ==="
+		dmesg
+	} >/dev/console 2>&1
+	sync
+	poweroff -f
 }
 
 # Names of the modules shipped in /modules (insmod names: '-' becomes '_').

@@ -34,6 +34,8 @@ cd "$REPO"
 OUT=build/vm-script
 NAME=$(basename "$SCRIPT")
 mkdir -p "$OUT"
+exec 8>"$OUT/.lock"
+flock 8
 install -m 755 "$SCRIPT" "$OUT/$NAME"
 adds=(--add "$OUT/$NAME:/guest/$NAME")
 for a in "$@"; do
