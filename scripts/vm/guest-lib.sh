@@ -39,7 +39,7 @@ run_one() {
 	(cd /tests 2>/dev/null; exec setsid "$@") >"$_fifo" 2>&1 9>&- </dev/null &
 	_pid=$!
 	(
-		sleep "${SLMQ_TEST_TIMEOUT:-240}"
+		sleep "${SLMQ_TEST_TIMEOUT:-180}"
 		kill -TERM -- "-$_pid"
 		sleep 5
 		kill -KILL -- "-$_pid"

@@ -10,7 +10,7 @@
 #                     channel.log (ttyS1: @slmq records) go; default build/vm
 #   --stream          copy the guest programs' output to stdout as it comes
 #   --timeout SECS    whole-VM limit (default $SLMQ_VM_TIMEOUT or 600)
-#   --test-timeout S  per-program limit inside the guest (default 240)
+#   --test-timeout S  per-program limit inside the guest (default 180)
 #   --mem SIZE        guest RAM (default 1G)
 #
 # Exit status: the status of the guest program when --run is a script,
@@ -24,7 +24,7 @@ RUN=tests
 OUT=build/vm
 STREAM=
 TIMEOUT=${SLMQ_VM_TIMEOUT:-600}
-TEST_TIMEOUT=${SLMQ_TEST_TIMEOUT:-240}
+TEST_TIMEOUT=${SLMQ_TEST_TIMEOUT:-180}
 MEM=1G
 while [ $# -gt 0 ]; do
 	case "$1" in
