@@ -43,6 +43,7 @@ static int run(const char *orig, const char *quant, const char *out,
 		val_prompts_free(&ps);
 		return cli_fail("%s: %s", quant, err.msg);
 	}
+	val_opts_warn(o);
 	memset(&fpf, 0, sizeof(fpf));
 	ret = val_validate(&a, &b, o, &ps, &fpf, &r, &err);
 	val_figs_free(&fpf);
@@ -103,7 +104,6 @@ static int cmd_validate(int argc, char **argv)
 	}
 	if (n != 2)
 		return cli_fail("validate: need ORIG and QUANT (a Hugging Face directory or a GGUF each)");
-	val_opts_warn(&o);
 	return run(pos[0], pos[1], out, stamp, &o);
 }
 
