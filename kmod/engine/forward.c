@@ -28,6 +28,7 @@ struct slmq_session {
 	float *q, *k, *v;
 	float *att;		/* attention weights, n_ctx */
 	float *hb, *hb2;	/* feed-forward, n_ff */
+	float *ffn_e;		/* e^-gate, n_ff */
 	float *logits;		/* n_vocab */
 	struct slmq_act xa;	/* quantized activation */
 	void *xa_buf;
@@ -67,6 +68,7 @@ static void session_free_buffers(struct slmq_session *s)
 	slmq_free(a, s->att);
 	slmq_free(a, s->hb);
 	slmq_free(a, s->hb2);
+	slmq_free(a, s->ffn_e);
 	slmq_free(a, s->logits);
 	slmq_free(a, s->xa_buf);
 	slmq_free(a, s->kcache);
@@ -94,6 +96,7 @@ static int session_alloc_buffers(struct slmq_session *s)
 	s->att = slmq_alloc_array(a, s->n_ctx, sizeof(float));
 	s->hb = slmq_alloc_array(a, hp->n_ff, sizeof(float));
 	s->hb2 = slmq_alloc_array(a, hp->n_ff, sizeof(float));
+	s->ffn_e = slmq_alloc_array(a, hp->n_ff, sizeof(float));
 	s->logits = slmq_alloc_array(a, hp->n_vocab, sizeof(float));
 	s->xa_buf = slmq_alloc(a, slmq_act_bytes(widest));
 	s->kcache = slmq_alloc_array(a, kv, sizeof(float));
@@ -102,7 +105,7 @@ static int session_alloc_buffers(struct slmq_session *s)
 	s->probs = slmq_alloc_array(a, hp->n_vocab, sizeof(float));
 	s->cand = slmq_alloc_array(a, hp->n_vocab, sizeof(u32));
 	if (!s->x || !s->xb || !s->xb2 || !s->q || !s->k || !s->v || !s->att ||
-	    !s->hb || !s->hb2 || !s->logits || !s->xa_buf || !s->kcache ||
+	    !s->hb || !s->hb2 || !s->ffn_e || !s->logits || !s->xa_buf || !s->kcache ||
 	    !s->vcache || !s->rope || !s->probs || !s->cand)
 		return -ENOMEM;
 	slmq_act_init(&s->xa, s->xa_buf, widest);
@@ -288,10 +291,11 @@ static void softmax(float *x, u32 n)
 	for (i = 1; i < n; i++)
 		if (x[i] > max)
 			max = x[i];
-	for (i = 0; i < n; i++) {
-		x[i] = slmq_expf(x[i] - max);
+	for (i = 0; i < n; i++)
+		x[i] -= max;
+	slmq_expf_array(x, x, n);
+	for (i = 0; i < n; i++)
 		sum += x[i];
-	}
 	for (i = 0; i < n; i++)
 		x[i] /= sum;
 }
@@ -376,12 +380,12 @@ static void layer_ffn(struct slmq_session *s, const struct slmq_layer *L,
 	prepare_input(s, s->xb, &L->w_gate, &L->w_up, NULL);
 	slmq_matvec_q(&s->env, &L->w_gate, s->xb, &s->xa, s->hb);
 	slmq_matvec_q(&s->env, &L->w_up, s->xb, &s->xa, s->hb2);
-	for (i = 0; i < hp->n_ff; i++) {
-		float g = s->hb[i];
-
-		/* SwiGLU: silu(gate) * up */
-		s->hb[i] = g / (1.0f + slmq_expf(-g)) * s->hb2[i];
-	}
+	/* SwiGLU: silu(gate) * up, silu(g) = g / (1 + e^-g) */
+	for (i = 0; i < hp->n_ff; i++)
+		s->ffn_e[i] = -s->hb[i];
+	slmq_expf_array(s->ffn_e, s->ffn_e, hp->n_ff);
+	for (i = 0; i < hp->n_ff; i++)
+		s->hb[i] = s->hb[i] / (1.0f + s->ffn_e[i]) * s->hb2[i];
 	slmq_matvec(&s->env, &L->w_down, s->hb, &s->xa, s->xb2);
 	for (i = 0; i < hp->n_embd; i++)
 		s->x[i] += s->xb2[i];
@@ -455,8 +459,7 @@ u32 slmq_session_nll_bits(struct slmq_session *s, u32 target)
 	for (i = 1; i < n; i++)
 		if (lg[i] > max)
 			max = lg[i];
-	for (i = 0; i < n; i++)
-		sum += slmq_exp((double)lg[i] - max);
+	sum = slmq_exp_sum(lg, n, max);
 	nll = (float)(((double)max + slmq_log(sum)) - lg[target]);
 	bits = f32_bits(nll);
 	slmq_fpu_end(&s->env);

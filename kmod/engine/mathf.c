@@ -245,3 +245,86 @@ float slmq_powf(float b, float e)
 {
 	return (float)slmq_pow(b, e);
 }
+
+typedef double v2df __attribute__((vector_size(16)));
+typedef s64 v2di __attribute__((vector_size(16)));
+
+/*
+ * slmq_exp() of two values at once for |x| <= 690 (so |k| <= 1000 and no
+ * two-step scaling): the very same double operations, so the same bits,
+ * two lanes per instruction (SSE2 in every build).
+ */
+static inline v2df exp_pair(v2df x)
+{
+	const v2df magic = { 6755399441055744.0, 6755399441055744.0 };
+	v2df t = x * INV_LN2 + magic;
+	v2df n = t - magic;
+	v2di k = (v2di)t - (v2di)magic;	/* t = magic + k exactly */
+	v2df r = (x - n * LN2_HI) - n * LN2_LO;
+	v2df p;
+
+	p = 1.0 + r * (1.0 + r * (1.0 / 2 + r * (1.0 / 6 + r * (1.0 / 24 +
+	    r * (1.0 / 120 + r * (1.0 / 720 + r * (1.0 / 5040 +
+	    r * (1.0 / 40320 + r * (1.0 / 362880 + r * (1.0 / 3628800 +
+	    r * (1.0 / 39916800)))))))))));
+	return p * (v2df)((k + 1023) << 52);
+}
+
+static inline bool pair_in_range(v2df x)
+{
+	return x[0] >= -690.0 && x[0] <= 690.0 && x[1] >= -690.0 && x[1] <= 690.0;
+}
+
+/**
+ * slmq_expf_array() - y[i] = slmq_expf(x[i]) for n values, two at a time.
+ * @y: results (may be x)
+ * @x: arguments
+ * @n: count
+ */
+void slmq_expf_array(float *y, const float *x, u32 n)
+{
+	u32 i = 0;
+
+	for (; i + 2 <= n; i += 2) {
+		v2df v = { x[i], x[i + 1] };
+
+		if (likely(pair_in_range(v))) {
+			v = exp_pair(v);
+			y[i] = (float)v[0];
+			y[i + 1] = (float)v[1];
+		} else {
+			y[i] = slmq_expf(x[i]);
+			y[i + 1] = slmq_expf(x[i + 1]);
+		}
+	}
+	for (; i < n; i++)
+		y[i] = slmq_expf(x[i]);
+}
+
+/**
+ * slmq_exp_sum() - sum of slmq_exp((double)x[i] - shift), i ascending.
+ * @x: n values
+ * @n: count
+ * @shift: subtracted (in double) before exp, usually max(x)
+ */
+double slmq_exp_sum(const float *x, u32 n, float shift)
+{
+	double sum = 0.0;
+	u32 i = 0;
+
+	for (; i + 2 <= n; i += 2) {
+		v2df v = { (double)x[i] - shift, (double)x[i + 1] - shift };
+
+		if (likely(pair_in_range(v))) {
+			v = exp_pair(v);
+		} else {
+			v[0] = slmq_exp(v[0]);
+			v[1] = slmq_exp(v[1]);
+		}
+		sum += v[0];
+		sum += v[1];
+	}
+	for (; i < n; i++)
+		sum += slmq_exp((double)x[i] - shift);
+	return sum;
+}

@@ -26,4 +26,8 @@ float slmq_sinf(float x);
 float slmq_cosf(float x);
 float slmq_powf(float b, float e);
 
+/* The same results as the scalar functions, two lanes at a time. */
+void slmq_expf_array(float *y, const float *x, u32 n);
+double slmq_exp_sum(const float *x, u32 n, float shift);
+
 #endif /* SLMQ_MATHF_H */

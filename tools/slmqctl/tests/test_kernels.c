@@ -20,6 +20,7 @@
 #include "tap.h"
 #include "cli.h"
 #include "../../../kmod/engine/dot.h"
+#include "../../../kmod/engine/mathf.h"
 #include "../../../kmod/engine/matvec.h"
 #include "../../../kmod/engine/quant.h"
 
@@ -161,6 +162,35 @@ static void test_act(void)
 	tap_ok(ok && a.nb == N / 32,
 	       "activation int8 blocks: error <= d/2, sums exact, padding zeroed");
 	free(buf);
+}
+
+/* The two-lane exp helpers give exactly the scalar functions' results. */
+static void test_exp_arrays(void)
+{
+	enum { N = 4097 };
+	static float x[N], y[N];
+	double sum = 0;
+	bool same = true, accurate = true;
+	u32 i;
+
+	for (i = 0; i < N; i++)	/* mostly softmax/silu range, some overflow/underflow */
+		x[i] = (float)((urand() - 0.7) * (i % 97 ? 60.0 : 2000.0));
+	x[7] = NAN;
+	slmq_expf_array(y, x, N);
+	for (i = 0; i < N; i++) {
+		float e = slmq_expf(x[i]);
+
+		same &= !memcmp(&e, &y[i], sizeof(e));
+		if (fabsf(x[i]) < 80)
+			accurate &= fabs(y[i] - exp((double)x[i])) <= 1e-6 * exp((double)x[i]);
+	}
+	tap_ok(same, "slmq_expf_array() equals slmq_expf() bit for bit (NaN and out-of-range lanes too)");
+	tap_ok(accurate, "slmq_expf_array() within 1e-6 relative of libm's exp()");
+	x[7] = 1.0f;
+	sum = 0;
+	for (i = 0; i < N; i++)
+		sum += slmq_exp((double)x[i] - 3.0f);
+	tap_ok(sum == slmq_exp_sum(x, N, 3.0f), "slmq_exp_sum() equals the scalar sum bit for bit");
 }
 
 /* Attention loops: generic and AVX2 give the same bits (tails included). */
@@ -330,6 +360,7 @@ int main(void)
 	test_act();
 	test_dots();
 	test_attention();
+	test_exp_arrays();
 	test_fixture_model();
 	return tap_done();
 }
