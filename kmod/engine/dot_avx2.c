@@ -170,17 +170,15 @@ static inline v8si q8_lanes(const u8 *b, const s8 *xq)
 }
 
 /*
- * Integer sums of two nibble blocks at b and b + bs (quants at offset off):
- * lanes 0..3 belong to the first block, 4..7 to the second.  Pair sums of
- * low and high products are at most 2 * 2 * 15 * 127 < 2^15.
+ * Integer sums of two nibble blocks at b and b + bs (quants at offset off),
+ * as 16-bit lanes: 0..7 belong to the first block, 8..15 to the second.
+ * Each lane holds four products, at most 4 * 15 * 127 = 7620.
  */
-static inline v8si q4_pair_lanes(const u8 *b, u64 bs, u64 off, const s8 *xp)
+static inline v16hi q4_pair_lanes(const u8 *b, u64 bs, u64 off, const s8 *xp)
 {
-	const v16hi ones = { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1 };
 	v2di q0, q1;
 	v4di both;
 	v32qu lo, hi;
-	v16hi p;
 
 	__builtin_memcpy(&q0, b + off, 16);
 	__builtin_memcpy(&q1, b + bs + off, 16);
@@ -188,16 +186,22 @@ static inline v8si q4_pair_lanes(const u8 *b, u64 bs, u64 off, const s8 *xp)
 	both = __builtin_ia32_insert128i256(both, q1, 1);
 	lo = (v32qu)both & 0x0f;
 	hi = (v32qu)((v16hi)both >> 4) & 0x0f;
-	p = __builtin_ia32_pmaddubsw256((v32qi)lo, (v32qi)load_v32qs(xp)) +
-	    __builtin_ia32_pmaddubsw256((v32qi)hi, (v32qi)load_v32qs(xp + 32));
-	return __builtin_ia32_pmaddwd256(p, ones);
+	return __builtin_ia32_pmaddubsw256((v32qi)lo, (v32qi)load_v32qs(xp)) +
+	       __builtin_ia32_pmaddubsw256((v32qi)hi, (v32qi)load_v32qs(xp + 32));
 }
 
-/* Pair lanes of four pairs -> totals of blocks 0,2,4,6,1,3,5,7. */
-static inline v8si reduce_pairs(v8si l01, v8si l23, v8si l45, v8si l67)
+/*
+ * Four pairs' 16-bit lanes -> totals of blocks 0,2,4,6,1,3,5,7: one 16-bit
+ * horizontal add per two pairs (sums <= 15240, no overflow), widening
+ * multiply-adds, one 32-bit horizontal add.
+ */
+static inline v8si reduce_pairs(v16hi p01, v16hi p23, v16hi p45, v16hi p67)
 {
-	return __builtin_ia32_phaddd256(__builtin_ia32_phaddd256(l01, l23),
-					__builtin_ia32_phaddd256(l45, l67));
+	const v16hi ones = { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1 };
+	v8si x = __builtin_ia32_pmaddwd256(__builtin_ia32_phaddw256(p01, p23), ones);
+	v8si y = __builtin_ia32_pmaddwd256(__builtin_ia32_phaddw256(p45, p67), ones);
+
+	return __builtin_ia32_phaddd256(x, y);
 }
 
 static inline v8sf perm_0246_1357(v8sf v)
