@@ -7,7 +7,8 @@
 #   make bench-quant        or   scripts/bench-quant.sh
 #   SLMQ_BENCH_CALIB="--calib-samples 128 --calib-seqlen 256"   (synthetic model's calibration)
 #
-# Peak memory is the process's maximum RSS (getrusage), as slmqctl reports it.
+# Peak memory is the process's maximum RSS.  CPU seconds are reported next to
+# wall seconds: on a machine shared with other work, wall time overstates.
 set -eu
 cd "$(dirname "$0")/.."
 S=tools/slmqctl/slmqctl
@@ -32,21 +33,22 @@ sys.stdout.buffer.write(struct.pack("<200000H", *(r.randrange(32000) for _ in ra
 fi
 
 run() {	# label model args...
-	local label=$1 model=$2 t0 t1
+	local label=$1 model=$2
 	shift 2
 	rm -rf "$OUT/q"
-	t0=$(date +%s.%N)
-	"$S" quantize "$model" -o "$OUT/q" --bits 4 --method gptq "$@" --json >"$OUT/q.json"
-	t1=$(date +%s.%N)
-	jq -r --arg l "$label" --arg w "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')" \
-		'"| \($l) | \(.quantization.calib_tokens) | \($w) | \(.quantization.pipeline_seconds * 10 | round / 10) | \(.quantization.peak_rss_mb | round) |"' \
+	/usr/bin/time -f '%e %U %S %M' -o "$OUT/time" \
+		"$S" quantize "$model" -o "$OUT/q" --bits 4 --method gptq "$@" --json >"$OUT/q.json"
+	read -r wall user sys rss <"$OUT/time"
+	jq -r --arg l "$label" --arg w "$wall" --arg c "$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.1f", u + s }')" \
+		--arg m "$((rss / 1024))" \
+		'.quantization as $q | "| \($l) | \($q.calib_tokens) | \($w) | \($c) | \($q.stats_seconds * 10 | round / 10) / \($q.quant_seconds * 10 | round / 10) / \($q.advance_seconds * 10 | round / 10) | \($m) |"' \
 		"$OUT/q.json"
 }
 
 echo "GPTQ 4-bit (Q4_0, group 32), $(nproc) cores, OpenBLAS threads ${OPENBLAS_NUM_THREADS:-default}, $(date -u +%FT%TZ)"
 echo
-echo "| model | calibration tokens | wall s | pipeline s | peak RSS MB |"
-echo "|---|---|---|---|---|"
+echo "| model | calibration tokens | wall s | CPU s (user+sys) | forward+stats / quantize / forward quantized (wall s) | peak RSS MB |"
+echo "|---|---|---|---|---|---|"
 if [ -f "$SHARED/models/pcilm-small/config.json" ]; then
 	run "pcilm-small (val.bin)" "$SHARED/models/pcilm-small" --calib fixtures/oscorpus/val.bin
 fi

@@ -195,38 +195,48 @@ static double group_err(const float *d, const float *G, u32 n, u32 c0, u32 gs)
 int awq_clip(float *W, u32 rows, u32 n, const float *G, u32 type, u32 gs)
 {
 	float *cw = malloc(gs * sizeof(float)), *d = malloc(gs * sizeof(float));
+	float *e = malloc(n * sizeof(float)), *v = malloc(gs * sizeof(float));
+	float *best_d = malloc(gs * sizeof(float));
 	u32 r, c0, i, j, steps = (u32)(AWQ_CLIP_GRID * AWQ_CLIP_MAX_SHRINK);
 
-	if (!cw || !d) {
-		free(cw); free(d);
+	if (!cw || !d || !e || !v || !best_d) {
+		free(cw); free(d); free(e); free(v); free(best_d);
 		return -ENOMEM;
 	}
-	for (r = 0; r < rows; r++)
+	for (r = 0; r < rows; r++) {
+		memset(e, 0, n * sizeof(float));
 		for (c0 = 0; c0 < n; c0 += gs) {
 			float *w = W + (size_t)r * n + c0, amax = 0, best_m = 0;
 			double best = INFINITY;
 
+			/* coupling of this group with the errors already chosen in the row */
+			cblas_sgemv(CblasRowMajor, CblasNoTrans, gs, n, 1.0f,
+				    G + (size_t)c0 * n, n, e, 1, 0.0f, v, 1);
 			for (j = 0; j < gs; j++)
 				amax = fabsf(w[j]) > amax ? fabsf(w[j]) : amax;
 			for (i = 0; i < steps; i++) {
 				float m = amax * (1.0f - (float)i / AWQ_CLIP_GRID);
-				double e;
+				double ev;
 
 				for (j = 0; j < gs; j++)
 					cw[j] = w[j] > m ? m : w[j] < -m ? -m : w[j];
 				qg_quantize_row(type, cw, gs, gs, NULL, d);
-				for (j = 0; j < gs; j++)
+				for (j = 0, ev = 0; j < gs; j++) {
 					d[j] -= w[j];
-				e = group_err(d, G, n, c0, gs);
-				if (e < best) {
-					best = e;
+					ev += 2.0 * d[j] * v[j];
+				}
+				ev += group_err(d, G, n, c0, gs);
+				if (ev < best) {
+					best = ev;
 					best_m = m;
+					memcpy(best_d, d, gs * sizeof(float));
 				}
 			}
 			for (j = 0; j < gs; j++)
 				w[j] = w[j] > best_m ? best_m : w[j] < -best_m ? -best_m : w[j];
+			memcpy(e + c0, best_d, gs * sizeof(float));
 		}
-	free(cw);
-	free(d);
+	}
+	free(cw); free(d); free(e); free(v); free(best_d);
 	return 0;
 }

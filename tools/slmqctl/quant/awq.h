@@ -69,8 +69,11 @@ void awq_rescale_gram(float *G, u32 n, const float *s);
 /*
  * awq_clip() - for each group of gs weights of each row, clamp to
  * [-m, m] with m = max|w| * (1 - i/AWQ_CLIP_GRID) for the i (shrinking to
- * at most AWQ_CLIP_MAX_SHRINK) minimising the group's quantized output error
- * d^T G_gg d.  W is modified in place.  Returns 0 or -ENOMEM.
+ * at most AWQ_CLIP_MAX_SHRINK) minimising the row's quantized output error
+ * d^T G d: the group's own term d_g^T G_gg d_g plus its coupling with the
+ * groups of the row already decided (AWQ's search looks at each group
+ * alone; the coupling is free here since G holds all of it).  W is modified
+ * in place.  Returns 0 or -ENOMEM.
  */
 int awq_clip(float *W, u32 rows, u32 n, const float *G, u32 type, u32 gs);
 

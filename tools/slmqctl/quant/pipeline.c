@@ -205,6 +205,10 @@ static int layer_awq(struct run *r, u32 li, struct lf_weights *w,
 				       r->o->group_size, site == LF_O_IN ? d : NULL,
 				       s, &ch);
 		if (!rc) {
+			if (getenv("SLMQ_QUANT_DEBUG"))
+				fprintf(stderr, "awq blk.%u site %u: alpha %.2f%s error %.4g -> %.4g (%.1f%%)\n",
+					li, site, ch.alpha, ch.duo ? " duo" : "", ch.err_plain,
+					ch.err_best, 100 * ch.err_best / ch.err_plain);
 			awq_fold_site(d, w, site, s);
 			awq_rescale_gram(st->s[site].h.h, n, s);
 			if (li < 64)
@@ -363,17 +367,25 @@ int qp_run(struct qp_model *m, const struct calib_set *cs,
 		struct qp_tensor *lt = lin + (size_t)li * QP_N_LIN;
 		struct stats st;
 
+		double t1, t2, t3;
+
 		cli_progress("quantize layers", li, m->n_layer);
+		t1 = cli_now();
 		rc = stats_init(&st, &m->d);
 		if (!rc)
 			rc = layer_stats(&r, w, &st);
+		t2 = cli_now();
 		if (!rc && uses_awq(o->method))
 			rc = layer_awq(&r, li, w, &st, lt);
 		if (!rc)
 			rc = layer_quant(&r, li, w, &st, lt);
 		stats_free(&st);
+		t3 = cli_now();
 		if (!rc)
 			rc = layer_advance(&r, w);
+		rep->t_stats += t2 - t1;
+		rep->t_quant += t3 - t2;
+		rep->t_advance += cli_now() - t3;
 		if (rc) {
 			if (!*err)
 				snprintf(err, errlen, "blk.%u: %s", li, strerror(-rc));

@@ -52,6 +52,9 @@ struct qp_opts {
 
 struct qp_report {
 	double seconds;
+	double t_stats;		/* FP forward + statistics, all layers */
+	double t_quant;		/* AWQ searches + GPTQ/RTN */
+	double t_advance;	/* forward with the quantized weights */
 	long peak_rss_kb;
 	u64 calib_tokens;
 	u32 damp_raises;	/* over all Hessians */

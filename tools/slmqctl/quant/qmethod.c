@@ -380,6 +380,9 @@ void qmethod_report(const struct qmethod_state *st, struct json_object *obj)
 		json_object_object_add(q, "damp_raises", json_object_new_int(st->rep.damp_raises));
 		json_object_object_add(q, "dead_columns", json_object_new_int(st->rep.dead_cols));
 		json_object_object_add(q, "pipeline_seconds", json_object_new_double(st->rep.seconds));
+		json_object_object_add(q, "stats_seconds", json_object_new_double(st->rep.t_stats));
+		json_object_object_add(q, "quant_seconds", json_object_new_double(st->rep.t_quant));
+		json_object_object_add(q, "advance_seconds", json_object_new_double(st->rep.t_advance));
 	}
 	json_object_object_add(q, "seconds", json_object_new_double(st->seconds));
 	json_object_object_add(q, "peak_rss_mb", json_object_new_double(qp_peak_rss_kb() / 1024.0));
