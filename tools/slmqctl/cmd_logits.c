@@ -128,6 +128,13 @@ static int cmd_logits(int argc, char **argv)
 		}
 		n = (uint32_t)k;
 	}
+	for (i = 0; i < n; i++) {
+		if (ids[i] >= cm.model.hp.n_vocab) {
+			cli_model_close(&cm);
+			return cli_fail("token id %u is outside the vocabulary (%u tokens)",
+					ids[i], cm.model.hp.n_vocab);
+		}
+	}
 	cli_env_init(&env);
 	s = slmq_session_new(&cm.model, &env, 0, &err);
 	if (!s) {

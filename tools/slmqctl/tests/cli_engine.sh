@@ -1,0 +1,105 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The engine's slmqctl commands end to end on small inputs: synth (a random
+# checkpoint with a generated vocabulary) through the normal loaders into
+# generate / logits / perplexity / bench; os_bench predictions against the
+# reference implementation's; and one clear error line for bad arguments.
+set -u
+cd "$(dirname "$0")/../../.."
+CTL=tools/slmqctl/slmqctl
+FIX=${SLMQ_FIXTURES:-fixtures}
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+n=0
+fails=0
+
+ok() {
+	n=$((n + 1))
+	if [ "$1" = 0 ]; then
+		echo "ok $n - $2"
+	else
+		echo "not ok $n - $2"
+		fails=$((fails + 1))
+	fi
+}
+
+# fails_cleanly "description" CMD...: non-zero exit, exactly one line on stderr
+fails_cleanly() {
+	local what=$1 rc lines
+	shift
+	"$@" >/dev/null 2>"$TMP/err"
+	rc=$?
+	lines=$(wc -l <"$TMP/err")
+	[ "$rc" != 0 ] && [ "$lines" = 1 ] && grep -q '^slmqctl: ' "$TMP/err"
+	ok $? "$what: one error line ($(head -c 100 "$TMP/err"))"
+}
+
+# --- synth: 600-token vocabulary, GQA
+"$CTL" synth -o "$TMP/syn" --hidden 96 --layers 2 --heads 6 --kv-heads 2 --ffn 160 \
+	--vocab 600 --ctx 64 --seed 5 --json >"$TMP/synth.json"
+ok $? "synth writes a checkpoint"
+jq -e '.model.vocab | length == 600' "$TMP/syn/tokenizer.json" >/dev/null
+ok $? "synth: tokenizer.json holds exactly 600 tokens"
+j=$("$CTL" generate "$TMP/syn" -p "hello world" -n 12 --json)
+ok $? "synth: generate runs on the HF directory"
+jq -en --argjson j "$j" '($j.ids | length) > 0 and ($j.prompt_ids[0] == 1)' >/dev/null
+ok $? "synth: prompt starts with <s>, tokens generated"
+"$CTL" convert "$TMP/syn" -o "$TMP/syn.gguf" --json >/dev/null
+j2=$("$CTL" generate "$TMP/syn.gguf" -p "hello world" -n 12 --json)
+jq -en --argjson a "$j" --argjson b "$j2" '$a.ids == $b.ids' >/dev/null
+ok $? "synth: the converted GGUF generates the same tokens"
+j=$("$CTL" generate "$TMP/syn.gguf" -p "hello" -n 10 --temp 0.9 --top-k 20 --top-p 0.9 --seed 3 --json)
+j2=$("$CTL" generate "$TMP/syn.gguf" -p "hello" -n 10 --temp 0.9 --top-k 20 --top-p 0.9 --seed 3 --json)
+jq -en --argjson a "$j" --argjson b "$j2" '$a.ids == $b.ids' >/dev/null
+ok $? "generate: sampling with a seed is repeatable"
+j=$("$CTL" logits "$TMP/syn.gguf" -p "hello" --top 3 --json)
+jq -en --argjson j "$j" '($j.logits | length) == 600 and ($j.top_ids | length) == 3 and
+	($j.logits[$j.top_ids[0]] >= $j.logits[$j.top_ids[1]])' >/dev/null
+ok $? "logits: full vocabulary, top ids in order"
+head -c 4000 "$FIX/oscorpus/val.txt" >"$TMP/val.txt"
+j=$("$CTL" perplexity "$TMP/syn.gguf" --data "$TMP/val.txt" --ctx 32 --json)
+jq -en --argjson j "$j" '$j.ppl > 1 and $j.tokens_scored == $j.windows * 31' >/dev/null
+ok $? "perplexity on text through the tokenizer: windows of 32 score 31 each"
+j=$("$CTL" bench "$TMP/syn.gguf" --tokens 8 --runs 2 --json)
+jq -en --argjson j "$j" '$j.decode_tps > 0 and $j.prompt_tps > 0 and $j.runs == 2 and
+	$j.threads == 1' >/dev/null
+ok $? "bench reports prompt and decode speed (JSON)"
+
+# --- perplexity protocol details on the fixture
+j=$("$CTL" perplexity "$FIX/pcilm-tiny" --data "$FIX/oscorpus/test.bin" --ctx 64 \
+	--max-tokens 1000 --json)
+jq -en --argjson j "$j" '$j.windows == 15 and $j.tokens_scored == 15 * 63 and
+	$j.tokens_used == 960' >/dev/null
+ok $? "perplexity: first 1000 tokens, 15 full windows of 64, tail dropped"
+
+# --- os_bench against the reference implementation's predictions
+j=$("$CTL" osbench "$FIX/pcilm-tiny" --data "$FIX/oscorpus/os_bench.jsonl" --limit 60 --json)
+ok $? "osbench --limit 60 runs"
+# the reference stops decoding once the text can no longer be a prefix of the
+# answer, so its prediction is a prefix of ours and "correct" must agree
+jq -en --argjson j "$j" --slurpfile r <(head -60 "$FIX/pcilm-tiny/os_bench_predictions.jsonl") '
+	[range(0; 60)] | all(. as $i | ($j.predictions[$i].pred | startswith($r[$i].pred)) and
+		($j.predictions[$i].correct == $r[$i].correct))' >/dev/null
+ok $? "osbench: 60 predictions agree with the reference implementation's"
+jq -en --argjson j "$j" '$j.items == 60 and
+	([$j.by_category[].n] | add) == 60' >/dev/null
+ok $? "osbench: per-category counts add up"
+
+# --- bad input: one line, non-zero exit
+fails_cleanly "perplexity without --data" "$CTL" perplexity "$FIX/pcilm-tiny"
+fails_cleanly "perplexity, context above the model's" "$CTL" perplexity "$FIX/pcilm-tiny" \
+	--data "$FIX/oscorpus/test.bin" --ctx 100000
+fails_cleanly "perplexity, missing data file" "$CTL" perplexity "$FIX/pcilm-tiny" --data "$TMP/nope.bin"
+printf 'abc' >"$TMP/odd.bin"
+fails_cleanly "perplexity, odd-sized .bin" "$CTL" perplexity "$FIX/pcilm-tiny" --data "$TMP/odd.bin"
+fails_cleanly "generate without a prompt" "$CTL" generate "$FIX/pcilm-tiny"
+fails_cleanly "generate, bad --top-p" "$CTL" generate "$FIX/pcilm-tiny" -p hi --top-p 2
+fails_cleanly "osbench on a non-JSON file" "$CTL" osbench "$FIX/pcilm-tiny" --data "$FIX/oscorpus/val.txt"
+fails_cleanly "bench needing more context than the model has" "$CTL" bench "$FIX/pcilm-tiny" --tokens 4096
+fails_cleanly "synth with heads not dividing hidden" "$CTL" synth -o "$TMP/bad" --hidden 100 \
+	--layers 1 --heads 3 --ffn 64 --vocab 400 --ctx 16
+fails_cleanly "logits with an out-of-vocabulary id" "$CTL" logits "$FIX/pcilm-tiny" --tokens 1,99999
+
+echo "1..$n"
+[ "$fails" = 0 ]
