@@ -140,17 +140,22 @@ EOT
 	cat "$ENV"
 }
 
+# A pin may also be the release env.sh exports (6.12.N+deb12-amd64), so a
+# shell that sourced env.sh can run this again.
+PIN=${SLMQ_KVER:-}
+PIN=${PIN%-"$FLAVOUR"}
+
 # Fast path: a complete cached version and nothing asked of us.
 if [ -z "${SLMQ_KERNEL_REFRESH:-}" ] && [ -e "$CACHE/current" ]; then
 	read -r v sv <"$CACHE/current"
 	if [ -e "$CACHE/$v/.complete" ] && [ -e "$CACHE/src-${sv//\~/_}/.complete" ] &&
-	   { [ -z "${SLMQ_KVER:-}" ] || [ "$SLMQ_KVER" = "$v" ]; }; then
+	   { [ -z "$PIN" ] || [ "$PIN" = "$v" ]; }; then
 		write_env "$v" "$sv"
 		exit 0
 	fi
 fi
 
-versions=${SLMQ_KVER:-$(list_versions)}
+versions=${PIN:-$(list_versions)}
 if [ -z "$versions" ] && [ "$(id -u)" = 0 ]; then
 	log "apt knows no linux-headers-6.12.*; running apt-get update"
 	"${APT[@]}" update >/dev/null
