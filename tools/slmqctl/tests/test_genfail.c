@@ -126,10 +126,32 @@ static void test_compare(void)
 	tap_ok(!strcmp(buf, "repeat_ngram,missing_eos"), "mask string '%s'", buf);
 }
 
+static void test_plausible(void)
+{
+	static const float l[4] = { 1.0f, 3.0f, 2.5f, -4.0f };
+	struct gf_params p;
+	bool tie;
+	float gap;
+
+	gf_params_default(&p);
+	tap_ok(gf_fp_plausible(&p, l, 4, 1, 0, &tie, &gap) && !tie && gap == 0,
+	       "greedy: FP's argmax is plausible");
+	tap_ok(gf_fp_plausible(&p, l, 4, 2, 0, &tie, &gap) && tie && gap == 0.5f,
+	       "greedy: 0.5 logits below the best is a near tie");
+	tap_ok(!gf_fp_plausible(&p, l, 4, 0, 0, &tie, &gap) && gap == 2.0f,
+	       "greedy: 2 logits below the best is not");
+	tap_ok(gf_fp_plausible(&p, l, 4, 0, 0.8f, &tie, &gap),
+	       "sampled: a 5%% token at T 0.8 is plausible");
+	tap_ok(!gf_fp_plausible(&p, l, 4, 3, 0.8f, &tie, &gap),
+	       "sampled: a 0.01%% token is not");
+	tap_ok(!gf_fp_plausible(&p, l, 4, 7, 0.8f, &tie, &gap), "an id outside the vocabulary is not");
+}
+
 int main(void)
 {
 	test_repeat();
 	test_detect();
 	test_compare();
+	test_plausible();
 	return tap_done();
 }

@@ -49,15 +49,18 @@ void val_compare_gen(const struct val_opts *o, const struct val_prompts *ps,
 		     const struct val_figs *fp, const struct val_figs *q,
 		     struct val_gen_cmp *c, struct val_measure *m)
 {
-	uint8_t normal[256];
+	uint8_t *normal;
 	int k, n = fp->n_gen < q->n_gen ? fp->n_gen : q->n_gen;
 
 	memset(c, 0, sizeof(*c));
 	c->q_mask = calloc((size_t)n + 1, sizeof(*c->q_mask));
 	c->fp_mask = calloc((size_t)n + 1, sizeof(*c->fp_mask));
 	c->agree = calloc((size_t)n + 1, sizeof(*c->agree));
-	if (!c->q_mask || !c->fp_mask || !c->agree)
+	c->excused = calloc((size_t)n + 1, sizeof(*c->excused));
+	c->fork = calloc((size_t)n + 1, sizeof(*c->fork));
+	if (!c->q_mask || !c->fp_mask || !c->agree || !c->excused || !c->fork)
 		return;
+	normal = c->normal;
 	c->n = n;
 	/* What the FP model "normally" writes: its own output and the prompts. */
 	gf_byteset_base(normal);
@@ -90,5 +93,7 @@ void val_gen_cmp_free(struct val_gen_cmp *c)
 	free(c->q_mask);
 	free(c->fp_mask);
 	free(c->agree);
+	free(c->excused);
+	free(c->fork);
 	memset(c, 0, sizeof(*c));
 }

@@ -5,6 +5,7 @@
  * "The ls command" sample repeats phrases), and that is not the
  * quantization's fault.
  */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -33,6 +34,33 @@ void gf_params_default(struct gf_params *p)
 	p->garbage_bytes = 2;
 	p->early_eos_tokens = 2;
 	p->early_eos_fp_min = 8;
+	p->near_tie_logits = 1.0f;
+	p->near_tie_max = 4;
+	p->min_sample_prob = 0.01f;
+}
+
+bool gf_fp_plausible(const struct gf_params *p, const float *logits, uint32_t n,
+		     uint32_t tok, float temp, bool *tie, float *gap)
+{
+	uint32_t i, best = 0;
+	double sum = 0;
+
+	*tie = false;
+	*gap = 0;
+	if (tok >= n)
+		return false;
+	for (i = 1; i < n; i++)
+		if (logits[i] > logits[best])
+			best = i;
+	*gap = logits[best] - logits[tok];
+	if (temp <= 0) {
+		*tie = best != tok;
+		return best == tok || *gap <= p->near_tie_logits;
+	}
+	/* p(tok) = 1 / sum_i exp((l_i - l_tok) / T) */
+	for (i = 0; i < n; i++)
+		sum += exp(((double)logits[i] - logits[tok]) / temp);
+	return 1.0 / sum >= p->min_sample_prob;
 }
 
 /* Back-to-back copies of ids[i..i+n) starting at i. */

@@ -52,7 +52,19 @@ struct gf_params {
 	int garbage_bytes;	/* more than this many bytes outside the FP's set */
 	int early_eos_tokens;	/* quant stops within this many tokens ... */
 	int early_eos_fp_min;	/* ... while FP goes on for at least this many */
+	float near_tie_logits;	/* greedy: a choice within this of FP's best is a near tie */
+	int near_tie_max;	/* ... and at most this many of them in a completion */
+	float min_sample_prob;	/* sampled: FP's probability (at T) of each token at least */
 };
+
+/*
+ * Could the FP model have written this token here?  Greedy: it is FP's
+ * argmax, or a near tie (*tie set) within near_tie_logits of it.  Sampled
+ * (temp > 0): its FP probability at that temperature is at least
+ * min_sample_prob.  *gap gets FP's best logit minus the token's.
+ */
+bool gf_fp_plausible(const struct gf_params *p, const float *logits, uint32_t n,
+		     uint32_t tok, float temp, bool *tie, float *gap);
 
 void gf_params_default(struct gf_params *p);
 

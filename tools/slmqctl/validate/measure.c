@@ -111,7 +111,7 @@ static int measure_bench(const struct cli_model *cm, const struct slmq_env *env,
 }
 
 /* Unknown pieces and byte-fallback pieces other than the newline/tab bytes. */
-static uint8_t *odd_flags(const struct slmq_vocab *v, const uint32_t *ids, uint32_t n)
+uint8_t *val_odd_flags(const struct slmq_vocab *v, const uint32_t *ids, uint32_t n)
 {
 	uint8_t *odd = calloc(n ? n : 1, 1);
 	uint32_t k;
@@ -131,28 +131,34 @@ static uint8_t *odd_flags(const struct slmq_vocab *v, const uint32_t *ids, uint3
 	return odd;
 }
 
+void val_gen_opts(const struct val_opts *o, bool sampled, uint64_t seed,
+		  struct eval_gen_opts *go)
+{
+	memset(go, 0, sizeof(*go));
+	go->max_new = o->gen_max_new;
+	go->temp = sampled ? 0.8f : 0.0f;
+	go->top_k = sampled ? 40 : 0;
+	go->top_p = sampled ? 0.95f : 1.0f;
+	go->seed = seed;
+	go->stop_id = UINT32_MAX;
+}
+
 static int gen_one(struct slmq_session *s, const struct slmq_vocab *v,
 		   const uint32_t *ids, uint32_t n_ids, const struct val_opts *o,
 		   struct val_gen_item *it, struct slmq_err *err)
 {
-	struct eval_gen_opts go = {
-		.max_new = o->gen_max_new,
-		.temp = it->sampled ? 0.8f : 0.0f,
-		.top_k = it->sampled ? 40 : 0,
-		.top_p = it->sampled ? 0.95f : 1.0f,
-		.seed = it->seed,
-		.stop_id = UINT32_MAX,
-	};
+	struct eval_gen_opts go;
 	uint32_t room = slmq_session_n_ctx(s) - n_ids;
 	int ret;
 
+	val_gen_opts(o, it->sampled, it->seed, &go);
 	if (go.max_new > room)
 		go.max_new = room;
 	ret = eval_generate(s, v, ids, n_ids, &go, &it->g, err);
 	if (ret)
 		return ret;
 	it->eos = it->g.stopped && it->g.stop_token == v->eos_id;
-	it->odd = odd_flags(v, it->g.ids, it->g.n);
+	it->odd = val_odd_flags(v, it->g.ids, it->g.n);
 	return it->odd ? 0 : slmq_fail(err, -ENOMEM, "out of memory");
 }
 

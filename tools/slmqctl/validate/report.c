@@ -202,6 +202,16 @@ static struct json_object *gen_json(const struct val_opts *o,
 		J_ADD(it, "quant", completion_json(b, gc->q_mask[k]));
 		J_ADD(it, "agree_tokens", json_object_new_int(gc->agree[k]));
 		J_ADD(it, "new_failures", mask_json(gc->q_mask[k]));
+		/* Failures of text the FP model could have written itself (fork.c). */
+		J_ADD(it, "excused_failures", mask_json(gc->excused[k]));
+		if (gc->fork[k].checked) {
+			struct json_object *f = json_object_new_object();
+
+			J_ADD(f, "fp_plausible", json_object_new_boolean(gc->fork[k].plausible));
+			J_ADD(f, "near_ties", json_object_new_int(gc->fork[k].ties));
+			J_ADD(f, "max_logit_gap", val_json_num(gc->fork[k].max_gap));
+			J_ADD(it, "fp_check", f);
+		}
 		json_object_array_add(items, it);
 	}
 	J_ADD(c, "items", items);

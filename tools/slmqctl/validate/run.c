@@ -46,6 +46,11 @@ int val_validate(const struct cli_model *orig, const struct cli_model *quant,
 	m->size_fp = fp_figs->size;
 	m->size_q = qf.size;
 	val_compare_gen(o, ps, fp_figs, &qf, &gc, m);
+	ret = val_fork_check(orig, o, ps, fp_figs, &qf, &gc, m, err);
+	if (ret) {
+		val_gen_cmp_free(&gc);
+		goto out_free_q;
+	}
 	val_judge(&o->th, m, &r->v);
 	r->report = val_report_json(o, ps, fp_figs, &qf, m, &r->v, &gc);
 	if (!cli_quiet)

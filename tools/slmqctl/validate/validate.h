@@ -73,6 +73,12 @@ struct val_figs {
 	double seconds;
 };
 
+/* The sampler settings of validation completions (greedy, or T 0.8 / k 40 / p 0.95). */
+void val_gen_opts(const struct val_opts *o, bool sampled, uint64_t seed,
+		  struct eval_gen_opts *go);
+/* Per id: unknown or byte-fallback piece (newline/tab bytes are ordinary); malloc'd. */
+uint8_t *val_odd_flags(const struct slmq_vocab *v, const uint32_t *ids, uint32_t n);
+
 int val_measure(const struct cli_model *cm, const struct val_opts *o,
 		const struct val_prompts *ps, struct val_figs *f,
 		struct slmq_err *err);
@@ -83,11 +89,21 @@ int val_measure_speed(const struct cli_model *fp, const struct cli_model *q,
 		      const struct val_opts *o, struct val_speed *sfp,
 		      struct val_speed *sq, struct slmq_err *err);
 
+/* The FP model teacher-forced along a quantized completion (fork.c). */
+struct val_fork {
+	bool checked, plausible;
+	int ties;			/* greedy choices that were FP near ties */
+	float max_gap;			/* largest FP logit gap to a chosen token */
+};
+
 /* Per-completion failure masks of q against fp (new failures only). */
 struct val_gen_cmp {
 	unsigned int *q_mask;		/* failures q has and fp does not */
 	unsigned int *fp_mask;		/* fp's own failures (context) */
 	int *agree;			/* leading tokens equal */
+	unsigned int *excused;		/* failures of text the FP model could have written */
+	struct val_fork *fork;
+	uint8_t normal[256];		/* the FP model's normal bytes */
 	int n;
 	double fp_odd_rate, q_odd_rate;
 };
@@ -95,6 +111,15 @@ void val_compare_gen(const struct val_opts *o, const struct val_prompts *ps,
 		     const struct val_figs *fp, const struct val_figs *q,
 		     struct val_gen_cmp *c, struct val_measure *m);
 void val_gen_cmp_free(struct val_gen_cmp *c);
+/*
+ * For each quant failure: teacher-force the FP model along the quantized
+ * completion; when every token is FP-plausible the failure is excused (moved
+ * from q_mask to excused) and m's count updated.  See fork.c.
+ */
+int val_fork_check(const struct cli_model *fp_model, const struct val_opts *o,
+		   const struct val_prompts *ps, const struct val_figs *fp,
+		   const struct val_figs *q, struct val_gen_cmp *c,
+		   struct val_measure *m, struct slmq_err *err);
 
 /* Everything about one validation, for the report and the --auto loop. */
 struct val_result {
