@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Writing the verdict and the report into the model file the kernel loads. */
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "gguf_meta.h"
 #include "validate.h"
@@ -25,5 +27,13 @@ int val_stamp_gguf(const char *path, struct json_object *rep, bool accepted,
 				JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE) },
 	};
 
+	struct stat st;
+	char file[4200];
+
+	/* QUANT may be a quantize OUT_DIR: its model.gguf is what gets stamped. */
+	if (!stat(path, &st) && S_ISDIR(st.st_mode)) {
+		snprintf(file, sizeof(file), "%s/model.gguf", path);
+		path = file;
+	}
 	return gm_set_strings_file(path, kv, 2, err);
 }
