@@ -115,6 +115,10 @@ S4=$T/a4/quantization_summary.json
 ok $([ "$(jqv '.attempts[3].verdict + " " + (.attempts[3].skip_reason | test("calibration") | tostring)' "$S4")" = "SKIPPED true" ] && echo 0 || echo 1) \
 	"auto with rtn: the doubled-calibration rung is recorded as skipped, with the reason"
 
+"$CTL" quantize "$FIX" -o "$T/a6" --auto "${FAST[@]}" "${RELAX[@]}" --max-ppl-increase 0.0001 --gen-sampled 0 >"$T/out" 2>&1
+ok $([ "$(jqv '[.attempts[] | .label + ":" + .verdict] | join(" ")' "$T/a6/quantization_summary.json")" = "int8:REJECTED mixed:REJECTED int4:REJECTED int4_calib2x:SKIPPED" ] && echo 0 || echo 1) \
+	"auto starting at INT8 (policy): int8 -> mixed -> int4 -> (int4_calib2x skipped), all recorded"
+
 # --- checkpoint selection ---------------------------------------------------
 mkdir -p "$T/ck"
 cp -r "$FIX" "$T/ck/step_1419"
