@@ -62,6 +62,8 @@ static int parse(struct auto_args *a, int argc, char **argv)
 
 		if (!strcmp(s, "--auto") || !strcmp(s, "--json"))
 			continue;
+		if (a->n_pass + 2 >= AUTO_MAX_PASS)
+			return cli_fail("quantize --auto: too many options");
 		if (!strcmp(s, "--eval") && v)
 			a->pass[a->n_pass++] = s, a->pass[a->n_pass++] = v;
 		r = val_opts_parse(&a->vo, argc, argv, &i);
@@ -99,8 +101,6 @@ static int parse(struct auto_args *a, int argc, char **argv)
 			a->model = s;
 			continue;
 		}
-		if (a->n_pass + 2 >= AUTO_MAX_PASS)
-			return cli_fail("quantize --auto: too many options");
 		if (!strcmp(s, "--method") && v) {
 			a->method = v;
 			a->method_given = true;
@@ -169,8 +169,12 @@ static int run_quantize(const struct auto_args *a, const struct attempt *at,
 	snprintf(samples, sizeof(samples), "%u", at->samples);
 	argv[argc++] = "--calib-samples";
 	argv[argc++] = samples;
-	for (k = 0; k < a->n_pass; k++)
+	for (k = 0; k < a->n_pass; k++) {
+		/* INT8 is symmetric Q8_0 only: --asym is an INT4 choice. */
+		if (at->bits == 8 && !strcmp(a->pass[k], "--asym"))
+			continue;
 		argv[argc++] = (char *)a->pass[k];
+	}
 	argv[argc] = NULL;
 	fflush(stdout);
 	saved = dup(STDOUT_FILENO);
