@@ -72,6 +72,17 @@ void slmq_act_init(struct slmq_act *a, void *buf, u32 max_n);
 void slmq_quantize_act(const float *x, struct slmq_act *a, u32 n);
 
 /*
+ * Added to a Q4_0/Q4_1 type passed to the row kernels when the rows are in
+ * SLMQ_LAYOUT_G8 (see pack.c).
+ */
+#define SLMQ_DOT_G8 0x100
+
+/* One row from ggml's layout into G8 (pack.c; no floating point). */
+void slmq_pack_row_g8(u32 type, const void *src, void *dst, u32 nb);
+/* Block b (of nb) of a G8 row of type Q4_0/Q4_1, reassembled in ggml's layout. */
+void slmq_g8_block(u32 type, const void *row, u32 nb, u32 b, void *blk);
+
+/*
  * y[r] = dot(row r of w, x) for r in [r0, r1).  w holds rows of n weights of
  * the given type, row_bytes = slmq_row_bytes(type, n) apart.  x is the float
  * activation (F16/F32 rows), xa its int8 form (block rows; may be NULL for

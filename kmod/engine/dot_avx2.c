@@ -245,7 +245,7 @@ static inline void hsum2(v8sf a, v8sf b, float *ra, float *rb)
 	*rb = u[4];
 }
 
-/* A last, partial group copied into zeroed storage (see dot_q4()). */
+/* A last, partial group copied into zeroed storage (see q4_group_acc()). */
 static inline const u8 *q4_group(const u8 *b, u32 left, u64 bs, u8 *tail)
 {
 	if (likely(left >= 8))
@@ -255,52 +255,104 @@ static inline const u8 *q4_group(const u8 *b, u32 left, u64 bs, u8 *tail)
 	return tail;
 }
 
+/* The same as q4_pair_lanes() for a G8 row: the pair's quants are 32 bytes in a row. */
+static inline v16hi q4_pair_lanes_g8(const u8 *q, const s8 *xp)
+{
+	v32qu both, lo, hi;
+
+	__builtin_memcpy(&both, q, sizeof(both));
+	lo = both & 0x0f;
+	hi = (v32qu)((v16hi)both >> 4) & 0x0f;
+	return __builtin_ia32_pmaddubsw256((v32qi)lo, (v32qi)load_v32qs(xp)) +
+	       __builtin_ia32_pmaddubsw256((v32qi)hi, (v32qi)load_v32qs(xp + 32));
+}
+
+static inline v8sf halves8_g8(const u8 *p)
+{
+	v8hi v;
+
+	__builtin_memcpy(&v, p, sizeof(v));
+	return __builtin_ia32_vcvtph2ps256(v);
+}
+
+/* The activation's part of one group, shared by the rows. */
+struct q4_xgroup {
+	const s8 *xp;
+	v8si sum;	/* block sums, lane order 0,2,4,6,1,3,5,7 */
+	v8sf dx;	/* activation scales, same order */
+	v8sf dxs;	/* dx * sum (Q4_1) */
+};
+
 /*
- * Two rows of Q4_0 (asym false) or Q4_1 (asym true), sharing the
- * activation's per-group work.  always_inline with a constant flag: each
- * format gets its own loop.  A last, partial group is copied into a zeroed
- * buffer first: the missing blocks then have zero weights and scales (the
- * activation's padding is zero too), exactly the zero terms dot_generic.c
- * adds.  With rb == NULL only row a is computed.
+ * One group of one row into acc (and macc for Q4_1).  g: the group's bytes,
+ * left: blocks from here to the row's end.  A G8 row's full groups are read
+ * in their packed form; anything else in ggml's, a last partial group
+ * copied into a zeroed buffer first: the missing blocks then have zero
+ * weights and scales (the activation's padding is zero too), exactly the
+ * zero terms dot_generic.c adds.
  */
-static __always_inline void dot_q4(bool asym, const u8 *ra, const u8 *rb,
-				   const struct slmq_act *xa, float *ya, float *yb)
+static __always_inline void q4_group_acc(bool asym, bool g8, const u8 *g,
+					 u32 left, const struct q4_xgroup *x,
+					 u8 *tail, v8sf *acc, v8sf *macc)
 {
 	const u64 bs = asym ? 20 : 18, off = asym ? 4 : 2;
+	v8sf dw, mw = splat(0.0f);
+	v8si tot;
+
+	if (g8 && likely(left >= 8)) {
+		const u8 *q = g + 8 * off;
+
+		tot = reduce_pairs(q4_pair_lanes_g8(q, x->xp),
+				   q4_pair_lanes_g8(q + 32, x->xp + 64),
+				   q4_pair_lanes_g8(q + 64, x->xp + 128),
+				   q4_pair_lanes_g8(q + 96, x->xp + 192));
+		dw = halves8_g8(g);
+		if (asym)
+			mw = halves8_g8(g + 16);
+	} else {
+		g = q4_group(g, left, bs, tail);
+		tot = reduce_pairs(q4_pair_lanes(g, bs, off, x->xp),
+				   q4_pair_lanes(g + 2 * bs, bs, off, x->xp + 64),
+				   q4_pair_lanes(g + 4 * bs, bs, off, x->xp + 128),
+				   q4_pair_lanes(g + 6 * bs, bs, off, x->xp + 192));
+		dw = halves8_q4(g, bs);
+		if (asym)
+			mw = halves8_q4(g + 2, bs);
+	}
+	if (!asym)	/* sum((q-8)*x) = sum(q*x) - 8*sum(x) */
+		tot -= x->sum * 8;
+	*acc = *acc + __builtin_ia32_cvtdq2ps256(tot) * (dw * x->dx);
+	if (asym)	/* + m * dx * sum(x) */
+		*macc = *macc + mw * x->dxs;
+}
+
+/*
+ * Two rows of Q4_0 (asym false) or Q4_1 (asym true), in ggml's or the G8
+ * layout, sharing the activation's per-group work.  always_inline with
+ * constant flags: each variant gets its own loop.  With rb == NULL only
+ * row a is computed.
+ */
+static __always_inline void dot_q4(bool asym, bool g8, const u8 *ra,
+				   const u8 *rb, const struct slmq_act *xa,
+				   float *ya, float *yb)
+{
+	const u64 bs = asym ? 20 : 18;
 	v8sf acc_a = splat(0.0f), acc_b = splat(0.0f);
 	v8sf macc_a = splat(0.0f), macc_b = splat(0.0f);
 	u8 tail_a[8 * 20], tail_b[8 * 20];
+	struct q4_xgroup x;
 	u32 i, nb = xa->nb;
 
 	for (i = 0; i < nb; i += 8) {
-		const s8 *xp = xa->qp + (u64)i * SLMQ_QK;
-		const u8 *a = q4_group(ra + (u64)i * bs, nb - i, bs, tail_a);
-		v8sf dx = perm_0246_1357(load_v8sf(xa->d + i)), dxs = splat(0.0f);
-		v8si sum = perm_0246_1357_i(load_v8si(xa->sum + i)), tot;
-
-		if (asym)
-			dxs = dx * __builtin_ia32_cvtdq2ps256(sum);
-		tot = reduce_pairs(q4_pair_lanes(a, bs, off, xp),
-				   q4_pair_lanes(a + 2 * bs, bs, off, xp + 64),
-				   q4_pair_lanes(a + 4 * bs, bs, off, xp + 128),
-				   q4_pair_lanes(a + 6 * bs, bs, off, xp + 192));
-		if (!asym)	/* sum((q-8)*x) = sum(q*x) - 8*sum(x) */
-			tot -= sum * 8;
-		acc_a = acc_a + __builtin_ia32_cvtdq2ps256(tot) * (halves8_q4(a, bs) * dx);
-		if (asym)	/* + m * dx * sum(x) */
-			macc_a = macc_a + halves8_q4(a + 2, bs) * dxs;
-		if (!rb)
-			continue;
-		a = q4_group(rb + (u64)i * bs, nb - i, bs, tail_b);
-		tot = reduce_pairs(q4_pair_lanes(a, bs, off, xp),
-				   q4_pair_lanes(a + 2 * bs, bs, off, xp + 64),
-				   q4_pair_lanes(a + 4 * bs, bs, off, xp + 128),
-				   q4_pair_lanes(a + 6 * bs, bs, off, xp + 192));
-		if (!asym)
-			tot -= sum * 8;
-		acc_b = acc_b + __builtin_ia32_cvtdq2ps256(tot) * (halves8_q4(a, bs) * dx);
-		if (asym)
-			macc_b = macc_b + halves8_q4(a + 2, bs) * dxs;
+		x.xp = xa->qp + (u64)i * SLMQ_QK;
+		x.dx = perm_0246_1357(load_v8sf(xa->d + i));
+		x.sum = perm_0246_1357_i(load_v8si(xa->sum + i));
+		x.dxs = asym ? x.dx * __builtin_ia32_cvtdq2ps256(x.sum) : splat(0.0f);
+		q4_group_acc(asym, g8, ra + (u64)i * bs, nb - i, &x, tail_a,
+			     &acc_a, &macc_a);
+		if (rb)
+			q4_group_acc(asym, g8, rb + (u64)i * bs, nb - i, &x, tail_b,
+				     &acc_b, &macc_b);
 	}
 	if (!rb) {
 		*ya = asym ? hsum(acc_a) + hsum(macc_a) : hsum(acc_a);
@@ -316,18 +368,25 @@ static __always_inline void dot_q4(bool asym, const u8 *ra, const u8 *rb,
 	}
 }
 
-/* All rows of a 4-bit matrix, two at a time. */
+/*
+ * All rows of a 4-bit matrix: two at a time in ggml's layout (sharing the
+ * scale gathers' neighbours' work pays there), one at a time in G8, where
+ * the kernel is light enough that a single sequential stream through memory
+ * is faster than two interleaved ones.
+ */
 static __always_inline void
-rows_q4(bool asym, const u8 *base, u64 row_bytes, const struct slmq_act *xa,
-	float *y, u32 r0, u32 r1)
+rows_q4(bool asym, bool g8, const u8 *base, u64 row_bytes,
+	const struct slmq_act *xa, float *y, u32 r0, u32 r1)
 {
-	u32 r;
+	u32 r = r0;
 
-	for (r = r0; r + 2 <= r1; r += 2)
-		dot_q4(asym, base + (u64)r * row_bytes,
+	for (; g8 && r < r1; r++)
+		dot_q4(asym, g8, base + (u64)r * row_bytes, NULL, xa, &y[r], NULL);
+	for (; r + 2 <= r1; r += 2)
+		dot_q4(asym, g8, base + (u64)r * row_bytes,
 		       base + (u64)(r + 1) * row_bytes, xa, &y[r], &y[r + 1]);
 	if (r < r1)
-		dot_q4(asym, base + (u64)r * row_bytes, NULL, xa, &y[r], NULL);
+		dot_q4(asym, g8, base + (u64)r * row_bytes, NULL, xa, &y[r], NULL);
 }
 
 /* One row of Q8_0: blocks in natural lane order. */
@@ -436,10 +495,16 @@ void slmq_dot_rows_avx2(u32 type, const void *w, u64 row_bytes, u32 n,
 	/* the switch is outside the row loop so each loop inlines its kernel */
 	switch (type) {
 	case SLMQ_TYPE_Q4_0:
-		rows_q4(false, base, row_bytes, xa, y, r0, r1);
+		rows_q4(false, false, base, row_bytes, xa, y, r0, r1);
+		break;
+	case SLMQ_TYPE_Q4_0 | SLMQ_DOT_G8:
+		rows_q4(false, true, base, row_bytes, xa, y, r0, r1);
 		break;
 	case SLMQ_TYPE_Q4_1:
-		rows_q4(true, base, row_bytes, xa, y, r0, r1);
+		rows_q4(true, false, base, row_bytes, xa, y, r0, r1);
+		break;
+	case SLMQ_TYPE_Q4_1 | SLMQ_DOT_G8:
+		rows_q4(true, true, base, row_bytes, xa, y, r0, r1);
 		break;
 	case SLMQ_TYPE_Q8_0:
 		for (r = r0; r < r1; r++)

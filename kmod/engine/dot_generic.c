@@ -125,6 +125,60 @@ static inline u32 q4_lane(u32 b)
 	return (b % 2) * 4 + (b % 8) / 2;
 }
 
+/* Where block i's scale, min and quants are in a Q4 row (ggml or G8 layout). */
+struct q4_block {
+	const u8 *d, *m, *qs;
+};
+
+static inline struct q4_block q4_at(const u8 *row, bool asym, bool g8, u32 nb,
+				    u32 i)
+{
+	u32 bs = asym ? 20 : 18, hdr = asym ? 4 : 2;
+	struct q4_block r;
+
+	if (g8 && i < nb / 8 * 8) {
+		const u8 *g = row + (u64)(i / 8) * 8 * bs;
+		u32 k = i % 8;
+
+		r.d = g + 2 * q4_lane(k);
+		r.m = g + 16 + 2 * q4_lane(k);
+		r.qs = g + 8 * hdr + 16 * k;
+	} else {
+		r.d = row + (u64)i * bs;
+		r.m = r.d + 2;
+		r.qs = r.d + hdr;
+	}
+	return r;
+}
+
+static inline float half_at(const u8 *p)
+{
+	u16 h;
+
+	memcpy(&h, p, 2);
+	return slmq_f16_to_f32(h);
+}
+
+/**
+ * slmq_g8_block() - one block of a G8-layout row in ggml's layout.
+ * @type: SLMQ_TYPE_Q4_0 or SLMQ_TYPE_Q4_1
+ * @row: the row
+ * @nb: blocks in the row
+ * @b: block index
+ * @blk: 18 or 20 bytes out
+ */
+void slmq_g8_block(u32 type, const void *row, u32 nb, u32 b, void *blk)
+{
+	bool asym = type == SLMQ_TYPE_Q4_1;
+	struct q4_block q = q4_at(row, asym, true, nb, b);
+	u8 *o = blk;
+
+	memcpy(o, q.d, 2);
+	if (asym)
+		memcpy(o + 2, q.m, 2);
+	memcpy(o + (asym ? 4 : 2), q.qs, 16);
+}
+
 static inline float sum8(const float *a)
 {
 	return ((a[0] + a[4]) + (a[1] + a[5])) + ((a[2] + a[6]) + (a[3] + a[7]));
@@ -136,7 +190,7 @@ static inline s32 nibble(const u8 *qs, u32 j)
 	return j < SLMQ_QK / 2 ? qs[j] & 0x0f : qs[j - SLMQ_QK / 2] >> 4;
 }
 
-static float dot_q4_0(const struct slmq_block_q4_0 *w, const struct slmq_act *xa)
+static float dot_q4_0(const u8 *row, bool g8, const struct slmq_act *xa)
 {
 	u32 i, j, g = slmq_act_groups8(xa->nb);
 	float acc[8] = { 0 };
@@ -147,16 +201,18 @@ static float dot_q4_0(const struct slmq_block_q4_0 *w, const struct slmq_act *xa
 		s32 t = 0;
 
 		if (i < xa->nb) {
+			struct q4_block b = q4_at(row, false, g8, xa->nb, i);
+
 			for (j = 0; j < SLMQ_QK; j++)
-				t += (nibble(w[i].qs, j) - 8) * xq[j];
-			dw = slmq_f16_to_f32(w[i].d);
+				t += (nibble(b.qs, j) - 8) * xq[j];
+			dw = half_at(b.d);
 		}
 		acc[q4_lane(i)] = acc[q4_lane(i)] + (float)t * (dw * xa->d[i]);
 	}
 	return sum8(acc);
 }
 
-static float dot_q4_1(const struct slmq_block_q4_1 *w, const struct slmq_act *xa)
+static float dot_q4_1(const u8 *row, bool g8, const struct slmq_act *xa)
 {
 	u32 i, j, g = slmq_act_groups8(xa->nb);
 	float acc[8] = { 0 }, macc[8] = { 0 };
@@ -167,10 +223,12 @@ static float dot_q4_1(const struct slmq_block_q4_1 *w, const struct slmq_act *xa
 		s32 t = 0;
 
 		if (i < xa->nb) {
+			struct q4_block b = q4_at(row, true, g8, xa->nb, i);
+
 			for (j = 0; j < SLMQ_QK; j++)
-				t += nibble(w[i].qs, j) * xq[j];
-			dw = slmq_f16_to_f32(w[i].d);
-			mw = slmq_f16_to_f32(w[i].m);
+				t += nibble(b.qs, j) * xq[j];
+			dw = half_at(b.d);
+			mw = half_at(b.m);
 		}
 		/* sum(d*q + m)*dx*qx = d*dx*sum(q*qx) + m*dx*sum(qx) */
 		acc[q4_lane(i)] = acc[q4_lane(i)] + (float)t * (dw * xa->d[i]);
@@ -257,10 +315,12 @@ void slmq_dot_rows_generic(u32 type, const void *w, u64 row_bytes, u32 n,
 
 		switch (type) {
 		case SLMQ_TYPE_Q4_0:
-			y[r] = dot_q4_0(row, xa);
+		case SLMQ_TYPE_Q4_0 | SLMQ_DOT_G8:
+			y[r] = dot_q4_0(row, type & SLMQ_DOT_G8, xa);
 			break;
 		case SLMQ_TYPE_Q4_1:
-			y[r] = dot_q4_1(row, xa);
+		case SLMQ_TYPE_Q4_1 | SLMQ_DOT_G8:
+			y[r] = dot_q4_1(row, type & SLMQ_DOT_G8, xa);
 			break;
 		case SLMQ_TYPE_Q8_0:
 			y[r] = dot_q8_0(row, xa);

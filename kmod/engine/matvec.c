@@ -17,13 +17,12 @@ void slmq_matvec_q(const struct slmq_env *env, const struct slmq_tensor *w,
 		   const float *x, const struct slmq_act *xa, float *y)
 {
 	u64 rb = slmq_row_bytes(w->type, w->ne0);
+	u32 t = w->type | (w->layout == SLMQ_LAYOUT_G8 ? SLMQ_DOT_G8 : 0);
 
 	if (env->use_avx2)
-		slmq_dot_rows_avx2(w->type, w->data, rb, w->ne0, x, xa, y, 0,
-				   w->ne1);
+		slmq_dot_rows_avx2(t, w->data, rb, w->ne0, x, xa, y, 0, w->ne1);
 	else
-		slmq_dot_rows_generic(w->type, w->data, rb, w->ne0, x, xa, y, 0,
-				      w->ne1);
+		slmq_dot_rows_generic(t, w->data, rb, w->ne0, x, xa, y, 0, w->ne1);
 }
 
 /**
@@ -51,7 +50,16 @@ void slmq_matvec(const struct slmq_env *env, const struct slmq_tensor *w,
 void slmq_tensor_row(const struct slmq_tensor *w, u32 row, float *out)
 {
 	u64 rb = slmq_row_bytes(w->type, w->ne0);
+	const u8 *src = (const u8 *)w->data + (u64)row * rb;
+	u8 blk[20];
+	u32 b;
 
-	slmq_dequantize_row(w->type, (const u8 *)w->data + (u64)row * rb, out,
-			    w->ne0);
+	if (w->layout != SLMQ_LAYOUT_G8) {
+		slmq_dequantize_row(w->type, src, out, w->ne0);
+		return;
+	}
+	for (b = 0; b < w->ne0 / SLMQ_QK; b++) {
+		slmq_g8_block(w->type, src, w->ne0 / SLMQ_QK, b, blk);
+		slmq_dequantize_row(w->type, blk, out + (u64)b * SLMQ_QK, SLMQ_QK);
+	}
 }

@@ -22,6 +22,17 @@ struct slmq_tensor {
 	u32 ne1;		/* rows: outputs of a linear layer */
 	const void *data;
 	u64 nbytes;
+	u32 layout;		/* enum slmq_layout: 0 = ggml's, as in the file */
+};
+
+/*
+ * How a tensor's rows are laid out in memory.  SLMQ_LAYOUT_G8 is the
+ * engine's faster arrangement of Q4_0/Q4_1 rows (see slmq_model_pack());
+ * it never appears in a file.
+ */
+enum slmq_layout {
+	SLMQ_LAYOUT_GGML = 0,
+	SLMQ_LAYOUT_G8 = 1,
 };
 
 struct slmq_layer {
@@ -63,6 +74,16 @@ struct slmq_model {
 int slmq_model_load(struct slmq_model *m, const void *buf, u64 len,
 		    const struct slmq_allocator *a, struct slmq_err *err);
 void slmq_model_release(struct slmq_model *m, const struct slmq_allocator *a);
+
+/*
+ * Rearrange the model's Q4_0/Q4_1 matrices in place into SLMQ_LAYOUT_G8
+ * (same bytes per row, same results bit for bit, faster AVX2 kernels).  The
+ * buffer given to slmq_model_load() must be writable and stops being a valid
+ * GGUF image; the token embedding (and an output head tied to it) stays as
+ * it is.  Returns 0 or -ENOMEM (nothing changed then).
+ */
+int slmq_model_pack(struct slmq_model *m, const struct slmq_allocator *a,
+		    struct slmq_err *err);
 
 /* One generation stream: KV cache, scratch buffers, position. */
 struct slmq_session;

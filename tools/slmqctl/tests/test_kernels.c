@@ -164,6 +164,57 @@ static void test_act(void)
 	free(buf);
 }
 
+/* G8 layout: the same bits as ggml's layout on both paths; blocks reassemble. */
+static void test_g8(void)
+{
+	static const u32 types[] = { SLMQ_TYPE_Q4_0, SLMQ_TYPE_Q4_1 };
+	static const u32 lens[] = { 32, 288, 768, 2048 };
+	enum { ROWS = 5 };
+	u32 t, li, r, j;
+
+	for (t = 0; t < ARRAY_SIZE(types); t++) {
+		for (li = 0; li < ARRAY_SIZE(lens); li++) {
+			u32 type = types[t], n = lens[li], nb = n / 32;
+			u64 rb = slmq_row_bytes(type, n), bs = slmq_row_bytes(type, 32);
+			u8 *w = malloc(rb * ROWS), *p = malloc(rb * ROWS), blk[20];
+			float *row = malloc(n * sizeof(float)), *x = malloc(n * sizeof(float));
+			float y[4][ROWS];
+			void *xbuf = aligned_alloc(64, (slmq_act_bytes(n) + 63) / 64 * 64);
+			struct slmq_act xa;
+			bool same = true;
+
+			slmq_act_init(&xa, xbuf, n);
+			for (j = 0; j < n; j++)
+				x[j] = grand();
+			slmq_quantize_act(x, &xa, n);
+			for (r = 0; r < ROWS; r++) {
+				for (j = 0; j < n; j++)
+					row[j] = grand() * 0.1f;
+				slmq_quantize_row(type, row, w + r * rb, n);
+				slmq_pack_row_g8(type, w + r * rb, p + r * rb, nb);
+				for (j = 0; j < nb; j++) {
+					slmq_g8_block(type, p + r * rb, nb, j, blk);
+					same &= !memcmp(blk, w + r * rb + j * bs, bs);
+				}
+			}
+			slmq_dot_rows_generic(type, w, rb, n, x, &xa, y[0], 0, ROWS);
+			slmq_dot_rows_avx2(type, w, rb, n, x, &xa, y[1], 0, ROWS);
+			slmq_dot_rows_generic(type | SLMQ_DOT_G8, p, rb, n, x, &xa, y[2], 0, ROWS);
+			slmq_dot_rows_avx2(type | SLMQ_DOT_G8, p, rb, n, x, &xa, y[3], 0, ROWS);
+			same &= !memcmp(y[0], y[1], sizeof(y[0])) &&
+				!memcmp(y[0], y[2], sizeof(y[0])) &&
+				!memcmp(y[0], y[3], sizeof(y[0]));
+			tap_ok(same, "%s n=%u: G8 layout reassembles and gives the same bits, generic and AVX2",
+			       slmq_type_name(type), n);
+			free(w);
+			free(p);
+			free(row);
+			free(x);
+			free(xbuf);
+		}
+	}
+}
+
 /* The two-lane exp helpers give exactly the scalar functions' results. */
 static void test_exp_arrays(void)
 {
@@ -361,6 +412,7 @@ int main(void)
 	test_dots();
 	test_attention();
 	test_exp_arrays();
+	test_g8();
 	test_fixture_model();
 	return tap_done();
 }
