@@ -295,6 +295,41 @@ static void test_runtime(const struct slmq_model *m)
 	slmq_session_free(s);
 }
 
+/* Logits after a few tokens, copied out. */
+static void run_logits(const struct slmq_model *m, float *out)
+{
+	struct slmq_env env;
+	struct slmq_err err = { 0 };
+	struct slmq_session *s;
+	u32 i;
+
+	cli_env_init(&env);
+	s = slmq_session_new(m, &env, 8, &err);
+	for (i = 0; i < 6; i++)
+		slmq_session_eval(s, 1 + 37 * i);
+	memcpy(out, slmq_session_logits(s), VOCAB * sizeof(float));
+	slmq_session_free(s);
+}
+
+/* Packing the 4-bit matrices changes layout, not results. */
+static void test_pack(struct slmq_model *m)
+{
+	static float before[VOCAB], after[VOCAB];
+	struct slmq_err err = { 0 };
+
+	run_logits(m, before);
+	tap_ok(!slmq_model_pack(m, &cli_allocator, &err) &&
+	       m->layers[1].w_down.layout == SLMQ_LAYOUT_G8 &&
+	       m->tok_embd.layout == SLMQ_LAYOUT_GGML &&
+	       m->output.layout == SLMQ_LAYOUT_GGML,
+	       "pack: q4_0 matrices in G8, embedding (and the head tied to it) untouched");
+	run_logits(m, after);
+	tap_ok(!memcmp(before, after, sizeof(before)), "pack: logits identical bit for bit");
+	tap_ok(!slmq_model_pack(m, &cli_allocator, &err), "pack: a second call is harmless");
+	run_logits(m, after);
+	tap_ok(!memcmp(before, after, sizeof(before)), "pack: still identical after the second call");
+}
+
 int main(void)
 {
 	struct slmq_model keep;
@@ -305,6 +340,7 @@ int main(void)
 		test_variant(&variants[i], i == 1 ? &keep : NULL, &keep_buf);
 	if (keep_buf) {
 		test_runtime(&keep);
+		test_pack(&keep);
 		slmq_model_release(&keep, &cli_allocator);
 		free(keep_buf);
 	}
