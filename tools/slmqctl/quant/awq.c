@@ -192,51 +192,85 @@ static double group_err(const float *d, const float *G, u32 n, u32 c0, u32 gs)
 	return e;
 }
 
-int awq_clip(float *W, u32 rows, u32 n, const float *G, u32 type, u32 gs)
+/* Candidate quantization range c of a group with max |w| amax (and min/max lo, hi). */
+static bool clip_candidate(u32 type, u32 c, float amax, float lo, float hi,
+			   struct qg_params *p)
 {
-	float *cw = malloc(gs * sizeof(float)), *d = malloc(gs * sizeof(float));
-	float *e = malloc(n * sizeof(float)), *v = malloc(gs * sizeof(float));
-	float *best_d = malloc(gs * sizeof(float));
-	u32 r, c0, i, j, steps = (u32)(AWQ_CLIP_GRID * AWQ_CLIP_MAX_SHRINK);
+	u32 steps = (u32)(AWQ_CLIP_GRID * AWQ_CLIP_MAX_SHRINK);
+	float m = amax * (1.0f - (float)(c % steps) / AWQ_CLIP_GRID);
 
-	if (!cw || !d || !e || !v || !best_d) {
-		free(cw); free(d); free(e); free(v); free(best_d);
+	switch (type) {
+	case SLMQ_TYPE_Q4_0:
+		/* Q4_0 spans [-8d, 7d]: try giving the extra level to either sign */
+		if (c >= 2 * steps)
+			return false;
+		qg_set(p, c < steps ? m / 8 : -m / 8, 0.0f);
+		return true;
+	case SLMQ_TYPE_Q4_1:
+		if (c >= steps)
+			return false;
+		lo = lo < -m ? -m : lo;
+		hi = hi > m ? m : hi;
+		qg_set(p, (hi - lo) / 15, lo);
+		return true;
+	default:
+		if (c >= steps)
+			return false;
+		qg_set(p, m / 127, 0.0f);
+		return true;
+	}
+}
+
+int awq_clip(const float *W, u32 rows, u32 n, const float *G, u32 type, u32 gs,
+	     struct qg_params *par)
+{
+	float *d = malloc(gs * sizeof(float)), *e = malloc(n * sizeof(float));
+	float *v = malloc(gs * sizeof(float)), *best_d = malloc(gs * sizeof(float));
+	u32 r, c0, c, j;
+
+	if (!d || !e || !v || !best_d) {
+		free(d); free(e); free(v); free(best_d);
 		return -ENOMEM;
 	}
 	for (r = 0; r < rows; r++) {
 		memset(e, 0, n * sizeof(float));
 		for (c0 = 0; c0 < n; c0 += gs) {
-			float *w = W + (size_t)r * n + c0, amax = 0, best_m = 0;
+			const float *w = W + (size_t)r * n + c0;
+			struct qg_params p, *best_p = &par[(size_t)r * (n / gs) + c0 / gs];
+			float amax = 0, lo = w[0], hi = w[0];
 			double best = INFINITY;
 
 			/* coupling of this group with the errors already chosen in the row */
 			cblas_sgemv(CblasRowMajor, CblasNoTrans, gs, n, 1.0f,
 				    G + (size_t)c0 * n, n, e, 1, 0.0f, v, 1);
-			for (j = 0; j < gs; j++)
+			for (j = 0; j < gs; j++) {
 				amax = fabsf(w[j]) > amax ? fabsf(w[j]) : amax;
-			for (i = 0; i < steps; i++) {
-				float m = amax * (1.0f - (float)i / AWQ_CLIP_GRID);
-				double ev;
+				lo = w[j] < lo ? w[j] : lo;
+				hi = w[j] > hi ? w[j] : hi;
+			}
+			/* plain RTN first: a candidate must beat it */
+			qg_fit(type, w, gs, best_p);
+			for (c = 0; ; c++) {
+				double ev = 0;
 
-				for (j = 0; j < gs; j++)
-					cw[j] = w[j] > m ? m : w[j] < -m ? -m : w[j];
-				qg_quantize_row(type, cw, gs, gs, NULL, d);
-				for (j = 0, ev = 0; j < gs; j++) {
-					d[j] -= w[j];
+				if (c == 0)
+					p = *best_p;
+				else if (!clip_candidate(type, c - 1, amax, lo, hi, &p))
+					break;
+				for (j = 0; j < gs; j++) {
+					d[j] = qg_value(type, &p, qg_code(type, &p, w[j])) - w[j];
 					ev += 2.0 * d[j] * v[j];
 				}
 				ev += group_err(d, G, n, c0, gs);
 				if (ev < best) {
 					best = ev;
-					best_m = m;
+					*best_p = p;
 					memcpy(best_d, d, gs * sizeof(float));
 				}
 			}
-			for (j = 0; j < gs; j++)
-				w[j] = w[j] > best_m ? best_m : w[j] < -best_m ? -best_m : w[j];
 			memcpy(e + c0, best_d, gs * sizeof(float));
 		}
 	}
-	free(cw); free(d); free(e); free(v); free(best_d);
+	free(d); free(e); free(v); free(best_d);
 	return 0;
 }

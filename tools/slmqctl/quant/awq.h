@@ -66,15 +66,20 @@ void awq_div_vec(float *v, u32 n, const float *s);
 /* G <- diag(1/s) G diag(1/s): the Gram matrix of the rescaled input X/s. */
 void awq_rescale_gram(float *G, u32 n, const float *s);
 
+struct qg_params;
+
 /*
- * awq_clip() - for each group of gs weights of each row, clamp to
- * [-m, m] with m = max|w| * (1 - i/AWQ_CLIP_GRID) for the i (shrinking to
- * at most AWQ_CLIP_MAX_SHRINK) minimising the row's quantized output error
- * d^T G d: the group's own term d_g^T G_gg d_g plus its coupling with the
- * groups of the row already decided (AWQ's search looks at each group
- * alone; the coupling is free here since G holds all of it).  W is modified
- * in place.  Returns 0 or -ENOMEM.
+ * awq_clip() - AWQ's clipping search, as a choice of each group's
+ * quantization range: for each group of gs weights of each row, candidates
+ * shrink the range to max|w| * (1 - i/AWQ_CLIP_GRID) (down to
+ * AWQ_CLIP_MAX_SHRINK; for Q4_0 with the extra level on either sign), and the
+ * one (or plain RTN) minimising the row's quantized output error d^T G d
+ * wins: the group's own term plus its coupling with the row's groups
+ * already decided (AWQ looks at each group alone; G holds the coupling for
+ * free).  par gets rows x n/gs parameters for qg_quantize_row_params().
+ * Returns 0 or -ENOMEM.
  */
-int awq_clip(float *W, u32 rows, u32 n, const float *G, u32 type, u32 gs);
+int awq_clip(const float *W, u32 rows, u32 n, const float *G, u32 type, u32 gs,
+	     struct qg_params *par);
 
 #endif /* SLMQ_AWQ_H */

@@ -170,7 +170,8 @@ static int layer_advance(struct run *r, struct lf_weights *w)
 
 /* AWQ: search and fold the scales of every site, then clip. */
 static int layer_awq(struct run *r, u32 li, struct lf_weights *w,
-		     struct stats *st, struct qp_tensor *lt)
+		     struct stats *st, struct qp_tensor *lt,
+		     struct qg_params **clip)
 {
 	const struct lf_dims *d = &r->m->d;
 	u32 site, k, rows, cols, n;
@@ -225,15 +226,19 @@ static int layer_awq(struct run *r, u32 li, struct lf_weights *w,
 		if (k == QP_Q || k == QP_K || !is_block(lt[k].type))
 			continue;	/* q/k: clipping cannot see through q.k^T (as in AWQ) */
 		qp_lin_shape(d, k, &rows, &cols);
+		clip[k] = malloc((size_t)rows * (cols / r->o->group_size) * sizeof(**clip));
+		if (!clip[k])
+			return -ENOMEM;
 		rc = awq_clip(*qp_lin_ptr(w, k), rows, cols, st->s[qp_lin_site(k)].h.h,
-			      lt[k].type, r->o->group_size);
+			      lt[k].type, r->o->group_size, clip[k]);
 	}
 	return rc;
 }
 
 /* Quantize W (rows x cols) to t->type; W becomes its dequantized value. */
 static int quant_tensor(struct qp_tensor *t, float *W, u32 rows, u32 cols,
-			const struct gptq_hinv *hinv, u32 gs)
+			const struct gptq_hinv *hinv, const struct qg_params *par,
+			u32 gs)
 {
 	size_t rb, i;
 	u32 rr;
@@ -252,14 +257,22 @@ static int quant_tensor(struct qp_tensor *t, float *W, u32 rows, u32 cols,
 		return -ENOMEM;
 	if (hinv)
 		return gptq_quantize(hinv, W, rows, t->type, gs, t->blocks, W, &t->loss);
-	for (rr = 0; rr < rows; rr++)
-		qg_quantize_row(t->type, W + (size_t)rr * cols, cols, gs,
-				(u8 *)t->blocks + rr * rb, W + (size_t)rr * cols);
+	for (rr = 0; rr < rows; rr++) {
+		float *w = W + (size_t)rr * cols;
+		u8 *out = (u8 *)t->blocks + rr * rb;
+
+		if (par)	/* ranges chosen by AWQ's clipping search */
+			qg_quantize_row_params(t->type, w, cols, gs,
+					       par + (size_t)rr * (cols / gs), out, w);
+		else
+			qg_quantize_row(t->type, w, cols, gs, out, w);
+	}
 	return 0;
 }
 
 static int layer_quant(struct run *r, u32 li, struct lf_weights *w,
-		       struct stats *st, struct qp_tensor *lt)
+		       struct stats *st, struct qp_tensor *lt,
+		       struct qg_params **clip)
 {
 	const struct lf_dims *d = &r->m->d;
 	u32 site, k, rows, cols;
@@ -289,7 +302,7 @@ static int layer_quant(struct run *r, u32 li, struct lf_weights *w,
 				continue;
 			qp_lin_shape(d, k, &rows, &cols);
 			rc = quant_tensor(&lt[k], *qp_lin_ptr(w, k), rows, cols, hp,
-					  r->o->group_size);
+					  clip[k], r->o->group_size);
 			if (rc)
 				snprintf(r->err, r->errlen, "blk.%u.%s: %s", li,
 					 lin_names[k], strerror(-rc));
@@ -322,7 +335,7 @@ static int head_quant(struct run *r, struct qp_tensor *head)
 	if (!rc) {
 		hp = &hv;
 		r->rep->damp_raises += hv.damp_raises;
-		rc = quant_tensor(head, m->output, m->n_vocab, E, hp, r->o->group_size);
+		rc = quant_tensor(head, m->output, m->n_vocab, E, hp, NULL, r->o->group_size);
 		gptq_hinv_free(hp);
 	}
 	gptq_hessian_free(&h);
@@ -365,9 +378,10 @@ int qp_run(struct qp_model *m, const struct calib_set *cs,
 	for (li = 0; li < m->n_layer; li++) {
 		struct lf_weights *w = &m->layers[li];
 		struct qp_tensor *lt = lin + (size_t)li * QP_N_LIN;
+		struct qg_params *clip[QP_N_LIN] = { NULL };
 		struct stats st;
-
 		double t1, t2, t3;
+		u32 k;
 
 		cli_progress("quantize layers", li, m->n_layer);
 		t1 = cli_now();
@@ -376,10 +390,12 @@ int qp_run(struct qp_model *m, const struct calib_set *cs,
 			rc = layer_stats(&r, w, &st);
 		t2 = cli_now();
 		if (!rc && uses_awq(o->method))
-			rc = layer_awq(&r, li, w, &st, lt);
+			rc = layer_awq(&r, li, w, &st, lt, clip);
 		if (!rc)
-			rc = layer_quant(&r, li, w, &st, lt);
+			rc = layer_quant(&r, li, w, &st, lt, clip);
 		stats_free(&st);
+		for (k = 0; k < QP_N_LIN; k++)
+			free(clip[k]);
 		t3 = cli_now();
 		if (!rc)
 			rc = layer_advance(&r, w);

@@ -11,7 +11,7 @@ bool qg_type_ok(u32 type)
 	       type == SLMQ_TYPE_Q8_0;
 }
 
-static void set_scale(struct qg_params *p, float d, float m)
+void qg_set(struct qg_params *p, float d, float m)
 {
 	p->d_bits = slmq_f32_to_f16(d);
 	p->m_bits = slmq_f32_to_f16(m);
@@ -35,13 +35,13 @@ void qg_fit(u32 type, const float *w, u32 n, struct qg_params *p)
 	}
 	switch (type) {
 	case SLMQ_TYPE_Q4_0:
-		set_scale(p, max / -8, 0.0f);
+		qg_set(p, max / -8, 0.0f);
 		break;
 	case SLMQ_TYPE_Q4_1:
-		set_scale(p, (hi - lo) / 15, lo);
+		qg_set(p, (hi - lo) / 15, lo);
 		break;
 	default:
-		set_scale(p, amax / 127, 0.0f);
+		qg_set(p, amax / 127, 0.0f);
 		break;
 	}
 }
@@ -133,5 +133,25 @@ void qg_quantize_row(u32 type, const float *w, u32 n, u32 gs, void *out,
 			if (out)
 				qg_pack_block(type, &p, q, (u8 *)out + b / SLMQ_QK * bsz);
 		}
+	}
+}
+
+void qg_quantize_row_params(u32 type, const float *w, u32 n, u32 gs,
+			    const struct qg_params *par, void *out, float *deq)
+{
+	size_t bsz = slmq_row_bytes(type, SLMQ_QK);
+	int q[SLMQ_QK];
+	u32 b, j;
+
+	for (b = 0; b < n; b += SLMQ_QK) {
+		const struct qg_params *p = &par[b / gs];
+
+		for (j = 0; j < SLMQ_QK; j++) {
+			q[j] = qg_code(type, p, w[b + j]);
+			if (deq)
+				deq[b + j] = qg_value(type, p, q[j]);
+		}
+		if (out)
+			qg_pack_block(type, p, q, (u8 *)out + b / SLMQ_QK * bsz);
 	}
 }

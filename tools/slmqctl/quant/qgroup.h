@@ -35,6 +35,9 @@ bool qg_type_ok(u32 type);
  */
 void qg_fit(u32 type, const float *w, u32 n, struct qg_params *p);
 
+/* Sets p from a scale and min, rounding both to f16 as stored. */
+void qg_set(struct qg_params *p, float d, float m);
+
 /* Integer code of w under p, clamped to the type's range. */
 int qg_code(u32 type, const struct qg_params *p, float w);
 /* The value the engine dequantizes for code q (exactly its arithmetic). */
@@ -50,5 +53,9 @@ void qg_pack_block(u32 type, const struct qg_params *p, const int *q, void *out)
  */
 void qg_quantize_row(u32 type, const float *w, u32 n, u32 gs, void *out,
 		     float *deq);
+
+/* As qg_quantize_row() with the groups' parameters given (n / gs of them). */
+void qg_quantize_row_params(u32 type, const float *w, u32 n, u32 gs,
+			    const struct qg_params *par, void *out, float *deq);
 
 #endif /* SLMQ_QGROUP_H */

@@ -87,6 +87,7 @@ static void test_search_and_clip(u32 type)
 	float *W = randm(rows * n, 0.05f, 0), *X = malloc(T * n * 4);
 	float *xmean = calloc(n, 4), *s = malloc(n * 4), *Wc = malloc(rows * n * 4);
 	float *q = malloc(rows * n * 4), *D = malloc(rows * n * 4);
+	struct qg_params *par;
 	struct gptq_hessian hs;
 	struct awq_choice ch;
 	struct awq_lin lin = { W, rows, type };
@@ -105,14 +106,19 @@ static void test_search_and_clip(u32 type)
 	tap_ok(ch.alpha > 0 && ch.err_best < 0.9 * ch.err_plain,
 	       "%s: scale search alpha %.2f, error %.4g < 0.9 x plain RTN %.4g",
 	       slmq_type_name(type), ch.alpha, ch.err_best, ch.err_plain);
-	/* clipping: error of RTN(clipped W) vs RTN(W), both against the original W */
-	memcpy(Wc, W, rows * n * 4);
-	awq_clip(Wc, rows, n, hs.h, type, 32);
+	/* clipping: error of the searched ranges vs plain RTN, both against W */
+	par = malloc(rows * (n / 32) * sizeof(*par));
+	awq_clip(W, rows, n, hs.h, type, 32, par);
 	for (k = 0; k < 2; k++) {
 		double e = 0;
 
-		for (r = 0; r < rows; r++)
-			qg_quantize_row(type, (k ? Wc : W) + r * n, n, 32, NULL, q + r * n);
+		for (r = 0; r < rows; r++) {
+			if (k)
+				qg_quantize_row_params(type, W + r * n, n, 32, par + r * (n / 32),
+						       NULL, q + r * n);
+			else
+				qg_quantize_row(type, W + r * n, n, 32, NULL, q + r * n);
+		}
 		for (i = 0; i < rows * n; i++)
 			D[i] = q[i] - W[i];
 		for (r = 0; r < rows; r++)
@@ -124,7 +130,7 @@ static void test_search_and_clip(u32 type)
 	tap_ok(e_clip < e_rtn, "%s: clipping search lowers the output error %.4g -> %.4g",
 	       slmq_type_name(type), e_rtn, e_clip);
 	gptq_hessian_free(&hs);
-	free(W); free(X); free(xmean); free(s); free(Wc); free(q); free(D);
+	free(W); free(X); free(xmean); free(s); free(Wc); free(q); free(D); free(par);
 }
 
 int main(void)
