@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernel_backend.h"
 #include "validate.h"
 
 #define USAGE_HEAD "ORIG QUANT [-o report.json] [--stamp] "
@@ -65,11 +66,60 @@ static int run(const char *orig, const char *quant, const char *out,
 	return ret;
 }
 
+/* --backend kernel NAME MODEL: slmq.ko's NAME against the userspace engine on MODEL. */
+static int run_kernel(const char *name, const char *path, const char *out,
+		      const struct val_opts *o, uint32_t ctx)
+{
+	struct kb_opts ko = { .vo = o, .eval_path = o->eval_path,
+			      .max_tokens = o->ppl_max_tokens ? o->ppl_max_tokens : 256,
+			      .ctx = ctx };
+	struct slmq_err err = { 0 };
+	struct val_prompts ps;
+	struct kb_result r;
+	struct cli_model cm;
+	struct json_object *rep;
+	int ret;
+
+	if (val_prompts_load(o->prompts_path, &ps, &err))
+		return cli_fail("validate: %s", err.msg);
+	if (cli_model_open(path, &cm, &err)) {
+		val_prompts_free(&ps);
+		return cli_fail("%s: %s", path, err.msg);
+	}
+	if (ctx < 2 || ctx > cm.model.hp.n_ctx_train) {
+		cli_model_close(&cm);
+		val_prompts_free(&ps);
+		return cli_fail("validate: --kernel-ctx must be 2..%u", cm.model.hp.n_ctx_train);
+	}
+	ret = kb_validate(name, &cm, &ko, &ps, &r, &err);
+	cli_model_close(&cm);
+	val_prompts_free(&ps);
+	if (ret)
+		return cli_fail("validate --backend kernel %s: %s", name, err.msg);
+	rep = kb_report_json(name, path, &ko, &r);
+	ret = write_report(out, rep);
+	if (!ret && cli_quiet) {
+		cli_print_json(rep);
+		rep = NULL;
+	} else if (!ret) {
+		if (r.have_ppl)
+			printf("perplexity  kernel %.6f  userspace %.6f  over %llu positions (windows of %u): %s, %llu logit vectors differ\n",
+			       r.ppl_kernel, r.ppl_user, (unsigned long long)r.ppl_positions, ctx,
+			       r.ppl_kernel == r.ppl_user ? "identical" : "DIFFERENT",
+			       (unsigned long long)r.logit_mismatches);
+		printf("generation  %d completions, %d differ\n", r.completions, r.gen_mismatches);
+		printf("kernel %s userspace; wrote %s\n", r.agree ? "agrees with" : "DISAGREES with", out);
+	}
+	json_object_put(rep);
+	return ret ? ret : r.agree ? 0 : 3;
+}
+
 static int cmd_validate(int argc, char **argv)
 {
-	const char *pos[2] = { NULL, NULL }, *out = "validation_report.json";
+	const char *pos[2] = { NULL, NULL }, *out = NULL;
 	struct val_opts o;
-	bool stamp = false;
+	bool stamp = false, kernel = false;
+	unsigned long kctx = 32;
 	int i, n = 0, r;
 
 	val_opts_default(&o);
@@ -92,9 +142,15 @@ static int cmd_validate(int argc, char **argv)
 			continue;
 		}
 		if (!strcmp(argv[i], "--backend")) {
-			if (++i >= argc || strcmp(argv[i], "user"))
-				return cli_fail("validate: --backend %s is not available: only 'user' (the kernel path needs a logits-returning netlink op)",
-						i < argc ? argv[i] : "");
+			if (++i >= argc || (strcmp(argv[i], "user") && strcmp(argv[i], "kernel")))
+				return cli_fail("validate: --backend needs user or kernel");
+			kernel = !strcmp(argv[i], "kernel");
+			continue;
+		}
+		if (!strcmp(argv[i], "--kernel-ctx")) {
+			if (++i >= argc)
+				return cli_fail("validate: --kernel-ctx needs a number");
+			kctx = strtoul(argv[i], NULL, 10);
 			continue;
 		}
 		if (argv[i][0] == '-' || n == 2)
@@ -102,12 +158,19 @@ static int cmd_validate(int argc, char **argv)
 					argv[i], USAGE_HEAD, val_opts_usage, val_thresholds_usage);
 		pos[n++] = argv[i];
 	}
+	if (kernel) {
+		if (n != 2)
+			return cli_fail("validate --backend kernel: need NAME (loaded in slmq.ko) and the MODEL file it was loaded from");
+		return run_kernel(pos[0], pos[1], out ? out : "kernel_agreement.json", &o,
+				  (uint32_t)kctx);
+	}
 	if (n != 2)
 		return cli_fail("validate: need ORIG and QUANT (a Hugging Face directory or a GGUF each)");
-	return run(pos[0], pos[1], out, stamp, &o);
+	return run(pos[0], pos[1], out ? out : "validation_report.json", stamp, &o);
 }
 
 SLMQCTL_COMMAND("validate", cmd_validate,
 		"ORIG QUANT [--eval test.bin] [--bench os_bench.jsonl] [--prompts FILE] "
-		"[-o report.json] [--stamp] [thresholds: --max-ppl-increase PCT --min-speedup X ...] [--json]",
+		"[-o report.json] [--stamp] [thresholds: --max-ppl-increase PCT --min-speedup X ...] [--json]; "
+		"validate --backend kernel NAME MODEL [--eval F] [--eval-tokens N] [--kernel-ctx N] [--prompts F]",
 		"judge a quantized model against its original (ACCEPTED/REJECTED, validation_report.json)");

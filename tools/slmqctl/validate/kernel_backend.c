@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * slmqctl validate --backend kernel NAME MODEL: the perplexity and generation
+ * checks run through slmq.ko's generate path, compared with the userspace
+ * engine on the same file.  The kernel and userspace share one engine, so
+ * they must agree exactly: every next-token logit vector bit for bit (hence
+ * the perplexity is identical) and every greedy and seeded sampled
+ * completion of the prompt set token for token.
+ *
+ * The generate op returns the logits of generated steps only, so the logits
+ * after each prefix of a window come from one request per position (prompt
+ * = prefix, one new token): quadratic in the window, hence the short
+ * --kernel-ctx windows (default 32).  A scoring op (ids in, per-position
+ * logits out) would make the full protocol affordable.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../kernel/nl_client.h"
+#include "kernel_backend.h"
+
+struct kb_reply {
+	uint32_t *ids;
+	uint32_t n;
+	float *logits;		/* n_vocab per generated step */
+	size_t logit_bytes, logit_cap;
+	uint32_t stop;
+	bool got;
+	int error;
+};
+
+static int on_reply(struct nlattr **tb, struct nlattr *head, int len, void *arg)
+{
+	struct kb_reply *r = arg;
+	struct nlattr *a;
+	int rem;
+
+	r->got = true;
+	if (tb[SLMQ_A_MODEL_TOKENS]) {
+		r->n = (uint32_t)(nla_len(tb[SLMQ_A_MODEL_TOKENS]) / 4);
+		r->ids = malloc((r->n + 1) * sizeof(uint32_t));
+		if (!r->ids)
+			return r->error = -ENOMEM;
+		memcpy(r->ids, nla_data(tb[SLMQ_A_MODEL_TOKENS]), r->n * 4);
+	}
+	r->stop = tb[SLMQ_A_MODEL_STOP] ? nla_get_u32(tb[SLMQ_A_MODEL_STOP]) : 0;
+	nla_for_each_attr(a, head, len, rem) {
+		size_t l = (size_t)nla_len(a);
+
+		if (nla_type(a) != SLMQ_A_MODEL_LOGITS)
+			continue;
+		if (r->logit_bytes + l > r->logit_cap) {
+			size_t cap = (r->logit_bytes + l) * 2;
+			float *p = realloc(r->logits, cap);
+
+			if (!p)
+				return r->error = -ENOMEM;
+			r->logits = p;
+			r->logit_cap = cap;
+		}
+		memcpy((char *)r->logits + r->logit_bytes, nla_data(a), l);
+		r->logit_bytes += l;
+	}
+	return 0;
+}
+
+static uint32_t f32_bits(float f)
+{
+	uint32_t u;
+
+	memcpy(&u, &f, sizeof(u));
+	return u;
+}
+
+static int kb_generate(struct slmq_nl *nl, const char *name, const uint32_t *prompt,
+		       uint32_t np, const struct eval_gen_opts *o, bool want_logits,
+		       struct kb_reply *r)
+{
+	struct nl_msg *m = slmq_nl_msg(nl, SLMQ_CMD_GENERATE, 0);
+
+	memset(r, 0, sizeof(*r));
+	if (!m || nla_put_string(m, SLMQ_A_MODEL_NAME, name) ||
+	    nla_put(m, SLMQ_A_MODEL_PROMPT_TOKENS, (int)np * 4, prompt) ||
+	    nla_put_u32(m, SLMQ_A_MODEL_MAX_TOKENS, o->max_new) ||
+	    nla_put_u32(m, SLMQ_A_MODEL_TEMPERATURE, f32_bits(o->temp)) ||
+	    nla_put_u32(m, SLMQ_A_MODEL_TOP_K, o->top_k) ||
+	    nla_put_u32(m, SLMQ_A_MODEL_TOP_P, f32_bits(o->top_p)) ||
+	    nla_put_u64(m, SLMQ_A_MODEL_SEED, o->seed) ||
+	    (want_logits && nla_put_flag(m, SLMQ_A_MODEL_WANT_LOGITS))) {
+		nlmsg_free(m);
+		snprintf(nl->err, sizeof(nl->err), "out of memory");
+		return -ENOMEM;
+	}
+	return slmq_nl_call(nl, m, on_reply, r) ?: r->error ?: (r->got ? 0 : -EIO);
+}
+
+static void kb_free(struct kb_reply *r)
+{
+	free(r->ids);
+	free(r->logits);
+}
+
+/* -log softmax(logits)[tok], in double, the same function for both sides. */
+static double nll(const float *l, uint32_t n, uint32_t tok)
+{
+	double mx = l[0], s = 0;
+	uint32_t i;
+
+	for (i = 1; i < n; i++)
+		if (l[i] > mx)
+			mx = l[i];
+	for (i = 0; i < n; i++)
+		s += exp((double)l[i] - mx);
+	return log(s) + mx - (double)l[tok];
+}
+
+static int ppl_check(struct slmq_nl *nl, const char *name, const struct cli_model *cm,
+		     const struct kb_opts *ko, struct kb_result *res, struct slmq_err *err)
+{
+	struct eval_gen_opts one = { .max_new = 1, .top_p = 1.0f, .stop_id = UINT32_MAX };
+	uint32_t nv = cm->model.hp.n_vocab, ctx = ko->ctx, w, k, *ids;
+	struct slmq_session *s;
+	struct slmq_env env;
+	double ks = 0, us = 0;
+	size_t n;
+	int ret;
+
+	ret = eval_load_tokens(ko->eval_path, &cm->model.vocab, &ids, &n, err);
+	if (ret)
+		return ret;
+	if (n > ko->max_tokens)
+		n = ko->max_tokens;
+	cli_env_init(&env);
+	s = slmq_session_new(&cm->model, &env, ctx, err);
+	if (!s) {
+		free(ids);
+		return err->code ? err->code : -ENOMEM;
+	}
+	for (w = 0; (size_t)(w + 1) * ctx <= n && !ret; w++) {
+		const uint32_t *win = ids + (size_t)w * ctx;
+
+		slmq_session_reset(s);
+		for (k = 1; k < ctx && !ret; k++) {
+			struct kb_reply r;
+
+			ret = slmq_session_eval(s, win[k - 1]);
+			if (ret) {
+				slmq_fail(err, ret, "userspace evaluation failed");
+				break;
+			}
+			ret = kb_generate(nl, name, win, k, &one, true, &r);
+			if (ret) {
+				slmq_fail(err, ret, "kernel generate: %s", nl->err);
+			} else if (r.logit_bytes != (size_t)nv * 4) {
+				ret = slmq_fail(err, -EPROTO, "kernel returned %zu bytes of logits, not %u",
+						r.logit_bytes, nv * 4);
+			} else {
+				const float *u = slmq_session_logits(s);
+
+				res->ppl_positions++;
+				res->logit_mismatches += memcmp(r.logits, u, (size_t)nv * 4) != 0;
+				ks += nll(r.logits, nv, win[k]);
+				us += nll(u, nv, win[k]);
+			}
+			kb_free(&r);
+		}
+		cli_progress("kernel perplexity", (unsigned long long)w + 1,
+			     (unsigned long long)(n / ctx));
+	}
+	slmq_session_free(s);
+	free(ids);
+	if (!ret && res->ppl_positions) {
+		res->ppl_kernel = exp(ks / res->ppl_positions);
+		res->ppl_user = exp(us / res->ppl_positions);
+		res->have_ppl = true;
+	}
+	return ret;
+}
+
+static int gen_check(struct slmq_nl *nl, const char *name, const struct cli_model *cm,
+		     const struct kb_opts *ko, const struct val_prompts *ps,
+		     struct kb_result *res, struct slmq_err *err)
+{
+	const struct slmq_vocab *v = &cm->model.vocab;
+	struct slmq_session *s;
+	struct slmq_env env;
+	int k, j, ret = 0;
+
+	cli_env_init(&env);
+	s = slmq_session_new(&cm->model, &env, cm->model.hp.n_ctx_train, err);
+	if (!s)
+		return err->code ? err->code : -ENOMEM;
+	for (k = 0; k < ps->n && !ret; k++) {
+		uint32_t ids[512];
+		int np = slmq_tokenize(v, ps->p[k], (u32)strlen(ps->p[k]), true, ids, 512,
+				       &cli_allocator);
+
+		if (np <= 0 || np >= 512) {
+			ret = slmq_fail(err, -EINVAL, "prompt %d does not fit", k + 1);
+			break;
+		}
+		for (j = 0; j <= ko->vo->gen_sampled && !ret; j++) {
+			struct eval_gen_opts go;
+			struct eval_gen u;
+			struct kb_reply r;
+			uint32_t kn;
+
+			val_gen_opts(ko->vo, j > 0, ko->vo->seed + (uint64_t)k * 7919 + (uint64_t)j, &go);
+			ret = eval_generate(s, v, ids, (uint32_t)np, &go, &u, err);
+			if (ret)
+				break;
+			ret = kb_generate(nl, name, ids, (uint32_t)np, &go, false, &r);
+			if (ret) {
+				slmq_fail(err, ret, "kernel generate: %s", nl->err);
+			} else {
+				/* The kernel may report the EOS it stopped at among the tokens. */
+				kn = r.n;
+				if (kn && r.ids[kn - 1] == v->eos_id)
+					kn--;
+				res->completions++;
+				res->gen_mismatches += kn != u.n ||
+					(kn && memcmp(r.ids, u.ids, kn * 4));
+			}
+			kb_free(&r);
+			eval_gen_free(&u);
+		}
+	}
+	slmq_session_free(s);
+	return ret;
+}
+
+int kb_validate(const char *name, const struct cli_model *cm, const struct kb_opts *ko,
+		const struct val_prompts *ps, struct kb_result *res, struct slmq_err *err)
+{
+	struct slmq_nl nl;
+	int ret;
+
+	memset(res, 0, sizeof(*res));
+	if (slmq_nl_open(&nl))
+		return slmq_fail(err, -ENODEV, "%s", nl.err);
+	ret = ko->eval_path ? ppl_check(&nl, name, cm, ko, res, err) : 0;
+	if (!ret)
+		ret = gen_check(&nl, name, cm, ko, ps, res, err);
+	slmq_nl_close(&nl);
+	res->agree = !ret && res->logit_mismatches == 0 && res->gen_mismatches == 0 &&
+		     res->completions > 0 && (!ko->eval_path || res->ppl_positions > 0);
+	return ret;
+}
+
+struct json_object *kb_report_json(const char *name, const char *path,
+				   const struct kb_opts *ko, const struct kb_result *r)
+{
+	struct json_object *o = json_object_new_object(), *p, *g;
+
+	json_object_object_add(o, "schema", json_object_new_string("slmq.kernel_agreement/1"));
+	json_object_object_add(o, "backend", json_object_new_string("kernel"));
+	json_object_object_add(o, "name", json_object_new_string(name));
+	json_object_object_add(o, "model", json_object_new_string(path));
+	json_object_object_add(o, "agree", json_object_new_boolean(r->agree));
+	p = json_object_new_object();
+	json_object_object_add(p, "measured", json_object_new_boolean(r->have_ppl));
+	json_object_object_add(p, "window", json_object_new_int((int)ko->ctx));
+	json_object_object_add(p, "positions", json_object_new_int64((int64_t)r->ppl_positions));
+	json_object_object_add(p, "kernel", r->have_ppl ? val_json_num(r->ppl_kernel) : NULL);
+	json_object_object_add(p, "userspace", r->have_ppl ? val_json_num(r->ppl_user) : NULL);
+	json_object_object_add(p, "identical", json_object_new_boolean(r->have_ppl &&
+				r->ppl_kernel == r->ppl_user && !r->logit_mismatches));
+	json_object_object_add(p, "logit_mismatches", json_object_new_int64((int64_t)r->logit_mismatches));
+	json_object_object_add(o, "perplexity", p);
+	g = json_object_new_object();
+	json_object_object_add(g, "completions", json_object_new_int(r->completions));
+	json_object_object_add(g, "mismatches", json_object_new_int(r->gen_mismatches));
+	json_object_object_add(o, "generation", g);
+	return o;
+}

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* validate --backend kernel: slmq.ko against the userspace engine (kernel_backend.c). */
+#ifndef SLMQ_VALIDATE_KERNEL_BACKEND_H
+#define SLMQ_VALIDATE_KERNEL_BACKEND_H
+
+#include "validate.h"
+
+struct kb_opts {
+	const struct val_opts *vo;	/* prompts, gen tokens, seed */
+	const char *eval_path;
+	size_t max_tokens;		/* eval tokens used */
+	uint32_t ctx;			/* perplexity window */
+};
+
+struct kb_result {
+	bool have_ppl;
+	double ppl_kernel, ppl_user;
+	uint64_t ppl_positions, logit_mismatches;
+	int completions, gen_mismatches;
+	bool agree;
+};
+
+int kb_validate(const char *name, const struct cli_model *cm, const struct kb_opts *ko,
+		const struct val_prompts *ps, struct kb_result *res, struct slmq_err *err);
+struct json_object *kb_report_json(const char *name, const char *path,
+				   const struct kb_opts *ko, const struct kb_result *r);
+
+#endif /* SLMQ_VALIDATE_KERNEL_BACKEND_H */
