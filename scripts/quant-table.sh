@@ -5,15 +5,24 @@
 # measured by slmqctl in this run.  Nothing in the table is typed by hand.
 #
 #   scripts/quant-table.sh [OUT.md]     (default Documentation/quantization-results.md)
+#   scripts/quant-table.sh --render OUT.md A.tsv B.tsv...   (table from earlier runs' TSVs)
 #
-# pcilm-small (${SLMQ_SHARED:-../shared}/models/pcilm-small) is included when present.
-# A TSV of the same rows goes next to OUT (OUT without .md + .tsv).
+# Models: pcilm-tiny and, when present, pcilm-small
+# (${SLMQ_SHARED:-../shared}/models/pcilm-small); SLMQ_TABLE_MODELS="dir ..."
+# overrides (to measure models in parallel, then --render their TSVs).
+# A TSV of the rows goes next to OUT (OUT without .md + .tsv).
 set -eu
 cd "$(dirname "$0")/.."
 S=tools/slmqctl/slmqctl
 SHARED=${SLMQ_SHARED:-$(pwd)/../shared}
+RENDER=0
+if [ "${1:-}" = --render ]; then
+	RENDER=1
+	shift
+fi
 OUT=${1:-Documentation/quantization-results.md}
 TSV=${OUT%.md}.tsv
+[ $RENDER = 1 ] && shift
 CALIB=fixtures/oscorpus/val.bin
 TEST=fixtures/oscorpus/test.bin
 BENCH=fixtures/oscorpus/os_bench.jsonl
@@ -51,9 +60,15 @@ row() {	# model label bits method group asym secs size bpw ppl osbench f16ppl
 	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" "$6" "$7" "$8" "$9" "${10}" "$d" "${11}" >>"$TSV"
 }
 
+if [ $RENDER = 1 ]; then
+	{ head -1 "$1"; for f in "$@"; do tail -n +2 "$f"; done; } >"$WORK/all.tsv"
+	cp "$WORK/all.tsv" "$TSV"
+else
 printf 'model\tconfig\tbits\tmethod\tgroup\tasym\tquant_s\tsize_bytes\tbits_per_weight\tppl\tppl_delta_pct\tos_exact\tos_prefix\tos_dev_vendor\n' >"$TSV"
 MODELS=(fixtures/pcilm-tiny)
 [ -f "$SHARED/models/pcilm-small/config.json" ] && MODELS+=("$SHARED/models/pcilm-small")
+# shellcheck disable=SC2206
+[ -n "${SLMQ_TABLE_MODELS:-}" ] && MODELS=($SLMQ_TABLE_MODELS)
 for M in "${MODELS[@]}"; do
 	name=$(basename "$M")
 	echo "== $name" >&2
@@ -81,6 +96,7 @@ for M in "${MODELS[@]}"; do
 			"$(ppl "$WORK/q/model.gguf")" "$(osb "$WORK/q/model.gguf")" "$f16"
 	done
 done
+fi
 
 {
 	echo "# Quantization results"
