@@ -11,7 +11,7 @@
 # wall seconds: on a machine shared with other work, wall time overstates.
 set -eu
 cd "$(dirname "$0")/.."
-S=tools/slmqctl/slmqctl
+S=${SLMQCTL:-tools/slmqctl/slmqctl}
 SHARED=${SLMQ_SHARED:-$(pwd)/../shared}
 OUT=${SLMQ_BENCH_DIR:-build/bench-quant}
 CALIB_ARGS=${SLMQ_BENCH_CALIB:---calib-samples 128 --calib-seqlen 256}

@@ -13,7 +13,7 @@
 # A TSV of the rows goes next to OUT (OUT without .md + .tsv).
 set -eu
 cd "$(dirname "$0")/.."
-S=tools/slmqctl/slmqctl
+S=${SLMQCTL:-tools/slmqctl/slmqctl}
 SHARED=${SLMQ_SHARED:-$(pwd)/../shared}
 RENDER=0
 if [ "${1:-}" = --render ]; then
