@@ -43,6 +43,15 @@ done
 q g64 --bits 4 --method gptq --group-size 64 --act-order --calib "$CALIB" --calib-samples 8 --mixed ffn_down=16
 ok "$([ "$(type_of g64 blk.0.ffn_up.weight)" = "q4_0 gptq" ] && [ "$(jq -r .quantization.group_size "$W/g64.json")" = 64 ] && echo 1)" \
 	"gptq --group-size 64 --act-order writes a file the engine loads"
+# text calibration data, tokenized by the model's tokenizer
+q text --bits 4 --method gptq --calib fixtures/oscorpus/val.txt --calib-samples 16
+ok "$([ "$(jq -r .quantization.calib_tokens "$W/text.json")" = 4096 ] && ! grep -q 'holds only' "$W/text.err" && echo 1)" \
+	"--calib val.txt: text tokenized per document, 16 x 256 tokens, no small-file warning"
+# a small file: capped, with warnings
+head -c 4000 "$CALIB" >"$W/small.bin"
+q smallcal --bits 4 --method gptq --calib "$W/small.bin"
+ok "$([ "$(jq -r .quantization.calib_tokens "$W/smallcal.json")" = 1792 ] && grep -q 'holds only 2000 tokens' "$W/smallcal.err" &&
+	grep -q 'fewer than the 512 asked for' "$W/smallcal.err" && echo 1)" "2000-token file: 7 sequences of 256, both warnings"
 # refusals, one line naming the problem
 q g128 --bits 4 --group-size 128
 ok "$(grep -q 'blk.0.ffn_down.weight: row length 352 is not a multiple of --group-size 128' "$W/g128.err" && echo 1)" \
