@@ -40,32 +40,15 @@ static int on_report(struct nlattr **tb, struct nlattr *head, int len, void *arg
 static int cmd_report(int argc, char **argv)
 {
 	struct report r = { 0 };
-	const char *name = NULL;
-	struct slmq_nl nl;
-	struct nl_msg *m;
-	int i, ret;
+	const char *name;
 
-	for (i = 1; i < argc; i++)
-		if (strcmp(argv[i], "--json"))
-			name = name ? "" : argv[i];
-	if (!name || !*name)
-		return cli_fail("usage: slmqctl report NAME [--json]");
-	if (slmq_nl_open(&nl))
-		return cli_fail("%s", nl.err);
-	m = slmq_nl_msg(&nl, SLMQ_CMD_REPORT_GET, 0);
-	if (!m || nla_put_string(m, SLMQ_A_MODEL_NAME, name))
-		ret = -12;
-	else
-		ret = slmq_nl_call(&nl, m, on_report, &r);
-	if (ret || !r.text) {
-		char err[512];
-
-		snprintf(err, sizeof(err), "%s", nl.err);
-		slmq_nl_close(&nl);
+	if (slmq_nl_named_request(argc, argv, "NAME [--json]", SLMQ_CMD_REPORT_GET,
+				  on_report, &r, &name)) {
 		free(r.text);
-		return cli_fail("report %s: %s", name, err);
+		return 1;
 	}
-	slmq_nl_close(&nl);
+	if (!r.text)
+		return cli_fail("report %s: the kernel sent no report", name);
 	if (cli_quiet) {
 		struct json_object *o = json_object_new_object();
 		struct json_object *rep = json_tokener_parse(r.text);

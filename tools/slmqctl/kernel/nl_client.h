@@ -43,6 +43,17 @@ typedef int (*slmq_nl_reply_fn)(struct nlattr **tb, struct nlattr *head, int len
 int slmq_nl_call(struct slmq_nl *nl, struct nl_msg *msg, slmq_nl_reply_fn fn,
 		 void *arg);
 
+/*
+ * The whole exchange of a command that names one model (info, report,
+ * unload): takes NAME from argv (the only argument besides --json), sends
+ * cmd with SLMQ_A_MODEL_NAME, feeds replies to fn.  Returns 0 with *name
+ * set, or prints one error line ("usage: ..." or "VERB NAME: <kernel's
+ * reason>") and returns 1, the exit code.
+ */
+int slmq_nl_named_request(int argc, char **argv, const char *usage,
+			  uint8_t cmd, slmq_nl_reply_fn fn, void *arg,
+			  const char **name);
+
 /* Name of an attribute of the model set (e.g. "sha256"), "?" if unknown. */
 const char *slmq_nl_attr_name(int type);
 
