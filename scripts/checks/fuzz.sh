@@ -49,6 +49,10 @@ build_objs() {
 		"$CLANG" $CFLAGS $SAN -fsanitize=fuzzer-no-link -c "tools/slmqctl/validate/$f.c" -o "$O/obj/val_$f.o" || return 1
 		objs="$objs $O/obj/val_$f.o"
 	done
+	for f in calib mixed; do	# quantizer inputs (fuzz_calib)
+		"$CLANG" $CFLAGS $SAN -fsanitize=fuzzer-no-link -c "tools/slmqctl/quant/$f.c" -o "$O/obj/quant_$f.o" || return 1
+		objs="$objs $O/obj/quant_$f.o"
+	done
 	rm -f "$O/libfuzzslmq.a"
 	ar rcs "$O/libfuzzslmq.a" $objs
 }
@@ -58,7 +62,7 @@ ok $? "engine and parsers build with $(basename "$CLANG") -fsanitize=fuzzer-no-l
 python3 tools/slmqctl/fuzz/make_seeds.py "$FIX" "$O/seeds" >>"$O/build.log" 2>&1
 ok $? "seed corpora generated from the fixtures"
 
-for t in gguf safetensors json_config tokenizer verdict; do
+for t in gguf safetensors json_config tokenizer verdict calib; do
 	bin=$O/fuzz_$t
 	if ! "$CLANG" $CFLAGS $SAN -fsanitize=fuzzer -o "$bin" "tools/slmqctl/fuzz/fuzz_$t.c" \
 		"$O/libfuzzslmq.a" $(pkg-config --libs json-c) -lm >"$O/fuzz_$t.build.log" 2>&1; then
