@@ -284,8 +284,40 @@ static void test_dead_and_groups(void)
 	free(W); free(X); free(H); free(deq); free(blk);
 }
 
+/* RTN with groups: group 32 is ggml's bytes; 64/128 repeat one scale per group. */
+static void test_rtn_groups(void)
+{
+	const u32 n = 256;
+	float w[256], deq[256], back[256];
+	struct slmq_block_q4_0 ref[8], b[8];
+	u32 gs, i, ok;
+
+	for (i = 0; i < n; i++)
+		w[i] = gauss() * (1.0f + (i / 32) * 0.5f);
+	qg_quantize_row(SLMQ_TYPE_Q4_0, w, n, 32, b, deq);
+	slmq_quantize_row(SLMQ_TYPE_Q4_0, w, ref, n);
+	tap_ok(!memcmp(b, ref, sizeof(b)), "RTN group 32 is bit-exact ggml Q4_0");
+	for (gs = 64; gs <= 128; gs *= 2) {
+		qg_quantize_row(SLMQ_TYPE_Q4_0, w, n, gs, b, deq);
+		slmq_dequantize_row(SLMQ_TYPE_Q4_0, b, back, n);
+		ok = !memcmp(back, deq, sizeof(deq));
+		for (i = 0; i < 8; i++) {
+			u32 first = i / (gs / 32) * (gs / 32);
+			float amax = 0;
+
+			ok &= b[i].d == b[first].d;
+			for (u32 j = first * 32; j < first * 32 + gs; j++)
+				amax = fmaxf(amax, fabsf(w[j]));
+			/* the group's largest weight sets the scale: |d| = amax / 8 (in f16) */
+			ok &= fabsf(fabsf(slmq_f16_to_f32(b[i].d)) - amax / 8) <= amax / 8 / 512;
+		}
+		tap_ok(ok, "RTN group %u: one f16 scale per group repeated in its blocks, exact dequantization", gs);
+	}
+}
+
 int main(void)
 {
+	test_rtn_groups();
 	test_hand_example();
 	test_beats_rtn(SLMQ_TYPE_Q4_0, false);
 	test_beats_rtn(SLMQ_TYPE_Q4_0, true);
