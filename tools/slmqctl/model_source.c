@@ -4,7 +4,9 @@
  * Face directory is converted in memory to the F16 GGUF `slmqctl convert`
  * would write, so every command runs the same engine on the same bytes; a
  * directory holding model.gguf and no config.json (what `slmqctl quantize -o
- * OUT_DIR` writes) means its model.gguf.
+ * OUT_DIR` writes) means its model.gguf, and so does an artifact directory
+ * of `quantize --auto` (model.gguf next to its GPTQ-layout export, marked by
+ * quantization_config.json).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -34,8 +36,9 @@ int cli_model_open(const char *path, struct cli_model *cm, struct slmq_err *err)
 	snprintf(cm->path, sizeof(cm->path), "%s", path);
 	if (stat(path, &st) < 0)
 		return slmq_fail(err, -errno, "%s: %s", path, strerror(errno));
-	if (S_ISDIR(st.st_mode) && !has_file(path, "config.json") &&
-	    has_file(path, "model.gguf"))	/* an OUT_DIR of slmqctl quantize */
+	if (S_ISDIR(st.st_mode) && has_file(path, "model.gguf") &&
+	    (!has_file(path, "config.json") ||	/* an OUT_DIR of slmqctl quantize */
+	     has_file(path, "quantization_config.json")))	/* of quantize --auto */
 		snprintf(cm->path, sizeof(cm->path), "%s/model.gguf", path);
 	else if (S_ISDIR(st.st_mode)) {
 		ret = convert_dir_to_buffer(path, SLMQ_TYPE_F16, &cm->buf, &cm->len, err);

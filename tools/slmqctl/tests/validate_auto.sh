@@ -87,6 +87,8 @@ ok $(for f in model.gguf model.safetensors config.json quantization_config.json 
 	"auto: OUT/pcilm-tiny_int8 holds model.gguf, model.safetensors, config.json, quantization_config.json, validation_report.json"
 ok $([ "$(python3 "$H" kv "$D/model.gguf" slmq.verdict)" = ACCEPTED ] && python3 "$H" kv "$D/model.gguf" slmq.quantization_config >/dev/null && python3 "$H" kv "$D/model.gguf" slmq.report | jq -e '.verdict == "ACCEPTED"' >/dev/null && echo 0 || echo 1) \
 	"auto: model.gguf carries slmq.verdict ACCEPTED, slmq.report and slmq.quantization_config"
+"$CTL" perplexity "$D" --data "$EVAL" --max-tokens 1024 >"$T/out" 2>&1
+ok $? "auto: the artifact directory opens as its model.gguf (slmqctl perplexity OUT/NAME_int8): $(tail -1 "$T/out" | head -c 80)"
 ok $([ "$(jqv '[.quantization_config.quant_method, .quantization_config.bits, .quantization_config.group_size, .quantization_config.sym] | map(tostring) | join(" ")' "$D/config.json")" = "gptq 8 32 true" ] && echo 0 || echo 1) \
 	"auto: config.json has quantization_config gptq, 8 bits, group 32, sym"
 
