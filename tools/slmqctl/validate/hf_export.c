@@ -410,6 +410,15 @@ static struct json_object *qconfig(const struct hx_list *l,
 	return q;
 }
 
+/* A float32 hyper-parameter as JSON with the digits it has (1e-05, not 9.99999974e-06). */
+static struct json_object *f32_json(u32 bits)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%.7g", f32_of(bits));
+	return json_object_new_double_s(f32_of(bits), buf);
+}
+
 static struct json_object *hf_config(const struct slmq_model *m,
 				     struct json_object *qc)
 {
@@ -427,8 +436,8 @@ static struct json_object *hf_config(const struct slmq_model *m,
 	json_object_object_add(c, "num_hidden_layers", json_object_new_int((int)hp->n_layer));
 	json_object_object_add(c, "head_dim", json_object_new_int((int)hp->head_dim));
 	json_object_object_add(c, "hidden_act", json_object_new_string("silu"));
-	json_object_object_add(c, "rms_norm_eps", json_object_new_double(f32_of(hp->rms_eps_bits)));
-	json_object_object_add(c, "rope_theta", json_object_new_double(f32_of(hp->rope_theta_bits)));
+	json_object_object_add(c, "rms_norm_eps", f32_json(hp->rms_eps_bits));
+	json_object_object_add(c, "rope_theta", f32_json(hp->rope_theta_bits));
 	json_object_object_add(c, "vocab_size", json_object_new_int((int)hp->n_vocab));
 	json_object_object_add(c, "max_position_embeddings", json_object_new_int((int)hp->n_ctx_train));
 	json_object_object_add(c, "tie_word_embeddings",
