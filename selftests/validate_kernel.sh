@@ -5,7 +5,7 @@
 # against the userspace engine on the same file.  Every next-token logit
 # vector of the perplexity windows must be bit-identical (so the perplexity
 # is identical) and every greedy and seeded sampled completion token-
-# identical; against a different file the same check must report the
+# identical, and os_bench answered alike; against a different file the same check must report the
 # disagreement (exit 3), so the test can fail.
 L=$(dirname "$0")/slmq_sh_lib
 [ -f "$L" ] || L=${SLMQ_TESTDIR:-/tests}/slmq_sh_lib	# when run by scripts/vm/run-script.sh
@@ -29,7 +29,13 @@ SYNOPSIS
        ls [OPTION]... [FILE]...
 TXT
 printf 'PCI device 8086:10d3 is\nThe ls command\nUSB vendor 046d is\n' >/tmp/prompts.txt
-KOPTS="--eval /tmp/eval.txt --eval-tokens 64 --kernel-ctx 32 --prompts /tmp/prompts.txt --gen-tokens 10 --gen-sampled 1"
+# Three os_bench items (ids 0, 1 and 44 of fixtures/oscorpus/os_bench.jsonl).
+cat >/tmp/bench.jsonl <<'JSONL'
+{"id": 0, "category": "usb_vendor", "prompt": "USB vendor 0ccd is", "answer": "TerraTec Electronic GmbH.", "vendor": "TerraTec Electronic GmbH", "vendor_mentions": 40, "prompt_ids": [1, 335, 574, 1956, 1984, 1714, 1967, 284], "answer_ids": [403, 809, 1961, 1982, 289, 1107, 274, 1556, 1974, 13]}
+{"id": 1, "category": "pci_vendor", "prompt": "PCI vendor 12c6 is", "answer": "Mitani Corporation.", "vendor": "Mitani Corporation", "vendor_mentions": 1, "prompt_ids": [1, 342, 574, 1956, 1989, 2000, 1965, 2012, 284], "answer_ids": [368, 296, 279, 1959, 515, 1974, 13]}
+{"id": 44, "category": "usb_vendor", "prompt": "USB vendor 10c4 is", "answer": "Silicon Labs.", "vendor": "Silicon Labs", "vendor_mentions": 61, "prompt_ids": [1, 335, 574, 1956, 1989, 1984, 1965, 2008, 284], "answer_ids": [323, 316, 274, 263, 386, 333, 1962, 1974, 13]}
+JSONL
+KOPTS="--eval /tmp/eval.txt --eval-tokens 64 --kernel-ctx 32 --prompts /tmp/prompts.txt --gen-tokens 10 --gen-sampled 1 --bench /tmp/bench.jsonl"
 
 slmqctl validate --backend kernel vq4 "$DATA/tiny-q4.gguf" $KOPTS -o /tmp/ka.json >/tmp/ka.out 2>&1
 ok $? "validate --backend kernel: kernel agrees with userspace ($(tail -1 /tmp/ka.out))"
@@ -38,6 +44,8 @@ grep -q '"identical":true' /tmp/ka.json && grep -q '"logit_mismatches":0' /tmp/k
 ok $? "perplexity identical over 62 positions, no logit vector differs: $(grep perplexity /tmp/ka.out)"
 grep -q '"completions":6' /tmp/ka.json && grep -q '"mismatches":0' /tmp/ka.json
 ok $? "6 completions (greedy + sampled) token-identical"
+grep -q '"items":3' /tmp/ka.json && grep -q '"prediction_mismatches":0' /tmp/ka.json
+ok $? "os_bench through the kernel: the same predictions as userspace ($(grep os_bench /tmp/ka.out))"
 
 slmqctl validate --backend kernel vq4 "$DATA/tiny-q8.gguf" $KOPTS -o /tmp/kb.json >/tmp/kb.out 2>&1
 rc=$?

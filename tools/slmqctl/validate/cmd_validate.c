@@ -108,6 +108,10 @@ static int run_kernel(const char *name, const char *path, const char *out,
 			       r.ppl_kernel == r.ppl_user ? "identical" : "DIFFERENT",
 			       (unsigned long long)r.logit_mismatches);
 		printf("generation  %d completions, %d differ\n", r.completions, r.gen_mismatches);
+		if (r.have_bench)
+			printf("os_bench    %u items: kernel %u exact, userspace %u exact, %u predictions differ\n",
+			       r.bench_items, r.bench_exact_kernel, r.bench_exact_user,
+			       r.bench_mismatches);
 		printf("kernel %s userspace; wrote %s\n", r.agree ? "agrees with" : "DISAGREES with", out);
 	}
 	json_object_put(rep);

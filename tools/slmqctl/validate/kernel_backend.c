@@ -7,6 +7,9 @@
  * the perplexity is identical) and every greedy and seeded sampled
  * completion of the prompt set token for token.
  *
+ * os_bench items are answered by the kernel too and must get the very same
+ * predictions.
+ *
  * The generate op returns the logits of generated steps only, so the logits
  * after each prefix of a window come from one request per position (prompt
  * = prefix, one new token): quadratic in the window, hence the short
@@ -231,6 +234,65 @@ static int gen_check(struct slmq_nl *nl, const char *name, const struct cli_mode
 	return ret;
 }
 
+/*
+ * os_bench through the kernel: greedy, at most 64 new tokens; the kernel has
+ * no stop id, so its continuation is cut at the first newline (what the
+ * protocol stops at), decoded, stripped and scored like userspace's.
+ */
+static int bench_check(struct slmq_nl *nl, const char *name, const struct cli_model *cm,
+		       const struct kb_opts *ko, struct kb_result *res, struct slmq_err *err)
+{
+	struct eval_gen_opts go = { .max_new = OSBENCH_MAX_NEW, .top_p = 1.0f,
+				    .stop_id = UINT32_MAX };
+	const struct slmq_vocab *v = &cm->model.vocab;
+	struct osbench_items items;
+	struct osbench_result ur;
+	struct slmq_env env;
+	size_t i;
+	int ret;
+
+	ret = osbench_load(ko->vo->bench_path, ko->vo->bench_limit, &items, err);
+	if (ret)
+		return ret;
+	cli_env_init(&env);
+	memset(&ur, 0, sizeof(ur));
+	ret = eval_osbench(&cm->model, &env, &items, &ur, NULL, NULL, err);
+	for (i = 0; i < items.n && !ret; i++) {
+		const struct osbench_item *it = &items.v[i];
+		struct kb_reply r;
+		uint32_t n = 0;
+		char *text, *pred;
+		size_t tl;
+
+		ret = kb_generate(nl, name, it->prompt_ids, it->n_prompt, &go, false, &r);
+		if (ret) {
+			slmq_fail(err, ret, "kernel generate: %s", nl->err);
+			break;
+		}
+		while (n < r.n && r.ids[n] != OSBENCH_STOP_ID && r.ids[n] != v->eos_id)
+			n++;
+		text = eval_detokenize(v, it->prompt_ids[it->n_prompt - 1], r.ids, n, &tl);
+		pred = text ? osbench_strip(text, tl) : NULL;
+		if (!pred) {
+			ret = slmq_fail(err, -ENOMEM, "out of memory");
+		} else {
+			res->bench_items++;
+			res->bench_exact_kernel += !strcmp(pred, it->answer);
+			res->bench_mismatches += strcmp(pred, ur.predictions[i]) != 0;
+		}
+		free(pred);
+		free(text);
+		kb_free(&r);
+	}
+	if (!ret) {
+		res->bench_exact_user = ur.exact;
+		res->have_bench = true;
+	}
+	osbench_result_free(&ur, items.n);
+	osbench_free(&items);
+	return ret;
+}
+
 int kb_validate(const char *name, const struct cli_model *cm, const struct kb_opts *ko,
 		const struct val_prompts *ps, struct kb_result *res, struct slmq_err *err)
 {
@@ -243,8 +305,11 @@ int kb_validate(const char *name, const struct cli_model *cm, const struct kb_op
 	ret = ko->eval_path ? ppl_check(&nl, name, cm, ko, res, err) : 0;
 	if (!ret)
 		ret = gen_check(&nl, name, cm, ko, ps, res, err);
+	if (!ret && ko->vo->bench_path)
+		ret = bench_check(&nl, name, cm, ko, res, err);
 	slmq_nl_close(&nl);
 	res->agree = !ret && res->logit_mismatches == 0 && res->gen_mismatches == 0 &&
+		     res->bench_mismatches == 0 &&
 		     res->completions > 0 && (!ko->eval_path || res->ppl_positions > 0);
 	return ret;
 }
@@ -273,5 +338,12 @@ struct json_object *kb_report_json(const char *name, const char *path,
 	json_object_object_add(g, "completions", json_object_new_int(r->completions));
 	json_object_object_add(g, "mismatches", json_object_new_int(r->gen_mismatches));
 	json_object_object_add(o, "generation", g);
+	g = json_object_new_object();
+	json_object_object_add(g, "measured", json_object_new_boolean(r->have_bench));
+	json_object_object_add(g, "items", json_object_new_int((int)r->bench_items));
+	json_object_object_add(g, "kernel_exact", json_object_new_int((int)r->bench_exact_kernel));
+	json_object_object_add(g, "userspace_exact", json_object_new_int((int)r->bench_exact_user));
+	json_object_object_add(g, "prediction_mismatches", json_object_new_int((int)r->bench_mismatches));
+	json_object_object_add(o, "os_bench", g);
 	return o;
 }

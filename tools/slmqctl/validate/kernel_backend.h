@@ -17,6 +17,8 @@ struct kb_result {
 	double ppl_kernel, ppl_user;
 	uint64_t ppl_positions, logit_mismatches;
 	int completions, gen_mismatches;
+	bool have_bench;
+	uint32_t bench_items, bench_exact_kernel, bench_exact_user, bench_mismatches;
 	bool agree;
 };
 
