@@ -11,6 +11,7 @@ OUT=${OUT:-build/auto}
 FIX=${SLMQ_FIXTURES:-fixtures}
 SMALL=${SLMQ_SHARED:-$(pwd)/../shared}/models/pcilm-small
 make -s all || exit 1
+mkdir -p "$OUT"
 for m in "$FIX/pcilm-tiny" "$SMALL"; do
 	[ -d "$m" ] || { echo "# $m: not present, skipped"; continue; }
 	n=$(basename "$m")
