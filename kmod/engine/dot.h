@@ -6,8 +6,9 @@
  * called when env->use_avx2).
  *
  * Block-quantized rows (Q4_0, Q4_1, Q8_0) are multiplied with the activation
- * quantized to int8 per 32-block (struct slmq_act), with integer
- * multiply-adds per block and one float scale per block.  Quantizing the
+ * quantized to int8 per 32-block (struct slmq_act): per block an exact
+ * integer dot product t, then y = y + (float)t * (dw * dx), block after
+ * block in order, for each row on its own.  Quantizing the
  * activation is done once per matrix-vector product (slmq_quantize_act), not
  * once per row.  For these types both implementations give the same bits.
  * F16 and F32 rows are multiplied with the float activation (FMA on AVX2;
@@ -30,27 +31,20 @@ static inline bool slmq_type_is_block(u32 type)
 
 /*
  * An activation quantized for the integer kernels: x ~= d[b] * qs[32b + j].
- * Scales and sums are kept apart from the int8 values, zero-padded to a
- * multiple of 8 blocks, so the AVX2 kernel loads eight blocks' scales as one
- * vector.
- *
- * qp holds the same values rearranged for the 4-bit formats, by pairs of
- * blocks (2p, 2p+1): x[2p][0..15], x[2p+1][0..15], x[2p][16..31],
- * x[2p+1][16..31].  That matches two nibble blocks loaded side by side and
- * split into low and high nibbles, so one mask and one shift unpack two
- * blocks.  Zero-padded to the groups of 8 blocks.
+ * Scales and sums are kept apart from the int8 values (zero-padded to a
+ * multiple of 8 blocks), so a kernel broadcasts block b's scale and sum
+ * straight from memory.
  */
 struct slmq_act {
 	u32 n;		/* values quantized (a multiple of SLMQ_QK) */
 	u32 nb;		/* blocks, n / SLMQ_QK */
 	u32 max_n;	/* capacity */
 	s8 *qs;		/* n int8 values */
-	s8 *qp;		/* the same by block pairs, padded with zeros */
 	float *d;	/* block scales, padded with zeros */
 	s32 *sum;	/* block sums of qs, padded with zeros */
 };
 
-/* Blocks rounded up to the kernels' group of eight. */
+/* Blocks rounded up to a group of eight (the padding of d and sum). */
 static inline u32 slmq_act_groups8(u32 nb)
 {
 	return (nb + 7) / 8 * 8;
@@ -59,7 +53,7 @@ static inline u32 slmq_act_groups8(u32 nb)
 /* Bytes of the buffer an activation of up to max_n values needs. */
 static inline u64 slmq_act_bytes(u32 max_n)
 {
-	return (u64)slmq_act_groups8(max_n / SLMQ_QK) * (8 + 2 * SLMQ_QK) + 64;
+	return (u64)slmq_act_groups8(max_n / SLMQ_QK) * (8 + SLMQ_QK) + 64;
 }
 
 /* Carve an activation out of buf (slmq_act_bytes(max_n) bytes, 64-aligned). */
@@ -72,15 +66,22 @@ void slmq_act_init(struct slmq_act *a, void *buf, u32 max_n);
 void slmq_quantize_act(const float *x, struct slmq_act *a, u32 n);
 
 /*
- * Added to a Q4_0/Q4_1 type passed to the row kernels when the rows are in
- * SLMQ_LAYOUT_G8 (see pack.c).
+ * Added to a Q4_0/Q4_1/Q8_0 type passed to the row kernels when the rows are
+ * in SLMQ_LAYOUT_G8 (see pack.c): every full group of 8 rows interleaved
+ * block by block.  Such a call must start at a multiple of 8 rows and end at
+ * a multiple of 8 or at the matrix's last row (rows of a last, partial group
+ * stay in ggml's layout).
  */
 #define SLMQ_DOT_G8 0x100
 
-/* One row from ggml's layout into G8 (pack.c; no floating point). */
-void slmq_pack_row_g8(u32 type, const void *src, void *dst, u32 nb);
-/* Block b (of nb) of a G8 row of type Q4_0/Q4_1, reassembled in ggml's layout. */
-void slmq_g8_block(u32 type, const void *row, u32 nb, u32 b, void *blk);
+/*
+ * Eight rows (8 * slmq_row_bytes(type, 32 * nb) bytes at src, ggml's layout)
+ * into one G8 group at dst (same size, must not overlap src).  pack.c; no
+ * floating point.
+ */
+void slmq_pack_rows_g8(u32 type, const void *src, void *dst, u32 nb);
+/* Block b of row k (0..7) of a G8 group of nb-block rows, in ggml's layout. */
+void slmq_g8_block(u32 type, const void *group, u32 nb, u32 k, u32 b, void *blk);
 
 /*
  * y[r] = dot(row r of w, x) for r in [r0, r1).  w holds rows of n weights of

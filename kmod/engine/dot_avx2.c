@@ -4,26 +4,26 @@
  * extensions and __builtin_ia32_* so the file builds in the kernel too (no
  * <immintrin.h> there).  Only called when the CPU has the features.
  *
- * Block formats, per group of eight blocks: each block's 32 byte products
- * are summed in pairs by vpmaddubsw (unsigned x signed; no saturation with
- * these ranges) and in fours by vpmaddwd, eight blocks' lanes are reduced to
- * one exact integer per block (vphaddd), and the group is scaled with one
- * vector of eight block scales (dw * dx, converted from eight halves at
- * once) into one 8-lane accumulator, lane b % 8 for block b.  The per-block
- * float work is thus an eighth of a per-block scale-and-add loop's.
+ * Block formats go 8 rows at a time, one row per lane: for each block, the
+ * 8 rows' 32 byte products are summed in pairs by vpmaddubsw (unsigned x
+ * signed; no saturation with these ranges) and in fours by vpmaddwd, then
+ * reduced to one exact integer per row with horizontal adds, and scaled by
+ * one vector of the 8 rows' scales (8 halves converted at once) times the
+ * activation block's scale.  The activation block is loaded once for the 8
+ * rows, there is no padding whatever the row length, and no horizontal float
+ * sum at the end: lane k is row k's result.  In the G8 layout (pack.c) a
+ * block of 8 rows is one contiguous run: 8 scales, then the quants.
  *
- * The 4-bit formats go by pairs of blocks: the two blocks' 16 nibble bytes
- * side by side in one register, one mask for the low nibbles and one
- * shift+mask for the high ones, multiplied with the activation in its pair
- * layout (struct slmq_act.qp), low and high products added as 16-bit sums.
- * A group's totals then come out as blocks 0,2,4,6,1,3,5,7; scales, sums
- * and dot_generic.c's lanes follow that order.  Q4_0 multiplies the raw
- * nibbles (0..15) and subtracts 8 * sum(x) per block afterwards (an exact
- * integer identity), which saves the sign tricks.
+ * Q8_0 uses the sign trick (|w| times x with w's sign moved onto x).  The
+ * 4-bit formats take two rows' 16 nibble bytes side by side in one
+ * register: one mask for the low nibbles and one shift+mask for the high
+ * ones, multiplied with the activation block's halves broadcast to both
+ * 128-bit lanes.  Q4_0 multiplies the raw nibbles (0..15) and subtracts
+ * 8 * sum(x) per block afterwards (an exact integer identity).
  *
  * The scaling is a multiply and a separate add (no FMA), and dot_generic.c
  * computes exactly the same integers and the same float operations in the
- * same order: both paths give the same bits.  That matters because the next
+ * same order for each row: both paths give the same bits.  That matters because the next
  * layer quantizes the activation to int8 again, and a last-bit difference
  * that flips one rounding there would otherwise grow into visibly different
  * logits.  F16/F32 rows use FMA (nothing downstream of them amplifies a last
@@ -139,135 +139,23 @@ static inline u64 half_at(const u8 *p)
 }
 
 /*
- * Eight halves at a stride (block scales) -> floats, the first cnt of them
- * (the rest 0).  Assembled in general registers: byte stores followed by a
- * vector load would stall on store forwarding.
+ * The halves at p[k] + off, k = 0..7, as floats.  Assembled in general
+ * registers: byte stores followed by a vector load would stall on store
+ * forwarding.
  */
-static inline v8sf halves8(const u8 *p, u64 stride, u32 cnt)
+static inline v8sf halves_at(const u8 *const p[8], u64 off)
 {
-	v2du w = { 0, 0 };
-	v8hi v;
-	u32 k;
-
-	if (cnt == 8) {
-		w[0] = half_at(p) | half_at(p + stride) << 16 |
-		       half_at(p + 2 * stride) << 32 | half_at(p + 3 * stride) << 48;
-		p += 4 * stride;
-		w[1] = half_at(p) | half_at(p + stride) << 16 |
-		       half_at(p + 2 * stride) << 32 | half_at(p + 3 * stride) << 48;
-	} else {
-		for (k = 0; k < cnt; k++)
-			w[k / 4] |= half_at(p + k * stride) << (16 * (k % 4));
-	}
-	v = (v8hi)w;
-	return __builtin_ia32_vcvtph2ps256(v);
-}
-
-/* Integer lane sums of one Q8_0 block (b: the block, xq: its 32 activations). */
-static inline v8si q8_lanes(const u8 *b, const s8 *xq)
-{
-	return mul_sum_s8s8(load_v32qs((const s8 *)b + 2), load_v32qs(xq));
-}
-
-/*
- * Integer sums of two nibble blocks at b and b + bs (quants at offset off),
- * as 16-bit lanes: 0..7 belong to the first block, 8..15 to the second.
- * Each lane holds four products, at most 4 * 15 * 127 = 7620.
- */
-static inline v16hi q4_pair_lanes(const u8 *b, u64 bs, u64 off, const s8 *xp)
-{
-	v2di q0, q1;
-	v4di both;
-	v32qu lo, hi;
-
-	__builtin_memcpy(&q0, b + off, 16);
-	__builtin_memcpy(&q1, b + bs + off, 16);
-	both = (v4di)__builtin_ia32_si256_si((v4si)q0);
-	both = __builtin_ia32_insert128i256(both, q1, 1);
-	lo = (v32qu)both & 0x0f;
-	hi = (v32qu)((v16hi)both >> 4) & 0x0f;
-	return __builtin_ia32_pmaddubsw256((v32qi)lo, (v32qi)load_v32qs(xp)) +
-	       __builtin_ia32_pmaddubsw256((v32qi)hi, (v32qi)load_v32qs(xp + 32));
-}
-
-/*
- * Four pairs' 16-bit lanes -> totals of blocks 0,2,4,6,1,3,5,7: one 16-bit
- * horizontal add per two pairs (sums <= 15240, no overflow), widening
- * multiply-adds, one 32-bit horizontal add.
- */
-static inline v8si reduce_pairs(v16hi p01, v16hi p23, v16hi p45, v16hi p67)
-{
-	const v16hi ones = { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1 };
-	v8si x = __builtin_ia32_pmaddwd256(__builtin_ia32_phaddw256(p01, p23), ones);
-	v8si y = __builtin_ia32_pmaddwd256(__builtin_ia32_phaddw256(p45, p67), ones);
-
-	return __builtin_ia32_phaddd256(x, y);
-}
-
-static inline v8sf perm_0246_1357(v8sf v)
-{
-	return __builtin_shufflevector(v, v, 0, 2, 4, 6, 1, 3, 5, 7);
-}
-
-static inline v8si perm_0246_1357_i(v8si v)
-{
-	return __builtin_shufflevector(v, v, 0, 2, 4, 6, 1, 3, 5, 7);
-}
-
-/* The halves of blocks 0,2,4,6,1,3,5,7 of a full group. */
-static inline v8sf halves8_q4(const u8 *p, u64 stride)
-{
-	v8hi v;
 	v2du w;
 
-	w[0] = half_at(p) | half_at(p + 2 * stride) << 16 |
-	       half_at(p + 4 * stride) << 32 | half_at(p + 6 * stride) << 48;
-	p += stride;
-	w[1] = half_at(p) | half_at(p + 2 * stride) << 16 |
-	       half_at(p + 4 * stride) << 32 | half_at(p + 6 * stride) << 48;
-	v = (v8hi)w;
-	return __builtin_ia32_vcvtph2ps256(v);
+	w[0] = half_at(p[0] + off) | half_at(p[1] + off) << 16 |
+	       half_at(p[2] + off) << 32 | half_at(p[3] + off) << 48;
+	w[1] = half_at(p[4] + off) | half_at(p[5] + off) << 16 |
+	       half_at(p[6] + off) << 32 | half_at(p[7] + off) << 48;
+	return __builtin_ia32_vcvtph2ps256((v8hi)w);
 }
 
-/*
- * hsum() of two accumulators at once, the same additions in the same order
- * as two hsum() calls: ((v0+v4) + (v1+v5)) + ((v2+v6) + (v3+v7)).
- */
-static inline void hsum2(v8sf a, v8sf b, float *ra, float *rb)
-{
-	v8sf lo = __builtin_shufflevector(a, b, 0, 1, 2, 3, 8, 9, 10, 11);
-	v8sf hi = __builtin_shufflevector(a, b, 4, 5, 6, 7, 12, 13, 14, 15);
-	v8sf s = lo + hi;	/* a: v0+v4 .. v3+v7 | b: the same */
-	v8sf t = s + __builtin_shufflevector(s, s, 1, 0, 3, 2, 5, 4, 7, 6);
-	v8sf u = t + __builtin_shufflevector(t, t, 2, 3, 0, 1, 6, 7, 4, 5);
-
-	*ra = u[0];
-	*rb = u[4];
-}
-
-/* A last, partial group copied into zeroed storage (see q4_group_acc()). */
-static inline const u8 *q4_group(const u8 *b, u32 left, u64 bs, u8 *tail)
-{
-	if (likely(left >= 8))
-		return b;
-	__builtin_memset(tail, 0, 8 * 20);
-	__builtin_memcpy(tail, b, left * bs);
-	return tail;
-}
-
-/* The same as q4_pair_lanes() for a G8 row: the pair's quants are 32 bytes in a row. */
-static inline v16hi q4_pair_lanes_g8(const u8 *q, const s8 *xp)
-{
-	v32qu both, lo, hi;
-
-	__builtin_memcpy(&both, q, sizeof(both));
-	lo = both & 0x0f;
-	hi = (v32qu)((v16hi)both >> 4) & 0x0f;
-	return __builtin_ia32_pmaddubsw256((v32qi)lo, (v32qi)load_v32qs(xp)) +
-	       __builtin_ia32_pmaddubsw256((v32qi)hi, (v32qi)load_v32qs(xp + 32));
-}
-
-static inline v8sf halves8_g8(const u8 *p)
+/* Eight consecutive halves as floats. */
+static inline v8sf halves8(const u8 *p)
 {
 	v8hi v;
 
@@ -275,153 +163,177 @@ static inline v8sf halves8_g8(const u8 *p)
 	return __builtin_ia32_vcvtph2ps256(v);
 }
 
-/* The activation's part of one group, shared by the rows. */
-struct q4_xgroup {
-	const s8 *xp;
-	v8si sum;	/* block sums, lane order 0,2,4,6,1,3,5,7 */
-	v8sf dx;	/* activation scales, same order */
-	v8sf dxs;	/* dx * sum (Q4_1) */
-};
-
-/*
- * One group of one row into acc (and macc for Q4_1).  g: the group's bytes,
- * left: blocks from here to the row's end.  A G8 row's full groups are read
- * in their packed form; anything else in ggml's, a last partial group
- * copied into a zeroed buffer first: the missing blocks then have zero
- * weights and scales (the activation's padding is zero too), exactly the
- * zero terms dot_generic.c adds.
- */
-static __always_inline void q4_group_acc(bool asym, bool g8, const u8 *g,
-					 u32 left, const struct q4_xgroup *x,
-					 u8 *tail, v8sf *acc, v8sf *macc)
+static inline v2di load_v2di(const void *p)
 {
-	const u64 bs = asym ? 20 : 18, off = asym ? 4 : 2;
-	v8sf dw, mw = splat(0.0f);
-	v8si tot;
+	v2di v;
 
-	if (g8 && likely(left >= 8)) {
-		const u8 *q = g + 8 * off;
+	__builtin_memcpy(&v, p, sizeof(v));
+	return v;
+}
 
-		tot = reduce_pairs(q4_pair_lanes_g8(q, x->xp),
-				   q4_pair_lanes_g8(q + 32, x->xp + 64),
-				   q4_pair_lanes_g8(q + 64, x->xp + 128),
-				   q4_pair_lanes_g8(q + 96, x->xp + 192));
-		dw = halves8_g8(g);
-		if (asym)
-			mw = halves8_g8(g + 16);
-	} else {
-		g = q4_group(g, left, bs, tail);
-		tot = reduce_pairs(q4_pair_lanes(g, bs, off, x->xp),
-				   q4_pair_lanes(g + 2 * bs, bs, off, x->xp + 64),
-				   q4_pair_lanes(g + 4 * bs, bs, off, x->xp + 128),
-				   q4_pair_lanes(g + 6 * bs, bs, off, x->xp + 192));
-		dw = halves8_q4(g, bs);
-		if (asym)
-			mw = halves8_q4(g + 2, bs);
-	}
-	if (!asym)	/* sum((q-8)*x) = sum(q*x) - 8*sum(x) */
-		tot -= x->sum * 8;
-	*acc = *acc + __builtin_ia32_cvtdq2ps256(tot) * (dw * x->dx);
-	if (asym)	/* + m * dx * sum(x) */
-		*macc = *macc + mw * x->dxs;
+/* 16 bytes in both 128-bit lanes. */
+static inline v32qs bcast16(const s8 *p)
+{
+	v2di q = load_v2di(p);
+
+	return (v32qs)__builtin_shufflevector(q, q, 0, 1, 0, 1);
 }
 
 /*
- * Two rows of Q4_0 (asym false) or Q4_1 (asym true), in ggml's or the G8
- * layout, sharing the activation's per-group work.  always_inline with
- * constant flags: each variant gets its own loop.  With rb == NULL only
- * row a is computed.
+ * Two nibble rows' 16-bit lane sums: quants q (32 bytes, row a's 16 then
+ * row b's) times the activation block's halves xlo (x[0..15] twice) and xhi
+ * (x[16..31] twice).  Lanes 0..7 are row a's, 8..15 row b's; each holds four
+ * products, at most 4 * 15 * 127 = 7620.
  */
-static __always_inline void dot_q4(bool asym, bool g8, const u8 *ra,
-				   const u8 *rb, const struct slmq_act *xa,
-				   float *ya, float *yb)
+static inline v16hi q4_pair(v32qu q, v32qs xlo, v32qs xhi)
 {
-	const u64 bs = asym ? 20 : 18;
-	v8sf acc_a = splat(0.0f), acc_b = splat(0.0f);
-	v8sf macc_a = splat(0.0f), macc_b = splat(0.0f);
-	u8 tail_a[8 * 20], tail_b[8 * 20];
-	struct q4_xgroup x;
-	u32 i, nb = xa->nb;
+	v32qu lo = q & 0x0f, hi = (v32qu)((v16hi)q >> 4) & 0x0f;
 
-	for (i = 0; i < nb; i += 8) {
-		x.xp = xa->qp + (u64)i * SLMQ_QK;
-		x.dx = perm_0246_1357(load_v8sf(xa->d + i));
-		x.sum = perm_0246_1357_i(load_v8si(xa->sum + i));
-		x.dxs = asym ? x.dx * __builtin_ia32_cvtdq2ps256(x.sum) : splat(0.0f);
-		q4_group_acc(asym, g8, ra + (u64)i * bs, nb - i, &x, tail_a,
-			     &acc_a, &macc_a);
-		if (rb)
-			q4_group_acc(asym, g8, rb + (u64)i * bs, nb - i, &x, tail_b,
-				     &acc_b, &macc_b);
-	}
-	if (!rb) {
-		*ya = asym ? hsum(acc_a) + hsum(macc_a) : hsum(acc_a);
-		return;
-	}
-	hsum2(acc_a, acc_b, ya, yb);
-	if (asym) {
-		float ma, mb;
+	return __builtin_ia32_pmaddubsw256((v32qi)lo, (v32qi)xlo) +
+	       __builtin_ia32_pmaddubsw256((v32qi)hi, (v32qi)xhi);
+}
 
-		hsum2(macc_a, macc_b, &ma, &mb);
-		*ya += ma;
-		*yb += mb;
-	}
+static inline v32qu load_v32qu(const u8 *p)
+{
+	v32qu v;
+
+	__builtin_memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/* Two 16-byte quant runs side by side. */
+static inline v32qu join16(const u8 *a, const u8 *b)
+{
+	return (v32qu)__builtin_shufflevector(load_v2di(a), load_v2di(b), 0, 1, 2, 3);
 }
 
 /*
- * All rows of a 4-bit matrix: two at a time in ggml's layout (sharing the
- * scale gathers' neighbours' work pays there), one at a time in G8, where
- * the kernel is light enough that a single sequential stream through memory
- * is faster than two interleaved ones.
+ * Four row pairs' 16-bit lanes -> totals of the pairs' first rows, then of
+ * their second rows: one 16-bit horizontal add per two pairs (sums <= 15240,
+ * no overflow), widening multiply-adds, one 32-bit horizontal add.  With
+ * the pairs (0,4), (1,5), (2,6), (3,7) that is rows 0..7 in order.
  */
-static __always_inline void
-rows_q4(bool asym, bool g8, const u8 *base, u64 row_bytes,
-	const struct slmq_act *xa, float *y, u32 r0, u32 r1)
+static inline v8si reduce_pairs(v16hi p0, v16hi p1, v16hi p2, v16hi p3)
 {
-	u32 r = r0;
+	const v16hi ones = { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1 };
+	v8si x = __builtin_ia32_pmaddwd256(__builtin_ia32_phaddw256(p0, p1), ones);
+	v8si y = __builtin_ia32_pmaddwd256(__builtin_ia32_phaddw256(p2, p3), ones);
 
-	for (; g8 && r < r1; r++)
-		dot_q4(asym, g8, base + (u64)r * row_bytes, NULL, xa, &y[r], NULL);
-	for (; r + 2 <= r1; r += 2)
-		dot_q4(asym, g8, base + (u64)r * row_bytes,
-		       base + (u64)(r + 1) * row_bytes, xa, &y[r], &y[r + 1]);
-	if (r < r1)
-		dot_q4(asym, g8, base + (u64)r * row_bytes, NULL, xa, &y[r], NULL);
+	return __builtin_ia32_phaddd256(x, y);
 }
 
-/* One row of Q8_0: blocks in natural lane order. */
-static float dot_q8_0(const u8 *row, const struct slmq_act *xa)
+static inline v8si splat_i(s32 v)
 {
-	const u64 bs = 34;
-	v8sf acc = splat(0.0f);
-	u32 i, k, nb = xa->nb;
+	return (v8si){ v, v, v, v, v, v, v, v };
+}
 
-	for (i = 0; i < nb; i += 8) {
-		u32 cnt = nb - i < 8 ? nb - i : 8;
-		const u8 *b = row + (u64)i * bs;
-		const s8 *xq = xa->qs + (u64)i * SLMQ_QK;
+/*
+ * Up to 8 rows of a block type, one per lane, written to y[0..cnt).  g8:
+ * the rows are the G8 group at g; otherwise rp[k] is row k in ggml's
+ * layout (rows past cnt repeat a valid row, their lanes are dropped).
+ * always_inline with constant type and g8: each variant gets its own loop.
+ */
+static __always_inline void rows8(u32 type, bool g8, const u8 *g,
+				  const u8 *const rp[8],
+				  const struct slmq_act *xa, float *y, u32 cnt)
+{
+	const bool q8 = type == SLMQ_TYPE_Q8_0, asym = type == SLMQ_TYPE_Q4_1;
+	const u64 bs = q8 ? 34 : asym ? 20 : 18, hdr = asym ? 4 : 2;
+	v8sf acc = splat(0.0f), macc = splat(0.0f);
+	u32 b, k;
+
+	for (b = 0; b < xa->nb; b++) {
+		const s8 *xq = xa->qs + (u64)b * SLMQ_QK;
+		const u64 off = (u64)b * bs;
+		v8sf dw, mw = splat(0.0f);
 		v8si tot;
 
-		if (likely(cnt == 8)) {
-			tot = reduce8(q8_lanes(b, xq), q8_lanes(b + bs, xq + 32),
-				      q8_lanes(b + 2 * bs, xq + 64),
-				      q8_lanes(b + 3 * bs, xq + 96),
-				      q8_lanes(b + 4 * bs, xq + 128),
-				      q8_lanes(b + 5 * bs, xq + 160),
-				      q8_lanes(b + 6 * bs, xq + 192),
-				      q8_lanes(b + 7 * bs, xq + 224));
-		} else {
-			v8si t[8];
+		if (g8) {
+			const u8 *c = g + 8 * off, *q = c + 8 * hdr;
 
-			for (k = 0; k < 8; k++)
-				t[k] = k < cnt ? q8_lanes(b + k * bs, xq + 32 * k) :
-						 (v8si){ 0 };
-			tot = reduce8(t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7]);
+			dw = halves8(c);
+			if (asym)
+				mw = halves8(c + 16);
+			if (q8) {
+				v32qs x = load_v32qs(xq);
+
+				tot = reduce8(mul_sum_s8s8((v32qs)load_v32qu(q), x),
+					      mul_sum_s8s8((v32qs)load_v32qu(q + 32), x),
+					      mul_sum_s8s8((v32qs)load_v32qu(q + 64), x),
+					      mul_sum_s8s8((v32qs)load_v32qu(q + 96), x),
+					      mul_sum_s8s8((v32qs)load_v32qu(q + 128), x),
+					      mul_sum_s8s8((v32qs)load_v32qu(q + 160), x),
+					      mul_sum_s8s8((v32qs)load_v32qu(q + 192), x),
+					      mul_sum_s8s8((v32qs)load_v32qu(q + 224), x));
+			} else {
+				v32qs xlo = bcast16(xq), xhi = bcast16(xq + 16);
+
+				tot = reduce_pairs(q4_pair(load_v32qu(q), xlo, xhi),
+						   q4_pair(load_v32qu(q + 32), xlo, xhi),
+						   q4_pair(load_v32qu(q + 64), xlo, xhi),
+						   q4_pair(load_v32qu(q + 96), xlo, xhi));
+			}
+		} else {
+			const u64 qo = off + hdr;
+
+			dw = halves_at(rp, off);
+			if (asym)
+				mw = halves_at(rp, off + 2);
+			if (q8) {
+				v32qs x = load_v32qs(xq);
+
+				tot = reduce8(mul_sum_s8s8((v32qs)load_v32qu(rp[0] + qo), x),
+					      mul_sum_s8s8((v32qs)load_v32qu(rp[1] + qo), x),
+					      mul_sum_s8s8((v32qs)load_v32qu(rp[2] + qo), x),
+					      mul_sum_s8s8((v32qs)load_v32qu(rp[3] + qo), x),
+					      mul_sum_s8s8((v32qs)load_v32qu(rp[4] + qo), x),
+					      mul_sum_s8s8((v32qs)load_v32qu(rp[5] + qo), x),
+					      mul_sum_s8s8((v32qs)load_v32qu(rp[6] + qo), x),
+					      mul_sum_s8s8((v32qs)load_v32qu(rp[7] + qo), x));
+			} else {
+				v32qs xlo = bcast16(xq), xhi = bcast16(xq + 16);
+
+				tot = reduce_pairs(q4_pair(join16(rp[0] + qo, rp[4] + qo), xlo, xhi),
+						   q4_pair(join16(rp[1] + qo, rp[5] + qo), xlo, xhi),
+						   q4_pair(join16(rp[2] + qo, rp[6] + qo), xlo, xhi),
+						   q4_pair(join16(rp[3] + qo, rp[7] + qo), xlo, xhi));
+			}
 		}
-		acc = acc + __builtin_ia32_cvtdq2ps256(tot) *
-			    (halves8(b, bs, cnt) * load_v8sf(xa->d + i));
+		if (type == SLMQ_TYPE_Q4_0)	/* sum((q-8)*x) = sum(q*x) - 8*sum(x) */
+			tot -= splat_i(xa->sum[b] * 8);
+		acc = acc + __builtin_ia32_cvtdq2ps256(tot) * (dw * splat(xa->d[b]));
+		if (asym)	/* + m * dx * sum(x) */
+			macc = macc + mw * splat(xa->d[b] * (float)xa->sum[b]);
 	}
-	return hsum(acc);
+	if (asym)
+		acc = acc + macc;
+	if (likely(cnt == 8)) {
+		__builtin_memcpy(y, &acc, sizeof(acc));
+		return;
+	}
+	for (k = 0; k < cnt; k++)
+		y[k] = acc[k];
+}
+
+/*
+ * Rows [r0, r1) of a block-type matrix: G8 groups first (g8: rows below
+ * r1 / 8 * 8), then 8 rows at a time in ggml's layout.
+ */
+static __always_inline void rows_block(u32 type, bool g8, const u8 *base,
+				       u64 row_bytes, const struct slmq_act *xa,
+				       float *y, u32 r0, u32 r1)
+{
+	u32 r = r0, k, cnt, full = g8 ? r1 / 8 * 8 : r0;
+	const u8 *rp[8];
+
+	for (; r < full; r += 8)
+		rows8(type, true, base + (u64)r * row_bytes, NULL, xa, y + r, 8);
+	for (; r < r1; r += 8) {
+		cnt = r1 - r < 8 ? r1 - r : 8;
+		for (k = 0; k < 8; k++)
+			rp[k] = base + (u64)(r + (k < cnt ? k : cnt - 1)) * row_bytes;
+		rows8(type, false, NULL, rp, xa, y + r, cnt);
+	}
 }
 
 static inline v8sf fmadd(v8sf a, v8sf b, v8sf c)
@@ -495,20 +407,22 @@ void slmq_dot_rows_avx2(u32 type, const void *w, u64 row_bytes, u32 n,
 	/* the switch is outside the row loop so each loop inlines its kernel */
 	switch (type) {
 	case SLMQ_TYPE_Q4_0:
-		rows_q4(false, false, base, row_bytes, xa, y, r0, r1);
+		rows_block(SLMQ_TYPE_Q4_0, false, base, row_bytes, xa, y, r0, r1);
 		break;
 	case SLMQ_TYPE_Q4_0 | SLMQ_DOT_G8:
-		rows_q4(false, true, base, row_bytes, xa, y, r0, r1);
+		rows_block(SLMQ_TYPE_Q4_0, true, base, row_bytes, xa, y, r0, r1);
 		break;
 	case SLMQ_TYPE_Q4_1:
-		rows_q4(true, false, base, row_bytes, xa, y, r0, r1);
+		rows_block(SLMQ_TYPE_Q4_1, false, base, row_bytes, xa, y, r0, r1);
 		break;
 	case SLMQ_TYPE_Q4_1 | SLMQ_DOT_G8:
-		rows_q4(true, true, base, row_bytes, xa, y, r0, r1);
+		rows_block(SLMQ_TYPE_Q4_1, true, base, row_bytes, xa, y, r0, r1);
 		break;
 	case SLMQ_TYPE_Q8_0:
-		for (r = r0; r < r1; r++)
-			y[r] = dot_q8_0(base + (u64)r * row_bytes, xa);
+		rows_block(SLMQ_TYPE_Q8_0, false, base, row_bytes, xa, y, r0, r1);
+		break;
+	case SLMQ_TYPE_Q8_0 | SLMQ_DOT_G8:
+		rows_block(SLMQ_TYPE_Q8_0, true, base, row_bytes, xa, y, r0, r1);
 		break;
 	case SLMQ_TYPE_F16:
 		for (r = r0; r < r1; r++)

@@ -24,16 +24,6 @@ void slmq_act_init(struct slmq_act *a, void *buf, u32 max_n)
 	a->d = (float *)p;
 	a->sum = (s32 *)(p + (u64)g * 4);
 	a->qs = (s8 *)(p + (u64)g * 8);
-	a->qp = a->qs + (u64)g * SLMQ_QK;
-}
-
-/* Copy of block b's values into the pair layout (see struct slmq_act). */
-static void pair_layout(struct slmq_act *a, u32 b, const s8 *q)
-{
-	s8 *p = a->qp + (u64)(b / 2) * 2 * SLMQ_QK + (b % 2) * (SLMQ_QK / 2);
-
-	memcpy(p, q, SLMQ_QK / 2);
-	memcpy(p + SLMQ_QK, q + SLMQ_QK / 2, SLMQ_QK / 2);
 }
 
 typedef float v4sf __attribute__((vector_size(16)));
@@ -100,55 +90,50 @@ void slmq_quantize_act(const float *x, struct slmq_act *a, u32 n)
 			vsum += v;
 		}
 		a->sum[i] = (vsum[0] + vsum[1]) + (vsum[2] + vsum[3]);
-		pair_layout(a, i, q);
 	}
 	for (g = slmq_act_groups8(a->nb); i < g; i++) {
-		static const s8 zero[SLMQ_QK];
-
 		a->d[i] = 0.0f;
 		a->sum[i] = 0;
-		pair_layout(a, i, zero);
 	}
 }
 
 /*
- * The block kernels compute exactly what dot_avx2.c computes: per block the
- * exact integer dot product t, then acc[lane] += (float)t * (dw * dx) over
- * the blocks padded to a multiple of 8 (padding adds 0 * 0), then a fixed
- * reduction of the eight partial sums.  So the generic and the AVX2 path
- * give the same bits (see dot_avx2.c for why that matters).  The lane of
- * block b is b % 8 for Q8_0; the 4-bit kernels work on block pairs and end
- * with blocks 0,2,4,6,1,3,5,7 of each group in lanes 0..7 (q4_lane()).
+ * The block kernels compute exactly what dot_avx2.c computes, row by row:
+ * per block the exact integer dot product t, then
+ * acc = acc + (float)t * (dw * dx), blocks in order (for Q4_1 also
+ * macc = macc + mw * (dx * (float)sum(x)), and the result acc + macc).
+ * dot_avx2.c does the same float operations for 8 rows at once, one row per
+ * lane, so the two paths give the same bits (see dot_avx2.c for why that
+ * matters).
  */
-static inline u32 q4_lane(u32 b)
-{
-	return (b % 2) * 4 + (b % 8) / 2;
-}
 
-/* Where block i's scale, min and quants are in a Q4 row (ggml or G8 layout). */
-struct q4_block {
+/* Where block b of row r is: ggml's layout, or a G8 group (see pack.c). */
+struct blk_at {
 	const u8 *d, *m, *qs;
 };
 
-static inline struct q4_block q4_at(const u8 *row, bool asym, bool g8, u32 nb,
-				    u32 i)
+static inline struct blk_at blk_at(u32 type, const u8 *base, u64 row_bytes,
+				   u32 g8_rows, u32 r, u32 b)
 {
-	u32 bs = asym ? 20 : 18, hdr = asym ? 4 : 2;
-	struct q4_block r;
+	u32 bs = (u32)slmq_row_bytes(type, SLMQ_QK);
+	u32 hdr = type == SLMQ_TYPE_Q4_1 ? 4 : 2, k;
+	struct blk_at p;
 
-	if (g8 && i < nb / 8 * 8) {
-		const u8 *g = row + (u64)(i / 8) * 8 * bs;
-		u32 k = i % 8;
+	if (r < g8_rows) {
+		const u8 *g = base + (u64)(r / 8) * 8 * row_bytes + (u64)b * 8 * bs;
 
-		r.d = g + 2 * q4_lane(k);
-		r.m = g + 16 + 2 * q4_lane(k);
-		r.qs = g + 8 * hdr + 16 * k;
+		r %= 8;
+		p.d = g + 2 * r;
+		p.m = g + 16 + 2 * r;
+		/* Q4 rows' quants go 0,4,1,5,2,6,3,7 (see pack.c) */
+		k = type == SLMQ_TYPE_Q8_0 ? r : (r % 4) * 2 + r / 4;
+		p.qs = g + 8 * hdr + (u64)k * (bs - hdr);
 	} else {
-		r.d = row + (u64)i * bs;
-		r.m = r.d + 2;
-		r.qs = r.d + hdr;
+		p.d = base + (u64)r * row_bytes + (u64)b * bs;
+		p.m = p.d + 2;
+		p.qs = p.d + hdr;
 	}
-	return r;
+	return p;
 }
 
 static inline float half_at(const u8 *p)
@@ -159,103 +144,45 @@ static inline float half_at(const u8 *p)
 	return slmq_f16_to_f32(h);
 }
 
-/**
- * slmq_g8_block() - one block of a G8-layout row in ggml's layout.
- * @type: SLMQ_TYPE_Q4_0 or SLMQ_TYPE_Q4_1
- * @row: the row
- * @nb: blocks in the row
- * @b: block index
- * @blk: 18 or 20 bytes out
- */
-void slmq_g8_block(u32 type, const void *row, u32 nb, u32 b, void *blk)
-{
-	bool asym = type == SLMQ_TYPE_Q4_1;
-	struct q4_block q = q4_at(row, asym, true, nb, b);
-	u8 *o = blk;
-
-	memcpy(o, q.d, 2);
-	if (asym)
-		memcpy(o + 2, q.m, 2);
-	memcpy(o + (asym ? 4 : 2), q.qs, 16);
-}
-
-static inline float sum8(const float *a)
-{
-	return ((a[0] + a[4]) + (a[1] + a[5])) + ((a[2] + a[6]) + (a[3] + a[7]));
-}
-
 /* Weight j of a nibble block: low nibbles are 0..15, high nibbles 16..31. */
 static inline s32 nibble(const u8 *qs, u32 j)
 {
 	return j < SLMQ_QK / 2 ? qs[j] & 0x0f : qs[j - SLMQ_QK / 2] >> 4;
 }
 
-static float dot_q4_0(const u8 *row, bool g8, const struct slmq_act *xa)
+/* Exact integer dot product of one weight block with activation block xq. */
+static inline s32 block_dot(u32 type, const u8 *qs, const s8 *xq)
 {
-	u32 i, j, g = slmq_act_groups8(xa->nb);
-	float acc[8] = { 0 };
+	s32 t = 0;
+	u32 j;
 
-	for (i = 0; i < g; i++) {
-		const s8 *xq = xa->qs + (u64)i * SLMQ_QK;
-		float dw = 0.0f;
-		s32 t = 0;
-
-		if (i < xa->nb) {
-			struct q4_block b = q4_at(row, false, g8, xa->nb, i);
-
-			for (j = 0; j < SLMQ_QK; j++)
-				t += (nibble(b.qs, j) - 8) * xq[j];
-			dw = half_at(b.d);
-		}
-		acc[q4_lane(i)] = acc[q4_lane(i)] + (float)t * (dw * xa->d[i]);
+	for (j = 0; j < SLMQ_QK; j++) {
+		if (type == SLMQ_TYPE_Q8_0)
+			t += (s8)qs[j] * xq[j];
+		else if (type == SLMQ_TYPE_Q4_0)
+			t += (nibble(qs, j) - 8) * xq[j];
+		else
+			t += nibble(qs, j) * xq[j];
 	}
-	return sum8(acc);
+	return t;
 }
 
-static float dot_q4_1(const u8 *row, bool g8, const struct slmq_act *xa)
+static float dot_block_row(u32 type, const u8 *base, u64 row_bytes,
+			   u32 g8_rows, u32 r, const struct slmq_act *xa)
 {
-	u32 i, j, g = slmq_act_groups8(xa->nb);
-	float acc[8] = { 0 }, macc[8] = { 0 };
+	float acc = 0.0f, macc = 0.0f;
+	u32 b;
 
-	for (i = 0; i < g; i++) {
-		const s8 *xq = xa->qs + (u64)i * SLMQ_QK;
-		float dw = 0.0f, mw = 0.0f;
-		s32 t = 0;
+	for (b = 0; b < xa->nb; b++) {
+		struct blk_at p = blk_at(type, base, row_bytes, g8_rows, r, b);
+		s32 t = block_dot(type, p.qs, xa->qs + (u64)b * SLMQ_QK);
 
-		if (i < xa->nb) {
-			struct q4_block b = q4_at(row, true, g8, xa->nb, i);
-
-			for (j = 0; j < SLMQ_QK; j++)
-				t += nibble(b.qs, j) * xq[j];
-			dw = half_at(b.d);
-			mw = half_at(b.m);
-		}
+		acc = acc + (float)t * (half_at(p.d) * xa->d[b]);
 		/* sum(d*q + m)*dx*qx = d*dx*sum(q*qx) + m*dx*sum(qx) */
-		acc[q4_lane(i)] = acc[q4_lane(i)] + (float)t * (dw * xa->d[i]);
-		macc[q4_lane(i)] = macc[q4_lane(i)] +
-				   mw * (xa->d[i] * (float)xa->sum[i]);
+		if (type == SLMQ_TYPE_Q4_1)
+			macc = macc + half_at(p.m) * (xa->d[b] * (float)xa->sum[b]);
 	}
-	return sum8(acc) + sum8(macc);
-}
-
-static float dot_q8_0(const struct slmq_block_q8_0 *w, const struct slmq_act *xa)
-{
-	u32 i, j, g = slmq_act_groups8(xa->nb);
-	float acc[8] = { 0 };
-
-	for (i = 0; i < g; i++) {
-		const s8 *xq = xa->qs + (u64)i * SLMQ_QK;
-		float dw = 0.0f;
-		s32 t = 0;
-
-		if (i < xa->nb) {
-			for (j = 0; j < SLMQ_QK; j++)
-				t += w[i].qs[j] * xq[j];
-			dw = slmq_f16_to_f32(w[i].d);
-		}
-		acc[i % 8] = acc[i % 8] + (float)t * (dw * xa->d[i]);
-	}
-	return sum8(acc);
+	return type == SLMQ_TYPE_Q4_1 ? acc + macc : acc;
 }
 
 /* Four interleaved partial sums: shorter dependency chains, same bits everywhere. */
@@ -308,22 +235,17 @@ void slmq_dot_rows_generic(u32 type, const void *w, u64 row_bytes, u32 n,
 			   float *y, u32 r0, u32 r1)
 {
 	const u8 *base = w;
-	u32 r;
+	u32 r, bt = type & ~SLMQ_DOT_G8;
+	u32 g8_rows = type & SLMQ_DOT_G8 ? r1 / 8 * 8 : 0;
 
 	for (r = r0; r < r1; r++) {
 		const void *row = base + (u64)r * row_bytes;
 
-		switch (type) {
+		switch (bt) {
 		case SLMQ_TYPE_Q4_0:
-		case SLMQ_TYPE_Q4_0 | SLMQ_DOT_G8:
-			y[r] = dot_q4_0(row, type & SLMQ_DOT_G8, xa);
-			break;
 		case SLMQ_TYPE_Q4_1:
-		case SLMQ_TYPE_Q4_1 | SLMQ_DOT_G8:
-			y[r] = dot_q4_1(row, type & SLMQ_DOT_G8, xa);
-			break;
 		case SLMQ_TYPE_Q8_0:
-			y[r] = dot_q8_0(row, xa);
+			y[r] = dot_block_row(bt, base, row_bytes, g8_rows, r, xa);
 			break;
 		case SLMQ_TYPE_F16:
 			y[r] = dot_f16(row, x, n);

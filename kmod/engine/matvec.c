@@ -51,15 +51,17 @@ void slmq_tensor_row(const struct slmq_tensor *w, u32 row, float *out)
 {
 	u64 rb = slmq_row_bytes(w->type, w->ne0);
 	const u8 *src = (const u8 *)w->data + (u64)row * rb;
-	u8 blk[20];
-	u32 b;
+	const u8 *group = (const u8 *)w->data + (u64)(row / 8) * 8 * rb;
+	u32 b, nb = w->ne0 / SLMQ_QK;
+	u8 blk[40];
 
-	if (w->layout != SLMQ_LAYOUT_G8) {
+	/* rows of a last, partial group of 8 stay in ggml's layout */
+	if (w->layout != SLMQ_LAYOUT_G8 || row >= w->ne1 / 8 * 8) {
 		slmq_dequantize_row(w->type, src, out, w->ne0);
 		return;
 	}
-	for (b = 0; b < w->ne0 / SLMQ_QK; b++) {
-		slmq_g8_block(w->type, src, w->ne0 / SLMQ_QK, b, blk);
+	for (b = 0; b < nb; b++) {
+		slmq_g8_block(w->type, group, nb, row % 8, b, blk);
 		slmq_dequantize_row(w->type, blk, out + (u64)b * SLMQ_QK, SLMQ_QK);
 	}
 }
