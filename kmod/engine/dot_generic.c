@@ -28,6 +28,8 @@ void slmq_act_init(struct slmq_act *a, void *buf, u32 max_n)
 
 typedef float v4sf __attribute__((vector_size(16)));
 typedef int v4si __attribute__((vector_size(16)));
+typedef short v8hi __attribute__((vector_size(16)));
+typedef char v16qi __attribute__((vector_size(16)));
 
 static inline v4sf ld4(const float *p)
 {
@@ -51,6 +53,26 @@ static inline float block_amax(const float *x)
 	}
 	return max_t(float, max_t(float, ((v4sf)m)[0], ((v4sf)m)[1]),
 		     max_t(float, ((v4sf)m)[2], ((v4sf)m)[3]));
+}
+
+/*
+ * Sixteen ints, each within [-127, 127], stored as int8: SSE2's saturating
+ * packs where available (exact in this range), plain stores elsewhere.
+ */
+static inline void store16(s8 *q, const v4si *v)
+{
+#ifdef __SSE2__
+	v8hi a = __builtin_ia32_packssdw128(v[0], v[1]);
+	v8hi b = __builtin_ia32_packssdw128(v[2], v[3]);
+	v16qi c = __builtin_ia32_packsswb128(a, b);
+
+	__builtin_memcpy(q, &c, sizeof(c));
+#else
+	u32 k;
+
+	for (k = 0; k < 16; k++)
+		q[k] = (s8)v[k / 4][k % 4];
+#endif
 }
 
 /**
@@ -79,15 +101,16 @@ void slmq_quantize_act(const float *x, struct slmq_act *a, u32 n)
 		a->d[i] = amax / 127;
 		id = amax != 0.0f ? 127 / amax : 0.0f;
 		vid = (v4sf){ id, id, id, id };
-		for (j = 0; j < SLMQ_QK; j += 4) {
-			v4si v = __builtin_convertvector((ld4(x + j) * vid + magic) - magic,
-							 v4si);
+		for (j = 0; j < SLMQ_QK; j += 16) {
+			v4si v[4];
+			u32 k;
 
-			q[j] = (s8)v[0];
-			q[j + 1] = (s8)v[1];
-			q[j + 2] = (s8)v[2];
-			q[j + 3] = (s8)v[3];
-			vsum += v;
+			for (k = 0; k < 4; k++) {
+				v[k] = __builtin_convertvector((ld4(x + j + 4 * k) * vid + magic) -
+							       magic, v4si);
+				vsum += v[k];
+			}
+			store16(q + j, v);
 		}
 		a->sum[i] = (vsum[0] + vsum[1]) + (vsum[2] + vsum[3]);
 	}
