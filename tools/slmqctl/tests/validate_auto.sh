@@ -60,6 +60,9 @@ ok $([ "$(python3 "$H" kv "$T/broken.gguf" slmq.verdict)" = REJECTED ] && echo 0
 	"validate --stamp: the broken GGUF now carries slmq.verdict REJECTED"
 python3 "$H" kv "$T/broken.gguf" slmq.report >"$T/stamped.json" && cmp -s <(jq -S . "$T/stamped.json") <(jq -S . "$T/b2.json")
 ok $? "validate --stamp: slmq.report is the validation report"
+"$CTL" validate "$FIX" "$T/broken.gguf" "${FAST[@]}" --min-speedup 0 -o "$T/b3.json" >/dev/null 2>&1
+ok $([ "$(jqv .quantized.file_bytes "$T/b3.json")" = "$(jqv .quantized.file_bytes "$T/b2.json")" ] && [ "$(stat -c %s "$T/broken.gguf")" -gt "$(jqv .quantized.file_bytes "$T/b2.json")" ] && echo 0 || echo 1) \
+	"validate: the stamped validation record does not count as model size ($(jqv .quantized.file_bytes "$T/b3.json") bytes before and after stamping)"
 "$CTL" validate "$FIX" "$T/q8/model.gguf" --prompts /nonexistent >"$T/out" 2>"$T/err"
 ok $([ $? = 1 ] && [ "$(wc -l <"$T/err")" = 1 ] && echo 0 || echo 1) "validate: a missing prompt file is one error line: $(cat "$T/err")"
 "$CTL" validate "$FIX" "$T/q8/model.gguf" --min-speedup fast >"$T/out" 2>"$T/err"

@@ -315,13 +315,18 @@ static int one_attempt(struct auto_args *a, struct attempt *at,
 	snprintf(path, sizeof(path), "%s/model.gguf", dir);
 	if (cli_model_open(path, &q, &err))
 		return cli_fail("%s: %s", path, err.msg);
-	ret = val_validate(fp, &q, &a->vo, ps, fpf, &r, &err);
+	/* The export reads the file's blocks: before packing rearranges them. */
+	ret = hf_export_gptq(&q.model, dir, &hx, &err);
+	if (!ret)
+		ret = slmq_model_pack(&q.model, &cli_allocator, &err);
 	if (ret) {
 		cli_model_close(&q);
 		return cli_fail("quantize --auto: attempt %s: %s", at->label, err.msg);
 	}
-	ret = hf_export_gptq(&q.model, dir, &hx, &err);
+	ret = val_validate(fp, &q, &a->vo, ps, fpf, &r, &err);
 	cli_model_close(&q);
+	if (ret)
+		return cli_fail("quantize --auto: attempt %s: %s", at->label, err.msg);
 	if (!ret)
 		copy_side_files(a->model, dir);
 	snprintf(path, sizeof(path), "%s/validation_report.json", dir);
@@ -414,6 +419,12 @@ int quantize_auto(int argc, char **argv)
 	if (!a->name)
 		a->name = base_name(a->model, name, sizeof(name));
 	if (cli_model_open(a->model, &fp, &err)) {
+		cli_fail("%s: %s", a->model, err.msg);
+		goto out_free;
+	}
+	/* Measured as the engine runs it (a no-op for F16; `slmqctl bench` packs too). */
+	if (slmq_model_pack(&fp.model, &cli_allocator, &err)) {
+		cli_model_close(&fp);
 		cli_fail("%s: %s", a->model, err.msg);
 		goto out_free;
 	}

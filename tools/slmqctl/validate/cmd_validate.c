@@ -44,6 +44,14 @@ static int run(const char *orig, const char *quant, const char *out,
 		val_prompts_free(&ps);
 		return cli_fail("%s: %s", quant, err.msg);
 	}
+	/* Measure both as the engine runs them (`slmqctl bench` packs too). */
+	if (slmq_model_pack(&a.model, &cli_allocator, &err) ||
+	    slmq_model_pack(&b.model, &cli_allocator, &err)) {
+		cli_model_close(&b);
+		cli_model_close(&a);
+		val_prompts_free(&ps);
+		return cli_fail("validate: %s", err.msg);
+	}
 	val_opts_warn(o);
 	memset(&fpf, 0, sizeof(fpf));
 	ret = val_validate(&a, &b, o, &ps, &fpf, &r, &err);
