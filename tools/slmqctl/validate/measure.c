@@ -34,12 +34,21 @@ static void measure_size(const struct cli_model *cm, struct val_figs *f)
 	 * would find it 2.99x instead of 3.00x smaller.
 	 */
 	f->size.file_bytes = cm->len;
-	for (k = 0; k < m->gguf.n_kv; k++) {
-		const struct slmq_gguf_kv *kv = &m->gguf.kv[k];
+	if (m->gguf.n_tensors) {
+		const struct slmq_gguf_tensor *last = &m->gguf.tensors[m->gguf.n_tensors - 1];
+		u64 head = (u64)((const u8 *)last->name.ptr - m->gguf.buf) + last->name.len +
+			   4 + 8ull * last->n_dims + 4 + 8;
+		u64 al = m->gguf.alignment, data = cm->len - (u64)(m->gguf.data - m->gguf.buf);
 
-		if (slmq_gguf_str_eq(kv->key, VAL_KEY_REPORT) ||
-		    slmq_gguf_str_eq(kv->key, VAL_KEY_VERDICT))
-			f->size.file_bytes -= 8 + kv->key.len + 4 + kv->val_len;
+		for (k = 0; k < m->gguf.n_kv; k++) {
+			const struct slmq_gguf_kv *kv = &m->gguf.kv[k];
+
+			if (slmq_gguf_str_eq(kv->key, VAL_KEY_REPORT) ||
+			    slmq_gguf_str_eq(kv->key, VAL_KEY_VERDICT))
+				head -= 8 + kv->key.len + 4 + kv->val_len;
+		}
+		/* the file as written without them: header, padding, data */
+		f->size.file_bytes = (head + al - 1) / al * al + data;
 	}
 	f->size.weight_bytes = m->weight_bytes;
 	f->size.n_params = m->n_params;
