@@ -112,7 +112,10 @@ fi
 	echo "* every quantized file keeps token_embd and output at Q8_0 (slmqctl quantize's default) unless"
 	echo "  the row says otherwise; norms are F32.  size = bytes of the GGUF file; bits/weight over all weights."
 	echo "* quant time = wall seconds of \`slmqctl quantize\` (OpenBLAS threads: ${OPENBLAS_NUM_THREADS:-default})."
-	echo "* group 128 does not divide the FFN width of these models (352, 704): quantize refuses it, naming the tensor."
+	echo "* groups of 128 do not divide the FFN width of these models (352, 704), nor groups of 64 pcilm-tiny's 352:"
+	echo "  quantize refuses them, naming the tensor."
+	echo "* the machine was shared with other work while measuring: quantization times are indicative"
+	echo "  (see \`make bench-quant\` for wall and CPU time)."
 	echo
 	echo "| model | config | bits | group | asym | ppl | Δppl % | os_bench exact | prefix | dev→vendor | size (bytes) | bits/weight | quant time (s) |"
 	echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
