@@ -222,6 +222,17 @@ static inline v8si reduce_pairs(v16hi p0, v16hi p1, v16hi p2, v16hi p3)
 	return __builtin_ia32_phaddd256(x, y);
 }
 
+/*
+ * The same as mul_sum_s8s8(w, x) with the sign moved the other way: |x|
+ * (computed once per block, shared by the rows) times w * sign(x).  Exact
+ * only when no weight is -128 (its negation does not fit), which is why
+ * only G8 rows, checked by pack.c, take this path.
+ */
+static inline v8si mul_sum_g8(v32qu w, v32qs x, v32qu ax)
+{
+	return mul_sum_u8s8(ax, (v32qs)__builtin_ia32_psignb256((v32qi)w, (v32qi)x));
+}
+
 static inline v8si splat_i(s32 v)
 {
 	return (v8si){ v, v, v, v, v, v, v, v };
@@ -255,16 +266,18 @@ static __always_inline void rows8(u32 type, bool g8, const u8 *g,
 			if (asym)
 				mw = halves8(c + 16);
 			if (q8) {
+				/* G8 Q8_0 weights are never -128 (pack.c checks) */
 				v32qs x = load_v32qs(xq);
+				v32qu ax = (v32qu)__builtin_ia32_pabsb256((v32qi)x);
 
-				tot = reduce8(mul_sum_s8s8((v32qs)load_v32qu(q), x),
-					      mul_sum_s8s8((v32qs)load_v32qu(q + 32), x),
-					      mul_sum_s8s8((v32qs)load_v32qu(q + 64), x),
-					      mul_sum_s8s8((v32qs)load_v32qu(q + 96), x),
-					      mul_sum_s8s8((v32qs)load_v32qu(q + 128), x),
-					      mul_sum_s8s8((v32qs)load_v32qu(q + 160), x),
-					      mul_sum_s8s8((v32qs)load_v32qu(q + 192), x),
-					      mul_sum_s8s8((v32qs)load_v32qu(q + 224), x));
+				tot = reduce8(mul_sum_g8(load_v32qu(q), x, ax),
+					      mul_sum_g8(load_v32qu(q + 32), x, ax),
+					      mul_sum_g8(load_v32qu(q + 64), x, ax),
+					      mul_sum_g8(load_v32qu(q + 96), x, ax),
+					      mul_sum_g8(load_v32qu(q + 128), x, ax),
+					      mul_sum_g8(load_v32qu(q + 160), x, ax),
+					      mul_sum_g8(load_v32qu(q + 192), x, ax),
+					      mul_sum_g8(load_v32qu(q + 224), x, ax));
 			} else {
 				v32qs xlo = bcast16(xq), xhi = bcast16(xq + 16);
 

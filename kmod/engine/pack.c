@@ -101,11 +101,32 @@ void slmq_g8_block(u32 type, const void *groupv, u32 nb, u32 k, u32 b, void *blk
 	memcpy(o + hdr, g + q, qsz);
 }
 
+/*
+ * The AVX2 kernel for G8 Q8_0 moves the activation's sign onto the weight,
+ * which is exact only for weights in [-127, 127]: ggml's quantizer never
+ * writes -128, but a file may, and such a matrix stays in ggml's layout
+ * (whose kernel handles it).
+ */
+static bool q8_has_min(const struct slmq_tensor *t)
+{
+	u64 nblk = (u64)t->ne1 * (t->ne0 / SLMQ_QK), i;
+	const u8 *p = t->data;
+	u32 j;
+
+	for (i = 0; i < nblk; i++, p += 34)
+		for (j = 0; j < SLMQ_QK; j++)
+			if (p[2 + j] == 0x80)
+				return true;
+	return false;
+}
+
 static bool packable(const struct slmq_tensor *t)
 {
-	return (t->type == SLMQ_TYPE_Q4_0 || t->type == SLMQ_TYPE_Q4_1 ||
-		t->type == SLMQ_TYPE_Q8_0) &&
-	       t->layout == SLMQ_LAYOUT_GGML && t->ne1 >= G8;
+	if (t->layout != SLMQ_LAYOUT_GGML || t->ne1 < G8)
+		return false;
+	if (t->type == SLMQ_TYPE_Q8_0)
+		return !q8_has_min(t);
+	return t->type == SLMQ_TYPE_Q4_0 || t->type == SLMQ_TYPE_Q4_1;
 }
 
 static void pack_tensor(struct slmq_tensor *t, u8 *tmp)

@@ -229,6 +229,41 @@ static void test_g8(void)
 	}
 }
 
+/*
+ * Q8_0 weights of -128 (valid in a file, never written by ggml's quantizer):
+ * the ggml-layout kernels stay exact on both paths (the G8 kernel's sign
+ * trick would not be, so pack.c leaves such matrices alone; see
+ * test_fixture_model()).
+ */
+static void test_q8_min(void)
+{
+	enum { N = 128, ROWS = 12 };
+	u64 rb = slmq_row_bytes(SLMQ_TYPE_Q8_0, N);
+	u8 *w = malloc(rb * ROWS);
+	float x[N], row[N], yg[ROWS], ya[ROWS];
+	void *xbuf = aligned_alloc(64, (slmq_act_bytes(N) + 63) / 64 * 64);
+	struct slmq_act xa;
+	u32 r, j;
+
+	slmq_act_init(&xa, xbuf, N);
+	for (j = 0; j < N; j++)
+		x[j] = grand();
+	slmq_quantize_act(x, &xa, N);
+	for (r = 0; r < ROWS; r++) {
+		for (j = 0; j < N; j++)
+			row[j] = grand();
+		slmq_quantize_row(SLMQ_TYPE_Q8_0, row, w + r * rb, N);
+		for (j = 0; j < N; j += 3)	/* against both signs of x */
+			w[r * rb + (j / 32) * 34 + 2 + j % 32] = 0x80;
+	}
+	slmq_dot_rows_generic(SLMQ_TYPE_Q8_0, w, rb, N, x, &xa, yg, 0, ROWS);
+	slmq_dot_rows_avx2(SLMQ_TYPE_Q8_0, w, rb, N, x, &xa, ya, 0, ROWS);
+	tap_ok(!memcmp(yg, ya, sizeof(yg)),
+	       "q8_0 with -128 weights, ggml layout: same bits on both paths");
+	free(w);
+	free(xbuf);
+}
+
 /* The two-lane exp helpers give exactly the scalar functions' results. */
 static void test_exp_arrays(void)
 {
@@ -404,6 +439,18 @@ static void test_fixture_model(void)
 		qm.layers = layers;
 		snprintf(what, sizeof(what), "pcilm-tiny %s", slmq_type_name(types[t]));
 		compare_paths(&qm, what, prompt, ARRAY_SIZE(prompt), 48, true);
+		/* a weight of -128 keeps a Q8_0 matrix out of G8 (see pack.c) */
+		if (types[t] == SLMQ_TYPE_Q8_0)
+			((u8 *)layers[0].wq.data)[5] = 0x80;
+		tap_ok(!slmq_model_pack(&qm, &cli_allocator, &err) &&
+		       layers[0].w_up.layout == SLMQ_LAYOUT_G8 &&
+		       qm.output.layout == SLMQ_LAYOUT_G8 &&
+		       layers[0].wq.layout == (types[t] == SLMQ_TYPE_Q8_0 ?
+					       SLMQ_LAYOUT_GGML : SLMQ_LAYOUT_G8),
+		       "pcilm-tiny %s: packed (a q8_0 matrix holding -128 left in ggml's layout)",
+		       slmq_type_name(types[t]));
+		snprintf(what, sizeof(what), "pcilm-tiny %s packed", slmq_type_name(types[t]));
+		compare_paths(&qm, what, prompt, ARRAY_SIZE(prompt), 48, true);
 		for (k = 0; k < nb; k++)
 			free(bufs[k]);
 		free(bufs);
@@ -427,6 +474,7 @@ int main(void)
 	test_attention();
 	test_exp_arrays();
 	test_g8();
+	test_q8_min();
 	test_fixture_model();
 	return tap_done();
 }
