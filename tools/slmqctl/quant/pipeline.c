@@ -79,6 +79,7 @@ struct site_stats {
 
 struct stats {
 	struct site_stats s[LF_N_SITES];
+	bool absum;		/* AWQ needs mean |x| */
 };
 
 static int capture(void *ctx, enum lf_site site, const float *x, u32 ntok, u32 dim)
@@ -88,7 +89,7 @@ static int capture(void *ctx, enum lf_site site, const float *x, u32 ntok, u32 d
 	u32 j;
 
 	gptq_hessian_add(&s->h, x, ntok, dim);
-	for (t = 0; t < ntok; t++)
+	for (t = 0; ((struct stats *)ctx)->absum && t < ntok; t++)
 		for (j = 0; j < dim; j++)
 			s->absum[j] += fabsf(x[t * dim + j]);
 	/* the block's output is not needed in the statistics pass */
@@ -360,6 +361,7 @@ int qp_run(struct qp_model *m, const struct calib_set *cs,
 	struct run r = { .m = m, .cs = cs, .o = o, .rep = rep, .err = err, .errlen = errlen };
 	size_t ntok = (size_t)cs->nseq * cs->seqlen;
 	double t0 = cli_now();
+	bool quant_head = head && m->output && is_block(head->type) && uses_gptq(o->method);
 	u32 li;
 	int rc = -ENOMEM;
 
@@ -386,6 +388,7 @@ int qp_run(struct qp_model *m, const struct calib_set *cs,
 		cli_progress("quantize layers", li, m->n_layer);
 		t1 = cli_now();
 		rc = stats_init(&st, &m->d);
+		st.absum = uses_awq(o->method);
 		if (!rc)
 			rc = layer_stats(&r, w, &st);
 		t2 = cli_now();
@@ -397,7 +400,8 @@ int qp_run(struct qp_model *m, const struct calib_set *cs,
 		for (k = 0; k < QP_N_LIN; k++)
 			free(clip[k]);
 		t3 = cli_now();
-		if (!rc)
+		/* the last block's output only feeds the output head's Hessian */
+		if (!rc && (li + 1 < m->n_layer || quant_head))
 			rc = layer_advance(&r, w);
 		rep->t_stats += t2 - t1;
 		rep->t_quant += t3 - t2;
@@ -409,7 +413,7 @@ int qp_run(struct qp_model *m, const struct calib_set *cs,
 		}
 	}
 	cli_progress("quantize layers", m->n_layer, m->n_layer);
-	if (head && m->output && is_block(head->type) && uses_gptq(o->method))
+	if (quant_head)
 		rc = head_quant(&r, head);
 	if (rc && !*err)
 		snprintf(err, errlen, "output: %s", strerror(-rc));
