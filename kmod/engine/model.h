@@ -27,8 +27,8 @@ struct slmq_tensor {
 
 /*
  * How a tensor's rows are laid out in memory.  SLMQ_LAYOUT_G8 is the
- * engine's faster arrangement of Q4_0/Q4_1 rows (see slmq_model_pack());
- * it never appears in a file.
+ * engine's faster arrangement of Q4_0/Q4_1/Q8_0 rows, interleaved by groups
+ * of 8 (see slmq_model_pack() and pack.c); it never appears in a file.
  */
 enum slmq_layout {
 	SLMQ_LAYOUT_GGML = 0,
@@ -76,8 +76,9 @@ int slmq_model_load(struct slmq_model *m, const void *buf, u64 len,
 void slmq_model_release(struct slmq_model *m, const struct slmq_allocator *a);
 
 /*
- * Rearrange the model's Q4_0/Q4_1 matrices in place into SLMQ_LAYOUT_G8
- * (same bytes per row, same results bit for bit, faster AVX2 kernels).  The
+ * Rearrange the model's Q4_0/Q4_1/Q8_0 matrices in place into SLMQ_LAYOUT_G8
+ * (same bytes per group of 8 rows, same results bit for bit, faster
+ * kernels).  The
  * buffer given to slmq_model_load() must be writable and stops being a valid
  * GGUF image; the token embedding (and an output head tied to it) stays as
  * it is.  Returns 0 or -ENOMEM (nothing changed then).
