@@ -19,10 +19,25 @@ mkdir -p "$OUT"
 
 echo "== 1. quantize $MODEL with the acceptance loop (validated against the F16 original)"
 $S quantize "$MODEL" -o "$OUT" --auto --calib fixtures/oscorpus/val.bin \
-	--eval fixtures/oscorpus/test.bin --bench fixtures/oscorpus/os_bench.jsonl
-art=$(jq -r '.accepted_dir // empty' "$OUT/quantization_summary.json")
-[ -n "$art" ] || { echo "demo: no attempt was accepted; see $OUT/quantization_summary.json" >&2; exit 1; }
-echo "accepted: $art"
+	--eval fixtures/oscorpus/test.bin --bench fixtures/oscorpus/os_bench.jsonl || rc=$?
+# exit 3 means "ran, nothing accepted": the demo goes on and says so
+[ "${rc:-0}" = 0 ] || [ "$rc" = 3 ] || exit "$rc"
+SUM=$OUT/quantization_summary.json
+art=$(jq -r '.accepted_dir // empty' "$SUM")
+extra=()
+if [ -n "$art" ]; then
+	echo "accepted: $art"
+else
+	# The verdict is honest even when it is no: speed on a model this small
+	# is measured on a shared CPU and can miss the 1.5x bar.  Show why, then
+	# load the first attempt anyway with --force (the kernel records REJECTED).
+	art=$(jq -r '[.attempts[] | select(.skipped | not)][0].dir' "$SUM")
+	echo "no attempt was accepted: $(jq -r .recommendation "$SUM")"
+	echo "loading the first attempt anyway, with --force: $art"
+	echo "--force" >"$OUT/force"
+	extra=("$OUT/force:/data/pcilm-tiny/force")
+fi
 
 echo "== 2+3. boot Debian 6.12 under QEMU, load the model into slmq.ko, ask it"
-scripts/vm/run-script.sh scripts/demo/guest.sh "$art/model.gguf:/data/pcilm-tiny/model.gguf"
+scripts/vm/run-script.sh scripts/demo/guest.sh \
+	"$art/model.gguf:/data/pcilm-tiny/model.gguf" "${extra[@]}"

@@ -7,8 +7,10 @@ say() { printf '\n$ %s\n' "$*"; }
 
 say insmod slmq.ko
 insmod "${SLMQ_MODDIR:-/modules}/slmq.ko"
-say slmqctl load /data/pcilm-tiny --name pcilm-tiny
-slmqctl load /data/pcilm-tiny --name pcilm-tiny
+# --force only when the host's acceptance loop accepted nothing (demo.sh says why)
+FORCE=$(cat /data/pcilm-tiny/force 2>/dev/null || true)
+say slmqctl load /data/pcilm-tiny --name pcilm-tiny $FORCE
+slmqctl load /data/pcilm-tiny --name pcilm-tiny $FORCE
 say slmqctl list
 slmqctl list
 say slmqctl report pcilm-tiny '(first lines)'
