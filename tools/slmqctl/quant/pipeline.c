@@ -224,8 +224,13 @@ static int layer_awq(struct run *r, u32 li, struct lf_weights *w,
 	if (uses_gptq(r->o->method))
 		return 0;	/* GPTQ compensates rounding itself: no clipping */
 	for (k = 0; k < QP_N_LIN && !rc; k++) {
-		if (k == QP_Q || k == QP_K || !is_block(lt[k].type))
-			continue;	/* q/k: clipping cannot see through q.k^T (as in AWQ) */
+		/*
+		 * Unlike the AWQ paper, q and k are clipped too: its search
+		 * measured the output through q.k^T, ours measures each
+		 * linear's own output exactly, which holds for q and k alike.
+		 */
+		if (!is_block(lt[k].type))
+			continue;
 		qp_lin_shape(d, k, &rows, &cols);
 		clip[k] = malloc((size_t)rows * (cols / r->o->group_size) * sizeof(**clip));
 		if (!clip[k])
