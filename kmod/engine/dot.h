@@ -110,4 +110,7 @@ void slmq_attn_wsum_generic(float *out, const float *a, const float *v, u32 hd,
 void slmq_attn_wsum_avx2(float *out, const float *a, const float *v, u32 hd,
 			 u32 nt);
 
+/* slmq_expf_array() (mathf.h) four lanes wide: the same bits. */
+void slmq_expf_array_avx2(float *y, const float *x, u32 n);
+
 #endif /* SLMQ_DOT_H */

@@ -31,6 +31,7 @@
  */
 #include "compat.h"
 #include "dot.h"
+#include "mathf.h"
 
 typedef float v8sf __attribute__((vector_size(32)));
 typedef float v4sf __attribute__((vector_size(16)));
@@ -516,4 +517,63 @@ void slmq_attn_wsum_avx2(float *out, const float *a, const float *v, u32 hd,
 			s += a[t] * v[(u64)t * hd + i];
 		out[i] = s;
 	}
+}
+
+typedef double v4df __attribute__((vector_size(32)));
+
+/*
+ * mathf.c's exp_pair() four lanes wide: the same double operations in the
+ * same order (mul then add, no FMA), so each lane has slmq_expf()'s bits.
+ * Valid for |x| <= 690, where 2^k needs no two-step scaling.
+ */
+static inline v4df exp_quad(v4df x)
+{
+	const v4df magic = { 6755399441055744.0, 6755399441055744.0,
+			     6755399441055744.0, 6755399441055744.0 };
+	v4df t = x * 1.44269504088896338700e+00 + magic;
+	v4df n = t - magic;
+	v4di k = (v4di)t - (v4di)magic;	/* t = magic + k exactly */
+	v4df r = (x - n * 6.93147180369123816490e-01) -
+		 n * 1.90821492927058770002e-10;
+	v4df p;
+
+	p = 1.0 + r * (1.0 + r * (1.0 / 2 + r * (1.0 / 6 + r * (1.0 / 24 +
+	    r * (1.0 / 120 + r * (1.0 / 720 + r * (1.0 / 5040 +
+	    r * (1.0 / 40320 + r * (1.0 / 362880 + r * (1.0 / 3628800 +
+	    r * (1.0 / 39916800)))))))))));
+	return p * (v4df)((k + 1023) << 52);
+}
+
+static inline bool quad_in_range(v4df x)
+{
+	v4di ok = (x >= -690.0) & (x <= 690.0);	/* false for NaN */
+
+	return __builtin_ia32_movmskpd256((v4df)ok) == 0xf;
+}
+
+/**
+ * slmq_expf_array_avx2() - slmq_expf_array() four lanes at a time.
+ * @y: results (may be x)
+ * @x: arguments
+ * @n: count
+ */
+void slmq_expf_array_avx2(float *y, const float *x, u32 n)
+{
+	u32 i = 0;
+
+	for (; i + 4 <= n; i += 4) {
+		v4sf f;
+		v4df v;
+
+		__builtin_memcpy(&f, x + i, sizeof(f));
+		v = __builtin_convertvector(f, v4df);
+
+		if (likely(quad_in_range(v))) {
+			f = __builtin_convertvector(exp_quad(v), v4sf);
+			__builtin_memcpy(y + i, &f, sizeof(f));
+		} else {
+			slmq_expf_array(y + i, x + i, 4);
+		}
+	}
+	slmq_expf_array(y + i, x + i, n - i);
 }

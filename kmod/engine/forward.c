@@ -283,7 +283,68 @@ static void rope(float *v, u32 n_heads, u32 head_dim, const float *cs)
 	}
 }
 
-static void softmax(float *x, u32 n)
+/* slmq_expf_array(), four lanes at a time when the CPU has AVX2: same bits. */
+static void expf_array(const struct slmq_env *env, float *y, const float *x,
+		       u32 n)
+{
+	if (env->use_avx2)
+		slmq_expf_array_avx2(y, x, n);
+	else
+		slmq_expf_array(y, x, n);
+}
+
+typedef float v4sf __attribute__((vector_size(16)));
+
+static inline v4sf load_v4sf(const float *p)
+{
+	v4sf v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/* x[i] /= d, four lanes at a time (SSE divides are IEEE: the same bits). */
+static void div_array(float *x, float d, u32 n)
+{
+	u32 i = 0;
+
+	for (; i + 4 <= n; i += 4) {
+		v4sf v = load_v4sf(x + i) / d;
+
+		memcpy(x + i, &v, sizeof(v));
+	}
+	for (; i < n; i++)
+		x[i] /= d;
+}
+
+/*
+ * SwiGLU in place: g[i] = silu(g[i]) * u[i], silu(g) = g / (1 + e^-g),
+ * with e a scratch array; four lanes at a time, the same bits as scalar.
+ */
+static void swiglu(const struct slmq_env *env, float *g, const float *u,
+		   float *e, u32 n)
+{
+	u32 i = 0;
+
+	for (; i + 4 <= n; i += 4) {
+		v4sf v = -load_v4sf(g + i);
+
+		memcpy(e + i, &v, sizeof(v));
+	}
+	for (; i < n; i++)
+		e[i] = -g[i];
+	expf_array(env, e, e, n);
+	for (i = 0; i + 4 <= n; i += 4) {
+		v4sf v = load_v4sf(g + i) / (1.0f + load_v4sf(e + i)) *
+			 load_v4sf(u + i);
+
+		memcpy(g + i, &v, sizeof(v));
+	}
+	for (; i < n; i++)
+		g[i] = g[i] / (1.0f + e[i]) * u[i];
+}
+
+static void softmax(const struct slmq_env *env, float *x, u32 n)
 {
 	float max = x[0], sum = 0.0f;
 	u32 i;
@@ -293,11 +354,10 @@ static void softmax(float *x, u32 n)
 			max = x[i];
 	for (i = 0; i < n; i++)
 		x[i] -= max;
-	slmq_expf_array(x, x, n);
+	expf_array(env, x, x, n);
 	for (i = 0; i < n; i++)
 		sum += x[i];
-	for (i = 0; i < n; i++)
-		x[i] /= sum;
+	div_array(x, sum, n);
 }
 
 /* Causal self-attention of the current position over the cache, into s->xb. */
@@ -321,7 +381,7 @@ static void attention(struct slmq_session *s, u32 layer)
 		else
 			slmq_attn_scores_generic(qh, s->kcache + hbase, hd,
 						 s->pos + 1, scale, s->att);
-		softmax(s->att, s->pos + 1);
+		softmax(&s->env, s->att, s->pos + 1);
 		if (s->env.use_avx2)
 			slmq_attn_wsum_avx2(out, s->att, s->vcache + hbase, hd,
 					    s->pos + 1);
@@ -380,12 +440,7 @@ static void layer_ffn(struct slmq_session *s, const struct slmq_layer *L,
 	prepare_input(s, s->xb, &L->w_gate, &L->w_up, NULL);
 	slmq_matvec_q(&s->env, &L->w_gate, s->xb, &s->xa, s->hb);
 	slmq_matvec_q(&s->env, &L->w_up, s->xb, &s->xa, s->hb2);
-	/* SwiGLU: silu(gate) * up, silu(g) = g / (1 + e^-g) */
-	for (i = 0; i < hp->n_ff; i++)
-		s->ffn_e[i] = -s->hb[i];
-	slmq_expf_array(s->ffn_e, s->ffn_e, hp->n_ff);
-	for (i = 0; i < hp->n_ff; i++)
-		s->hb[i] = s->hb[i] / (1.0f + s->ffn_e[i]) * s->hb2[i];
+	swiglu(&s->env, s->hb, s->hb2, s->ffn_e, hp->n_ff);
 	slmq_matvec(&s->env, &L->w_down, s->hb, &s->xa, s->xb2);
 	for (i = 0; i < hp->n_embd; i++)
 		s->x[i] += s->xb2[i];

@@ -268,7 +268,7 @@ static void test_q8_min(void)
 static void test_exp_arrays(void)
 {
 	enum { N = 4097 };
-	static float x[N], y[N];
+	static float x[N], y[N], ya[N];
 	double sum = 0;
 	bool same = true, accurate = true;
 	u32 i;
@@ -286,6 +286,9 @@ static void test_exp_arrays(void)
 	}
 	tap_ok(same, "slmq_expf_array() equals slmq_expf() bit for bit (NaN and out-of-range lanes too)");
 	tap_ok(accurate, "slmq_expf_array() within 1e-6 relative of libm's exp()");
+	slmq_expf_array_avx2(ya, x, N);
+	tap_ok(!memcmp(y, ya, sizeof(y)),
+	       "slmq_expf_array_avx2() equals slmq_expf_array() bit for bit (tail, NaN, out of range)");
 	x[7] = 1.0f;
 	sum = 0;
 	for (i = 0; i < N; i++)
