@@ -13,8 +13,11 @@ say slmqctl load /data/pcilm-tiny --name pcilm-tiny $FORCE
 slmqctl load /data/pcilm-tiny --name pcilm-tiny $FORCE
 say slmqctl list
 slmqctl list
-say slmqctl report pcilm-tiny '(first lines)'
-slmqctl report pcilm-tiny | head -n 12
+say slmqctl info pcilm-tiny
+slmqctl info pcilm-tiny
+say slmqctl report pcilm-tiny '(the acceptance report, first 400 bytes)'
+slmqctl report pcilm-tiny | head -c 400
+echo " ..."
 say slmqctl ask pcilm-tiny -p "PCI device 8086:10d3 is"
 slmqctl ask pcilm-tiny -p "PCI device 8086:10d3 is" -n 40
 say slmqctl unload pcilm-tiny '&&' rmmod slmq
