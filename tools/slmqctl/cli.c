@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,6 +164,38 @@ void cli_env_init(struct slmq_env *env)
 	env->use_avx2 = __builtin_cpu_supports("avx2") &&
 			__builtin_cpu_supports("fma") &&
 			!(force && *force && strcmp(force, "0"));
+}
+
+const char *cli_basename(const char *path, char *buf, size_t len)
+{
+	const char *s;
+	size_t n;
+
+	snprintf(buf, len, "%s", path);
+	n = strlen(buf);
+	while (n > 1 && buf[n - 1] == '/')
+		buf[--n] = 0;
+	s = strrchr(buf, '/');
+	return s ? s + 1 : buf;
+}
+
+struct json_object *cli_json_parse_object(const char *json, size_t len)
+{
+	struct json_tokener *tok;
+	struct json_object *root = NULL;
+
+	if (len > INT32_MAX)
+		return NULL;
+	tok = json_tokener_new();
+	if (!tok)
+		return NULL;
+	root = json_tokener_parse_ex(tok, json, (int)len);
+	json_tokener_free(tok);
+	if (root && !json_object_is_type(root, json_type_object)) {
+		json_object_put(root);
+		root = NULL;
+	}
+	return root;
 }
 
 double cli_now(void)

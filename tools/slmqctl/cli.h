@@ -63,6 +63,18 @@ struct cli_model {
 int cli_model_open(const char *path, struct cli_model *cm, struct slmq_err *err);
 void cli_model_close(struct cli_model *cm);
 
+/*
+ * The last component of path (trailing slashes ignored), copied into buf:
+ * "runs/step_100/" gives "step_100".  Returns a pointer into buf.
+ */
+const char *cli_basename(const char *path, char *buf, size_t len);
+
+/*
+ * Parses len bytes of JSON that must be an object.  NULL when the bytes are
+ * not JSON, not an object, or too long for json-c; the caller names the file.
+ */
+struct json_object *cli_json_parse_object(const char *json, size_t len);
+
 /* Seconds from a monotonic clock. */
 double cli_now(void);
 

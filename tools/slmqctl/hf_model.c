@@ -160,20 +160,13 @@ static int cfg_consistent(const struct hf_hparams *hp, struct slmq_err *err)
 int hf_parse_config(struct hf_hparams *hp, const char *json, size_t len,
 		    struct slmq_err *err)
 {
-	struct json_tokener *tok = json_tokener_new();
-	struct json_object *root = NULL;
+	struct json_object *root;
 	int ret;
 
 	memset(hp, 0, sizeof(*hp));
-	if (!tok)
-		return slmq_fail(err, -ENOMEM, "out of memory");
-	if (len <= INT32_MAX)
-		root = json_tokener_parse_ex(tok, json, (int)len);
-	json_tokener_free(tok);
-	if (!root || !json_object_is_type(root, json_type_object)) {
-		json_object_put(root);
+	root = cli_json_parse_object(json, len);
+	if (!root)
 		return slmq_fail(err, -EINVAL, "config.json: not a JSON object");
-	}
 	ret = cfg_arch(root, err);
 	if (!ret)
 		ret = cfg_reject_features(root, err);

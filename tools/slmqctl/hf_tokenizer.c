@@ -348,22 +348,15 @@ static int64_t piece_id(const struct hf_vocab *v, const char *s)
 int hf_vocab_parse(struct hf_vocab *v, const char *json, size_t len,
 		   uint32_t n_vocab, struct slmq_err *err)
 {
-	struct json_tokener *tok = json_tokener_new();
-	struct json_object *root = NULL, *model, *unk;
+	struct json_object *root, *model, *unk;
 	int ret;
 
 	memset(v, 0, sizeof(*v));
 	v->bos_id = v->eos_id = v->unk_id = v->pad_id = -1;
 	v->add_bos = v->add_eos = -1;
-	if (!tok)
-		return slmq_fail(err, -ENOMEM, "out of memory");
-	if (len <= INT32_MAX)
-		root = json_tokener_parse_ex(tok, json, (int)len);
-	json_tokener_free(tok);
-	if (!root || !json_object_is_type(root, json_type_object)) {
-		json_object_put(root);
+	root = cli_json_parse_object(json, len);
+	if (!root)
 		return slmq_fail(err, -EINVAL, "tokenizer.json: not a JSON object");
-	}
 	ret = check_model(root, &model, err);
 	if (!ret)
 		ret = fill_vocab(v, model, json_object_object_get(root, "added_tokens"),

@@ -385,19 +385,6 @@ static int run_ladder(struct auto_args *a, const struct cli_model *fp,
 	return 0;
 }
 
-static const char *base_name(const char *path, char *buf, size_t len)
-{
-	const char *s;
-	size_t n;
-
-	snprintf(buf, len, "%s", path);
-	n = strlen(buf);
-	while (n > 1 && buf[n - 1] == '/')
-		buf[--n] = 0;
-	s = strrchr(buf, '/');
-	return s ? s + 1 : buf;
-}
-
 int quantize_auto(int argc, char **argv)
 {
 	struct auto_args *a = calloc(1, sizeof(*a));
@@ -417,7 +404,7 @@ int quantize_auto(int argc, char **argv)
 	if (a->n_ckpt && auto_pick_checkpoint(a, summary))
 		goto out_free;
 	if (!a->name)
-		a->name = base_name(a->model, name, sizeof(name));
+		a->name = cli_basename(a->model, name, sizeof(name));
 	if (cli_model_open(a->model, &fp, &err)) {
 		cli_fail("%s: %s", a->model, err.msg);
 		goto out_free;

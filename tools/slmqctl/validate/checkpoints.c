@@ -89,19 +89,6 @@ static int eval_one(struct cand *c, const struct val_opts *o, struct slmq_err *e
 	return ret;
 }
 
-static const char *last_part(const char *p, char *buf, size_t len)
-{
-	const char *s;
-	size_t n;
-
-	snprintf(buf, len, "%s", p);
-	n = strlen(buf);
-	while (n > 1 && buf[n - 1] == '/')
-		buf[--n] = 0;
-	s = strrchr(buf, '/');
-	return s ? s + 1 : buf;
-}
-
 int auto_pick_checkpoint(struct auto_args *a, struct json_object *summary)
 {
 	struct cand *c = calloc(AUTO_MAX_CKPT * 4, sizeof(*c));
@@ -122,7 +109,7 @@ int auto_pick_checkpoint(struct auto_args *a, struct json_object *summary)
 		n = expand_parent(a->ckpt[0], c, AUTO_MAX_CKPT * 4);
 		if (!a->name) {
 			snprintf(a->name_buf, sizeof(a->name_buf), "%s",
-				 last_part(a->ckpt[0], tmp, sizeof(tmp)));
+				 cli_basename(a->ckpt[0], tmp, sizeof(tmp)));
 			a->name = a->name_buf;
 		}
 	} else {
@@ -130,7 +117,7 @@ int auto_pick_checkpoint(struct auto_args *a, struct json_object *summary)
 			char *s;
 
 			snprintf(c[n].path, sizeof(c[n].path), "%s", a->ckpt[k]);
-			s = strstr(last_part(a->ckpt[k], tmp, sizeof(tmp)), "step_");
+			s = strstr(cli_basename(a->ckpt[k], tmp, sizeof(tmp)), "step_");
 			c[n].step = s ? strtol(s + 5, NULL, 10) : -1;
 			n++;
 		}
