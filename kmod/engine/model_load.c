@@ -17,9 +17,12 @@ struct loader {
 	u64 matched;		/* tensors claimed so far */
 };
 
-/* A required u32 hyper-parameter, "llama." + name. */
-static int need_u32(const struct slmq_gguf *g, const char *name, u32 *out,
-		    struct slmq_err *err)
+/*
+ * A u32 hyper-parameter "llama." + name, never 0.  When absent it is an
+ * error if required, otherwise *out keeps its default.
+ */
+static int get_u32(const struct slmq_gguf *g, const char *name, u32 *out,
+		   bool required, struct slmq_err *err)
 {
 	char key[96];
 	int ret;
@@ -27,7 +30,8 @@ static int need_u32(const struct slmq_gguf *g, const char *name, u32 *out,
 	snprintf(key, sizeof(key), "llama.%s", name);
 	ret = slmq_gguf_get_u32(g, key, out, err);
 	if (ret == -ENOENT)
-		return slmq_fail(err, -EINVAL, "model: missing key %s", key);
+		return required ?
+		       slmq_fail(err, -EINVAL, "model: missing key %s", key) : 0;
 	if (ret)
 		return ret;
 	if (!*out)
@@ -35,20 +39,16 @@ static int need_u32(const struct slmq_gguf *g, const char *name, u32 *out,
 	return 0;
 }
 
-/* An optional u32: *out keeps its default when absent. */
+static int need_u32(const struct slmq_gguf *g, const char *name, u32 *out,
+		    struct slmq_err *err)
+{
+	return get_u32(g, name, out, true, err);
+}
+
 static int want_u32(const struct slmq_gguf *g, const char *name, u32 *out,
 		    struct slmq_err *err)
 {
-	char key[96];
-	int ret;
-
-	snprintf(key, sizeof(key), "llama.%s", name);
-	ret = slmq_gguf_get_u32(g, key, out, err);
-	if (ret == -ENOENT)
-		return 0;
-	if (!ret && !*out)
-		return slmq_fail(err, -EINVAL, "model: %s must not be 0", key);
-	return ret;
+	return get_u32(g, name, out, false, err);
 }
 
 static int check_arch(const struct slmq_gguf *g, struct slmq_err *err)
