@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The exported API (slmq_kapi.h): other kernel code looks models up, runs
- * generations or drives a session token by token, and model modules
+ * generations, scores token sequences or drives a session token by token, and model modules
  * register the GGUF they embed.  Each model reference and each session
  * pins slmq.ko, so rmmod is refused while any is held.
  */
@@ -124,6 +124,36 @@ int slmqk_generate(struct slmq_kmodel *m, const char *prompt, u32 max_tokens,
 	return ret;
 }
 EXPORT_SYMBOL_GPL(slmqk_generate);
+
+/**
+ * slmqk_score() - negative log-likelihood of each next token of a sequence
+ * @m: a model the caller holds
+ * @ids: token ids, at least 2 and at most the model's context length, each
+ *	below the vocabulary size
+ * @n: how many
+ * @nll_bits: receives @n - 1 values: after ids[0..i], -log p(ids[i + 1])
+ *	under the model, as IEEE-754 single precision bit patterns (so the
+ *	caller needs no FPU section to carry them)
+ *
+ * One fresh session over the ids: exactly the per-window computation of
+ * `slmqctl perplexity`, so the values equal userspace's bit for bit.
+ * Counts towards the model's stats and the module's concurrency limit,
+ * like slmqk_generate().
+ *
+ * Context: process context, may sleep; a pending signal ends it with -EINTR.
+ * Return: @n - 1 (the number of values written), -EINVAL for a bad @n or
+ * id (nothing is run), -EINTR or -ENOMEM.
+ */
+int slmqk_score(struct slmq_kmodel *m, const u32 *ids, u32 n, u32 *nll_bits)
+{
+	struct slmq_err err = {};
+	u64 latency_ns;
+	int ret;
+
+	ret = slmq_score_run(m, ids, n, nll_bits, &latency_ns, &err);
+	return ret ? ret : n - 1;
+}
+EXPORT_SYMBOL_GPL(slmqk_score);
 
 /**
  * slmqk_tokenize() - turn text into the model's token ids

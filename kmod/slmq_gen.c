@@ -2,8 +2,8 @@
 /*
  * One generation request: tokenize (or take the ids given), run the prompt,
  * sample up to max_tokens tokens.  Shared by the netlink family and the
- * exported API.  At most max_concurrent requests run at once; the others
- * wait, interruptibly.  A signal ends a running request between two FPU
+ * exported API.  At most max_concurrent requests (generate and score,
+ * slmq_score.c) run at once; the others wait, interruptibly.  A signal ends a running request between two FPU
  * sections (the engine's yield returns -EINTR).
  */
 #include <linux/ktime.h>
@@ -197,28 +197,60 @@ int slmq_gen_run(struct slmq_kmodel *m, const struct slmq_gen_req *req,
 	int ret;
 
 	memset(out, 0, sizeof(*out));
+	ret = slmq_slot_get(m, err);
+	if (ret)
+		return ret;
+	ret = slmq_gen_locked(m, req, out, err);
+	slmq_slot_put();
+	if (!ret)
+		out->latency_ns = ktime_get_ns() - start;
+	slmq_stats_count(m, ret, out->n_tokens, out->latency_ns);
+	return ret;
+}
+
+/**
+ * slmq_slot_get() - count a request on a model and wait for a free slot
+ * @m: the model the request is for
+ * @err: why no slot was taken
+ *
+ * Generate and score share the max_concurrent slots.  On failure the
+ * request is already counted as an error; on success the caller runs,
+ * then calls slmq_slot_put() and slmq_stats_count().
+ *
+ * Return: 0 or -EINTR (a signal arrived while waiting).
+ */
+int slmq_slot_get(struct slmq_kmodel *m, struct slmq_err *err)
+{
+	int ret;
+
 	atomic64_inc(&m->stats.requests);
 	atomic_inc(&slmq_gen_waiting);
 	ret = down_interruptible(&slmq_gen_sem);
 	atomic_dec(&slmq_gen_waiting);
 	if (ret) {
-		ret = slmq_fail(err, -EINTR, "interrupted while waiting for a free slot");
-		goto count_error;
+		atomic64_inc(&m->stats.errors);
+		return slmq_fail(err, -EINTR, "interrupted while waiting for a free slot");
 	}
 	atomic_inc(&slmq_gen_running);
-	ret = slmq_gen_locked(m, req, out, err);
+	return 0;
+}
+
+/* Gives back the slot slmq_slot_get() took. */
+void slmq_slot_put(void)
+{
 	atomic_dec(&slmq_gen_running);
 	up(&slmq_gen_sem);
-	if (ret)
-		goto count_error;
-	out->latency_ns = ktime_get_ns() - start;
-	atomic64_add(out->n_tokens, &m->stats.tokens);
-	atomic64_set(&m->stats.last_latency_ns, out->latency_ns);
-	return 0;
+}
 
-count_error:
-	atomic64_inc(&m->stats.errors);
-	return ret;
+/* The outcome of a request that held a slot: an error, or its tokens and latency. */
+void slmq_stats_count(struct slmq_kmodel *m, int ret, u32 tokens, u64 latency_ns)
+{
+	if (ret) {
+		atomic64_inc(&m->stats.errors);
+		return;
+	}
+	atomic64_add(tokens, &m->stats.tokens);
+	atomic64_set(&m->stats.last_latency_ns, latency_ns);
 }
 
 void slmq_gen_out_free(struct slmq_gen_out *out)

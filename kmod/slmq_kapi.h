@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * slmq.ko's API for other kernel code: look up a published model, generate
- * text with it, or drive decoding token by token through a session, and
- * register models embedded in other modules.  Kernel-doc is at each
+ * text with it, score token ids (per-token NLL), or drive decoding token by
+ * token through a session, and register models embedded in other modules.  Kernel-doc is at each
  * definition (kmod/slmq_api.c).  All calls may sleep.
  *
  * Every reference and session holds a reference on slmq.ko itself, so the
@@ -23,6 +23,7 @@ int slmqk_model_verdict(const struct slmq_kmodel *m, char *buf, size_t len);
 
 int slmqk_generate(struct slmq_kmodel *m, const char *prompt, u32 max_tokens,
 		   char *out, size_t out_len);
+int slmqk_score(struct slmq_kmodel *m, const u32 *ids, u32 n, u32 *nll_bits);
 
 int slmqk_tokenize(struct slmq_kmodel *m, const char *text, bool add_bos,
 		   u32 *ids, u32 max_ids);

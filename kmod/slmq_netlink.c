@@ -4,9 +4,10 @@
  *
  * Every operation has its own strict policy: attributes an operation does
  * not take are rejected by the netlink core, which names them.  Loads and
- * deletes need CAP_NET_ADMIN (GENL_ADMIN_PERM); generate needs it unless
- * the open_generate module parameter is set, and then callers without it
- * are held to user_max_tokens per request.
+ * deletes need CAP_NET_ADMIN (GENL_ADMIN_PERM); generate and score need it
+ * unless the open_generate module parameter is set, and then callers
+ * without it are held to user_max_tokens generated tokens per request (a
+ * score, like a prompt, is bounded by the model's context).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -58,6 +59,11 @@ static const struct nla_policy slmq_generate_policy[SLMQ_A_MODEL_WANT_LOGITS + 1
 	[SLMQ_A_MODEL_TOP_P] = { .type = NLA_U32 },
 	[SLMQ_A_MODEL_SEED] = { .type = NLA_U64 },
 	[SLMQ_A_MODEL_WANT_LOGITS] = { .type = NLA_FLAG },
+};
+
+static const struct nla_policy slmq_score_policy[SLMQ_A_MODEL_PROMPT_TOKENS + 1] = {
+	SLMQ_NAME_POLICY,
+	[SLMQ_A_MODEL_PROMPT_TOKENS] = { .type = NLA_BINARY, .len = SLMQ_PROMPT_MAX },
 };
 
 static struct genl_family slmq_family;
@@ -313,6 +319,16 @@ put_model:
 	return ret;
 }
 
+/* Generate and score: CAP_NET_ADMIN, unless open_generate is set. */
+static int slmq_nl_may_run(struct sk_buff *skb, struct genl_info *info, const char *op)
+{
+	if (slmq_open_generate || netlink_capable(skb, CAP_NET_ADMIN))
+		return 0;
+	NL_SET_ERR_MSG_FMT(info->extack,
+			   "%s needs CAP_NET_ADMIN (module parameter open_generate is off)", op);
+	return -EPERM;
+}
+
 /* Permission and limits on a generate request; fills req from the attributes. */
 static int slmq_nl_gen_parse(struct sk_buff *skb, struct genl_info *info,
 			     struct slmq_gen_req *req)
@@ -320,11 +336,8 @@ static int slmq_nl_gen_parse(struct sk_buff *skb, struct genl_info *info,
 	struct nlattr **tb = info->attrs;
 	bool admin = netlink_capable(skb, CAP_NET_ADMIN);
 
-	if (!admin && !slmq_open_generate) {
-		NL_SET_ERR_MSG(info->extack,
-			       "generate needs CAP_NET_ADMIN (module parameter open_generate is off)");
+	if (slmq_nl_may_run(skb, info, "generate"))
 		return -EPERM;
-	}
 	if (!!tb[SLMQ_A_MODEL_PROMPT] == !!tb[SLMQ_A_MODEL_PROMPT_TOKENS]) {
 		if (tb[SLMQ_A_MODEL_PROMPT])
 			NL_SET_ERR_MSG_ATTR(info->extack, tb[SLMQ_A_MODEL_PROMPT_TOKENS],
@@ -443,6 +456,75 @@ put_model:
 	return ret;
 }
 
+static int slmq_nl_score_reply(struct genl_info *info, const struct slmq_kmodel *m,
+			       const u32 *nll_bits, u32 n, u64 latency_ns)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE + nla_total_size((n - 1) * sizeof(u32)),
+			  GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &slmq_family, 0, SLMQ_CMD_SCORE);
+	if (!hdr || nla_put_string(msg, SLMQ_A_MODEL_NAME, m->name) ||
+	    nla_put(msg, SLMQ_A_MODEL_NLL, (n - 1) * sizeof(u32), nll_bits) ||
+	    nla_put_u32(msg, SLMQ_A_MODEL_N_PROMPT_TOKENS, n) ||
+	    nla_put_u64_64bit(msg, SLMQ_A_MODEL_LATENCY_NS, latency_ns, 0)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+static int slmq_nl_score_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *ids = info->attrs[SLMQ_A_MODEL_PROMPT_TOKENS];
+	struct slmq_err err = {};
+	struct slmq_kmodel *m;
+	u32 n, *nll_bits;
+	u64 latency_ns;
+	int ret;
+
+	ret = slmq_nl_may_run(skb, info, "score");
+	if (ret)
+		return ret;
+	if (GENL_REQ_ATTR_CHECK(info, SLMQ_A_MODEL_PROMPT_TOKENS))
+		return -EINVAL;
+	if (nla_len(ids) % sizeof(u32)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, ids,
+				    "prompt-tokens length is not a multiple of 4");
+		return -EINVAL;
+	}
+	n = nla_len(ids) / sizeof(u32);
+	m = slmq_nl_lookup(info);
+	if (IS_ERR(m))
+		return PTR_ERR(m);
+	/* At least one slot even for n < 2, which slmq_score_run() refuses. */
+	nll_bits = kvmalloc_array(max(n, 2U) - 1, sizeof(u32), GFP_KERNEL);
+	if (!nll_bits) {
+		ret = -ENOMEM;
+		goto put_model;
+	}
+	ret = slmq_score_run(m, nla_data(ids), n, nll_bits, &latency_ns, &err);
+	if (ret) {
+		/* Bad ids name prompt-tokens; the rest (signals, memory) the model. */
+		SLMQ_EXTACK_MSG(info->extack, ret == -EINVAL ? ids :
+				info->attrs[SLMQ_A_MODEL_NAME], err.msg);
+		/* As for generate: -EINTR would make netlink_rcv_skb() drop the ACK. */
+		if (ret == -EINTR)
+			ret = -ECANCELED;
+		goto free_nll;
+	}
+	ret = slmq_nl_score_reply(info, m, nll_bits, n, latency_ns);
+free_nll:
+	kvfree(nll_bits);
+put_model:
+	slmq_kmodel_put(m);
+	return ret;
+}
+
 static const struct genl_ops slmq_ops[] = {
 	{
 		.cmd = SLMQ_CMD_LOAD_BEGIN,
@@ -497,6 +579,12 @@ static const struct genl_ops slmq_ops[] = {
 		.doit = slmq_nl_generate_doit,
 		.policy = slmq_generate_policy,
 		.maxattr = ARRAY_SIZE(slmq_generate_policy) - 1,
+	},
+	{
+		.cmd = SLMQ_CMD_SCORE,
+		.doit = slmq_nl_score_doit,
+		.policy = slmq_score_policy,
+		.maxattr = ARRAY_SIZE(slmq_score_policy) - 1,
 	},
 };
 

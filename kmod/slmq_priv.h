@@ -101,6 +101,17 @@ int slmq_gen_waiting_count(void);
 int slmq_gen_run(struct slmq_kmodel *m, const struct slmq_gen_req *req,
 		 struct slmq_gen_out *out, struct slmq_err *err);
 void slmq_gen_out_free(struct slmq_gen_out *out);
+int slmq_slot_get(struct slmq_kmodel *m, struct slmq_err *err);
+void slmq_slot_put(void);
+void slmq_stats_count(struct slmq_kmodel *m, int ret, u32 tokens, u64 latency_ns);
+
+/*
+ * slmq_score.c: the NLL of each next token of an id sequence, shared by
+ * the netlink score op and slmqk_score().  nll_bits receives n - 1 IEEE
+ * single bit patterns.
+ */
+int slmq_score_run(struct slmq_kmodel *m, const u32 *ids, u32 n, u32 *nll_bits,
+		   u64 *latency_ns, struct slmq_err *err);
 
 /*
  * An engine message as the extack message.  Formatted extack messages hold
