@@ -198,6 +198,11 @@ struct json_object *cli_json_parse_object(const char *json, size_t len)
 	return root;
 }
 
+const char *cli_json_str(struct json_object *o, const char *dflt)
+{
+	return json_object_is_type(o, json_type_string) ? json_object_get_string(o) : dflt;
+}
+
 double cli_now(void)
 {
 	struct timespec ts;

@@ -75,6 +75,13 @@ const char *cli_basename(const char *path, char *buf, size_t len);
  */
 struct json_object *cli_json_parse_object(const char *json, size_t len);
 
+/*
+ * The text of @o when it is a JSON string, else @dflt (absent, null, or any
+ * other type): json_object_get_string() gives NULL for null, and untrusted
+ * files say null where a string belongs.
+ */
+const char *cli_json_str(struct json_object *o, const char *dflt);
+
 /* Seconds from a monotonic clock. */
 double cli_now(void);
 

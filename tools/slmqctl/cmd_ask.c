@@ -180,7 +180,7 @@ static int cmd_ask(int argc, char **argv)
 		struct json_object *t;
 
 		json_object_object_get_ex(r.obj, "text", &t);
-		printf("%s\n", json_object_get_string(t));
+		printf("%s\n", cli_json_str(t, ""));
 		json_object_put(r.obj);
 	}
 	return 0;

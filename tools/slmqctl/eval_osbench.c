@@ -17,10 +17,12 @@
 static char *dup_field(struct json_object *o, const char *key)
 {
 	struct json_object *v;
+	const char *s;
 
 	if (!json_object_object_get_ex(o, key, &v))
 		return NULL;
-	return strdup(json_object_get_string(v));
+	s = json_object_get_string(v);	/* ids are numbers; NULL for null */
+	return s ? strdup(s) : NULL;
 }
 
 static int parse_item(struct json_object *o, struct osbench_item *it,

@@ -74,9 +74,9 @@ static int cfg_reject_features(struct json_object *root, struct slmq_err *err)
 	    !json_object_is_type(o, json_type_null))
 		return slmq_fail(err, -EINVAL, "config.json: rope_scaling is not supported");
 	if (json_object_object_get_ex(root, "hidden_act", &o) &&
-	    strcmp(json_object_get_string(o), "silu"))
+	    strcmp(cli_json_str(o, ""), "silu"))
 		return slmq_fail(err, -EINVAL, "config.json: hidden_act %.32s is not supported (need silu)",
-				 json_object_get_string(o));
+				 cli_json_str(o, "(not a string)"));
 	return 0;
 }
 
@@ -87,16 +87,16 @@ static int cfg_arch(struct json_object *root, struct slmq_err *err)
 
 	if (json_object_object_get_ex(root, "architectures", &a) &&
 	    json_object_is_type(a, json_type_array) && json_object_array_length(a) >= 1)
-		arch = json_object_get_string(json_object_array_get_idx(a, 0));
+		arch = cli_json_str(json_object_array_get_idx(a, 0), "(not a string)");
 	if (arch && strcmp(arch, "LlamaForCausalLM"))
 		return slmq_fail(err, -EINVAL,
 				 "config.json: architecture %.64s is not supported (need LlamaForCausalLM)",
 				 arch);
 	if (json_object_object_get_ex(root, "model_type", &mt) &&
-	    strcmp(json_object_get_string(mt), "llama"))
+	    strcmp(cli_json_str(mt, ""), "llama"))
 		return slmq_fail(err, -EINVAL,
 				 "config.json: model_type %.64s is not supported (need llama)",
-				 json_object_get_string(mt));
+				 cli_json_str(mt, "(not a string)"));
 	if (!arch && !mt)
 		return slmq_fail(err, -EINVAL,
 				 "config.json: neither architectures nor model_type says llama");

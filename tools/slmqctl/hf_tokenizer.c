@@ -44,10 +44,10 @@ static bool has_prepend(struct json_object *n)
 
 	if (!n || !json_object_object_get_ex(n, "type", &type))
 		return false;
-	if (!strcmp(json_object_get_string(type), "Prepend"))
+	if (!strcmp(cli_json_str(type, ""), "Prepend"))
 		return json_object_object_get_ex(n, "prepend", &pre) &&
-		       !strcmp(json_object_get_string(pre), SPACE_MARK);
-	if (strcmp(json_object_get_string(type), "Sequence") ||
+		       !strcmp(cli_json_str(pre, ""), SPACE_MARK);
+	if (strcmp(cli_json_str(type, ""), "Sequence") ||
 	    !json_object_object_get_ex(n, "normalizers", &seq) ||
 	    !json_object_is_type(seq, json_type_array))
 		return false;
@@ -62,7 +62,7 @@ static bool is_type(struct json_object *o, const char *type)
 	struct json_object *t;
 
 	return o && json_object_object_get_ex(o, "type", &t) &&
-	       !strcmp(json_object_get_string(t), type);
+	       !strcmp(cli_json_str(t, ""), type);
 }
 
 /* Llama-2 style: SentencePiece BPE with byte fallback and a dummy prefix. */
@@ -309,7 +309,7 @@ static int fill_vocab(struct hf_vocab *v, struct json_object *model,
 	extra = calloc(v->n, sizeof(*extra));
 	if (!extra)
 		return slmq_fail(err, -ENOMEM, "out of memory");
-	ret = add_added(v, added, unk ? json_object_get_string(unk) : NULL, extra, err);
+	ret = add_added(v, added, cli_json_str(unk, NULL), extra, err);
 	if (ret)
 		goto out_free_extra;
 	for (i = 0; i < n; i++)
@@ -362,7 +362,7 @@ int hf_vocab_parse(struct hf_vocab *v, const char *json, size_t len,
 		ret = fill_vocab(v, model, json_object_object_get(root, "added_tokens"),
 				 n_vocab, err);
 	if (!ret && json_object_object_get_ex(model, "unk_token", &unk))
-		v->unk_id = piece_id(v, json_object_get_string(unk));
+		v->unk_id = piece_id(v, cli_json_str(unk, NULL));
 	json_object_put(root);
 	if (ret)
 		hf_vocab_free(v);
@@ -378,7 +378,7 @@ static const char *token_content(struct json_object *o)
 		return json_object_get_string(o);
 	if (json_object_is_type(o, json_type_object) &&
 	    json_object_object_get_ex(o, "content", &c))
-		return json_object_get_string(c);
+		return cli_json_str(c, NULL);
 	return NULL;
 }
 

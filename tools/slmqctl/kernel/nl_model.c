@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../cli.h"
 #include "nl_client.h"
 #include "nl_model.h"
 
@@ -80,7 +81,7 @@ static const char *jstr(struct json_object *o, const char *key)
 {
 	struct json_object *v;
 
-	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : "";
+	return json_object_object_get_ex(o, key, &v) ? cli_json_str(v, "") : "";
 }
 
 static uint64_t ju64(struct json_object *o, const char *key)
@@ -127,9 +128,9 @@ void nl_model_print_info(struct json_object *o)
 		if (json_object_is_type(v, json_type_object)) {
 			printf("%s:\n", k);
 			json_object_object_foreach(v, k2, v2)
-				printf("  %s: %s\n", k2, json_object_get_string(v2));
+				printf("  %s: %s\n", k2, json_object_get_string(v2) ?: "null");
 		} else {
-			printf("%s: %s\n", k, json_object_get_string(v));
+			printf("%s: %s\n", k, json_object_get_string(v) ?: "null");
 		}
 	}
 }

@@ -214,6 +214,18 @@ variant nosafe
 rm "$T/nosafe/model.safetensors"
 rejects "$T/nosafe" "no model.safetensors" "no weights"
 
+variant nulltype	# JSON null where a string belongs (found by fuzz_json_config)
+jq 'del(.architectures) | .model_type = null' "$FIX/config.json" >"$T/nulltype/config.json"
+rejects "$T/nulltype" "model_type (not a string) is not supported" "model_type null"
+
+variant nullact
+sed -i 's/"hidden_act": "silu"/"hidden_act": null/' "$T/nullact/config.json"
+rejects "$T/nullact" "hidden_act (not a string) is not supported" "hidden_act null"
+
+variant nullarch
+jq '.architectures = [null]' "$FIX/config.json" >"$T/nullarch/config.json"
+rejects "$T/nullarch" "architecture (not a string) is not supported" "architectures [null]"
+
 variant badtok
 echo '{"model": {"type": "WordPiece"}}' >"$T/badtok/tokenizer.json"
 rejects "$T/badtok" "not BPE" "non-SentencePiece tokenizer.json"

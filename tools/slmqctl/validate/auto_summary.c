@@ -254,6 +254,6 @@ void auto_print_table(struct json_object *summary, const char *path)
 	}
 	printf("result: %s%s%s\n", str(summary, "result"),
 	       json_object_object_get_ex(summary, "recommendation", &p) ? "\n" : "",
-	       json_object_object_get_ex(summary, "recommendation", &p) ? json_object_get_string(p) : "");
+	       json_object_object_get_ex(summary, "recommendation", &p) ? cli_json_str(p, "") : "");
 	printf("wrote %s\n", path);
 }

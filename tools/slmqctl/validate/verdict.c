@@ -50,7 +50,7 @@ void val_verdict_failed(const struct slmq_gguf *g, char *buf, size_t len)
 			if (!json_object_object_get_ex(c, "name", &name))
 				continue;
 			w = snprintf(buf + used, len - used, "%s%s",
-				     used ? "," : "", json_object_get_string(name));
+				     used ? "," : "", cli_json_str(name, "?"));
 			if (w < 0 || (size_t)w >= len - used)
 				break;
 			used += (size_t)w;
