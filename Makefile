@@ -7,6 +7,7 @@
 #   make check    every test: unit, integration, fuzz smoke, Kbuild, VM kselftests
 #   make demo     the whole story on the bundled pcilm-tiny model
 #   make bench    speed benchmarks (never part of check)
+#   make fuzz     every fuzz target for FUZZ_SECONDS (default 300) with a fresh seed
 
 CC ?= gcc
 O := build
@@ -79,6 +80,9 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	@scripts/bench.sh
 
+fuzz: deps
+	@FUZZ_SECONDS=$${FUZZ_SECONDS:-300} FUZZ_SEED=$${FUZZ_SEED:-0} scripts/checks/fuzz.sh
+
 bench-quant: deps
 	@$(MAKE) --no-print-directory all
 	@scripts/bench-quant.sh
@@ -87,5 +91,5 @@ clean:
 	rm -rf $(O) $(SLMQCTL)
 	-[ -f .cache/kernel/env.sh ] && . .cache/kernel/env.sh && $(MAKE) -C "$$KDIR" M=$(CURDIR) clean >/dev/null
 
-.PHONY: all tests deps check demo bench bench-quant clean kmod
+.PHONY: all tests deps check demo bench bench-quant fuzz clean kmod
 -include $(shell find $(O) -name '*.d' 2>/dev/null)

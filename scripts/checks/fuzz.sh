@@ -5,9 +5,15 @@
 # slmqctl parsers it needs, seeds it from the fixtures (make_seeds.py, at run
 # time) and runs it for FUZZ_SECONDS (default 20).  "ok" = no crash, leak,
 # sanitizer report or timeout.  New inputs accumulate in build/fuzz/corpus.
+# Every input that once crashed a target is kept in
+# tools/slmqctl/fuzz/regressions/<target>/ and replayed first on every run.
+# FUZZ_SEED (default 1) makes `make check` explore the same inputs each time;
+# `make fuzz` uses FUZZ_SEED=0 (libFuzzer picks one) and runs longer.
 set -u
 cd "$(dirname "$0")/../.."
 S=${FUZZ_SECONDS:-20}
+SEED=${FUZZ_SEED:-1}
+REG=tools/slmqctl/fuzz/regressions
 O=build/fuzz
 CLANG=${CLANG:-$(command -v clang-14 || command -v clang)}
 FIX=${SLMQ_FIXTURES:-fixtures}
@@ -70,12 +76,18 @@ for t in gguf safetensors json_config tokenizer verdict calib; do
 		continue
 	fi
 	mkdir -p "$O/corpus/$t"
-	SLMQ_FIXTURES=$FIX "$bin" -max_total_time="$S" -max_len=65536 -timeout=10 \
+	if [ -d "$REG/$t" ]; then
+		"$bin" -runs=0 "$REG"/"$t"/* >"$O/fuzz_$t.regress.log" 2>&1
+		rc=$?
+		ok $rc "fuzz_$t: $(ls "$REG/$t" | wc -l) past crash input(s) in $REG/$t handled"
+		[ $rc = 0 ] || grep -m3 -E 'ERROR|runtime error|SUMMARY' "$O/fuzz_$t.regress.log" | sed 's/^/# /'
+	fi
+	SLMQ_FIXTURES=$FIX "$bin" -seed="$SEED" -max_total_time="$S" -max_len=65536 -timeout=10 \
 		-rss_limit_mb=2048 -artifact_prefix="$O/artifacts/$t-" -print_final_stats=1 \
 		"$O/corpus/$t" "$O/seeds/$([ -d "$O/seeds/$t" ] && echo "$t" || echo gguf)" >"$O/fuzz_$t.log" 2>&1
 	rc=$?
 	runs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$O/fuzz_$t.log" | grep -oE '[0-9]+$')
-	ok $rc "fuzz_$t: ${runs:-?} inputs in ${S}s without a crash (log: $O/fuzz_$t.log)"
+	ok $rc "fuzz_$t: ${runs:-?} inputs in ${S}s (seed $SEED) without a crash (log: $O/fuzz_$t.log)"
 	[ $rc = 0 ] || grep -m3 -E 'ERROR|runtime error|SUMMARY' "$O/fuzz_$t.log" | sed 's/^/# /'
 done
 echo "1..$n"
