@@ -463,25 +463,58 @@ void slmq_dot_rows_avx2(u32 type, const void *w, u64 row_bytes, u32 n,
  * @scale: 1/sqrt(hd)
  * @out: nt scores
  */
+static inline float score_reduce(v8sf s, float tail, float scale)
+{
+	v4sf h = __builtin_shufflevector(s, s, 0, 1, 2, 3) +
+		 __builtin_shufflevector(s, s, 4, 5, 6, 7);
+
+	return (((h[0] + h[2]) + (h[1] + h[3])) + tail) * scale;
+}
+
+static inline float score_one(const float *q, const float *kt, u32 hd, float scale)
+{
+	v8sf s = splat(0.0f);
+	float tail = 0.0f;
+	u32 i;
+
+	for (i = 0; i + 8 <= hd; i += 8)
+		s += load_v8sf(q + i) * load_v8sf(kt + i);
+	for (; i < hd; i++)
+		tail += q[i] * kt[i];
+	return score_reduce(s, tail, scale);
+}
+
 void slmq_attn_scores_avx2(const float *q, const float *k, u32 hd, u32 nt,
 			   float scale, float *out)
 {
-	u32 t, i;
+	u32 t = 0, i;
 
-	for (t = 0; t < nt; t++) {
-		const float *kt = k + (u64)t * hd;
-		v8sf s = splat(0.0f);
-		float tail = 0.0f;
-		v4sf h;
+	/*
+	 * Four positions at a time: four independent add chains instead of
+	 * one keep the adder busy (a head is only a few vectors long, so one
+	 * chain is all latency).  Each position still sums in the same order.
+	 */
+	if (!(hd % 8)) {
+		for (; t + 4 <= nt; t += 4) {
+			const float *k0 = k + (u64)t * hd;
+			v8sf s0 = splat(0.0f), s1 = s0, s2 = s0, s3 = s0;
 
-		for (i = 0; i + 8 <= hd; i += 8)
-			s += load_v8sf(q + i) * load_v8sf(kt + i);
-		for (; i < hd; i++)
-			tail += q[i] * kt[i];
-		h = __builtin_shufflevector(s, s, 0, 1, 2, 3) +
-		    __builtin_shufflevector(s, s, 4, 5, 6, 7);
-		out[t] = (((h[0] + h[2]) + (h[1] + h[3])) + tail) * scale;
+			for (i = 0; i < hd; i += 8) {
+				v8sf qi = load_v8sf(q + i);
+
+				s0 += qi * load_v8sf(k0 + i);
+				s1 += qi * load_v8sf(k0 + hd + i);
+				s2 += qi * load_v8sf(k0 + 2 * hd + i);
+				s3 += qi * load_v8sf(k0 + 3 * hd + i);
+			}
+			out[t] = score_reduce(s0, 0.0f, scale);
+			out[t + 1] = score_reduce(s1, 0.0f, scale);
+			out[t + 2] = score_reduce(s2, 0.0f, scale);
+			out[t + 3] = score_reduce(s3, 0.0f, scale);
+		}
 	}
+	for (; t < nt; t++)
+		out[t] = score_one(q, k + (u64)t * hd, hd, scale);
 }
 
 /**
@@ -561,6 +594,22 @@ void slmq_expf_array_avx2(float *y, const float *x, u32 n)
 {
 	u32 i = 0;
 
+	/* Two quads per step: the polynomial is one long chain, two hide it. */
+	for (; i + 8 <= n; i += 8) {
+		v4sf f0, f1;
+		v4df v0, v1;
+
+		__builtin_memcpy(&f0, x + i, sizeof(f0));
+		__builtin_memcpy(&f1, x + i + 4, sizeof(f1));
+		v0 = __builtin_convertvector(f0, v4df);
+		v1 = __builtin_convertvector(f1, v4df);
+		if (unlikely(!quad_in_range(v0) || !quad_in_range(v1)))
+			break;
+		f0 = __builtin_convertvector(exp_quad(v0), v4sf);
+		f1 = __builtin_convertvector(exp_quad(v1), v4sf);
+		__builtin_memcpy(y + i, &f0, sizeof(f0));
+		__builtin_memcpy(y + i + 4, &f1, sizeof(f1));
+	}
 	for (; i + 4 <= n; i += 4) {
 		v4sf f;
 		v4df v;
