@@ -79,8 +79,7 @@ static int run_kernel(const char *name, const char *path, const char *out,
 		      const struct val_opts *o, uint32_t ctx)
 {
 	struct kb_opts ko = { .vo = o, .eval_path = o->eval_path,
-			      .max_tokens = o->ppl_max_tokens ? o->ppl_max_tokens : 256,
-			      .ctx = ctx };
+			      .max_tokens = o->ppl_max_tokens, .ctx = ctx };
 	struct slmq_err err = { 0 };
 	struct val_prompts ps;
 	struct kb_result r;
@@ -94,12 +93,15 @@ static int run_kernel(const char *name, const char *path, const char *out,
 		val_prompts_free(&ps);
 		return cli_fail("%s: %s", path, err.msg);
 	}
-	if (ctx < 2 || ctx > cm.model.hp.n_ctx_train) {
+	if (ctx == 1 || ctx > cm.model.hp.n_ctx_train) {
 		cli_model_close(&cm);
 		val_prompts_free(&ps);
 		return cli_fail("validate: --kernel-ctx must be 2..%u", cm.model.hp.n_ctx_train);
 	}
-	ret = kb_validate(name, &cm, &ko, &ps, &r, &err);
+	/* As `slmqctl perplexity` runs it (and the kernel packs its copy): same bits, faster. */
+	ret = slmq_model_pack(&cm.model, &cli_allocator, &err);
+	if (!ret)
+		ret = kb_validate(name, &cm, &ko, &ps, &r, &err);
 	cli_model_close(&cm);
 	val_prompts_free(&ps);
 	if (ret)
@@ -111,10 +113,11 @@ static int run_kernel(const char *name, const char *path, const char *out,
 		rep = NULL;
 	} else if (!ret) {
 		if (r.have_ppl)
-			printf("perplexity  kernel %.6f  userspace %.6f  over %llu positions (windows of %u): %s, %llu logit vectors differ\n",
-			       r.ppl_kernel, r.ppl_user, (unsigned long long)r.ppl_positions, ctx,
+			printf("perplexity  kernel %.6f  userspace %.6f  over %llu positions (%u windows of %u): %s, %llu NLLs differ\n",
+			       r.ppl_kernel, r.ppl_user, (unsigned long long)r.ppl_positions,
+			       r.ppl_windows, r.ppl_ctx,
 			       r.ppl_kernel == r.ppl_user ? "identical" : "DIFFERENT",
-			       (unsigned long long)r.logit_mismatches);
+			       (unsigned long long)r.nll_mismatches);
 		printf("generation  %d completions, %d differ\n", r.completions, r.gen_mismatches);
 		if (r.have_bench)
 			printf("os_bench    %u items: kernel %u exact, userspace %u exact, %u predictions differ\n",
@@ -131,7 +134,7 @@ static int cmd_validate(int argc, char **argv)
 	const char *pos[2] = { NULL, NULL }, *out = NULL;
 	struct val_opts o;
 	bool stamp = false, kernel = false;
-	unsigned long kctx = 32;
+	unsigned long kctx = 0;	/* the model's context, as `slmqctl perplexity` */
 	int i, n = 0, r;
 
 	val_opts_default(&o);

@@ -1,20 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * slmqctl validate --backend kernel NAME MODEL: the perplexity and generation
- * checks run through slmq.ko's generate path, compared with the userspace
- * engine on the same file.  The kernel and userspace share one engine, so
- * they must agree exactly: every next-token logit vector bit for bit (hence
- * the perplexity is identical) and every greedy and seeded sampled
- * completion of the prompt set token for token.
+ * checks run through slmq.ko (the score and generate ops), compared with
+ * the userspace engine on the same file.  The kernel and userspace share
+ * one engine, so they must agree exactly: the NLL of every position of the
+ * perplexity windows bit for bit (hence the perplexity is identical) and
+ * every greedy and seeded sampled completion of the prompt set token for
+ * token.
+ *
+ * Perplexity follows `slmqctl perplexity`: non-overlapping windows of the
+ * model's context (or --kernel-ctx), the same token budget, one score
+ * request per window.
  *
  * os_bench items are answered by the kernel too and must get the very same
  * predictions.
- *
- * The generate op returns the logits of generated steps only, so the logits
- * after each prefix of a window come from one request per position (prompt
- * = prefix, one new token): quadratic in the window, hence the short
- * --kernel-ctx windows (default 32).  A scoring op (ids in, per-position
- * logits out) would make the full protocol affordable.
  */
 #include <math.h>
 #include <stdio.h>
@@ -27,8 +26,6 @@
 struct kb_reply {
 	uint32_t *ids;
 	uint32_t n;
-	float *logits;		/* n_vocab per generated step */
-	size_t logit_bytes, logit_cap;
 	uint32_t stop;
 	bool got;
 	int error;
@@ -37,8 +34,6 @@ struct kb_reply {
 static int on_reply(struct nlattr **tb, struct nlattr *head, int len, void *arg)
 {
 	struct kb_reply *r = arg;
-	struct nlattr *a;
-	int rem;
 
 	r->got = true;
 	if (tb[SLMQ_A_MODEL_TOKENS]) {
@@ -49,23 +44,6 @@ static int on_reply(struct nlattr **tb, struct nlattr *head, int len, void *arg)
 		memcpy(r->ids, nla_data(tb[SLMQ_A_MODEL_TOKENS]), r->n * 4);
 	}
 	r->stop = tb[SLMQ_A_MODEL_STOP] ? nla_get_u32(tb[SLMQ_A_MODEL_STOP]) : 0;
-	nla_for_each_attr(a, head, len, rem) {
-		size_t l = (size_t)nla_len(a);
-
-		if (nla_type(a) != SLMQ_A_MODEL_LOGITS)
-			continue;
-		if (r->logit_bytes + l > r->logit_cap) {
-			size_t cap = (r->logit_bytes + l) * 2;
-			float *p = realloc(r->logits, cap);
-
-			if (!p)
-				return r->error = -ENOMEM;
-			r->logits = p;
-			r->logit_cap = cap;
-		}
-		memcpy((char *)r->logits + r->logit_bytes, nla_data(a), l);
-		r->logit_bytes += l;
-	}
 	return 0;
 }
 
@@ -78,8 +56,7 @@ static uint32_t f32_bits(float f)
 }
 
 static int kb_generate(struct slmq_nl *nl, const char *name, const uint32_t *prompt,
-		       uint32_t np, const struct eval_gen_opts *o, bool want_logits,
-		       struct kb_reply *r)
+		       uint32_t np, const struct eval_gen_opts *o, struct kb_reply *r)
 {
 	struct nl_msg *m = slmq_nl_msg(nl, SLMQ_CMD_GENERATE, 0);
 
@@ -90,8 +67,7 @@ static int kb_generate(struct slmq_nl *nl, const char *name, const uint32_t *pro
 	    nla_put_u32(m, SLMQ_A_MODEL_TEMPERATURE, f32_bits(o->temp)) ||
 	    nla_put_u32(m, SLMQ_A_MODEL_TOP_K, o->top_k) ||
 	    nla_put_u32(m, SLMQ_A_MODEL_TOP_P, f32_bits(o->top_p)) ||
-	    nla_put_u64(m, SLMQ_A_MODEL_SEED, o->seed) ||
-	    (want_logits && nla_put_flag(m, SLMQ_A_MODEL_WANT_LOGITS))) {
+	    nla_put_u64(m, SLMQ_A_MODEL_SEED, o->seed)) {
 		nlmsg_free(m);
 		snprintf(nl->err, sizeof(nl->err), "out of memory");
 		return -ENOMEM;
@@ -102,29 +78,102 @@ static int kb_generate(struct slmq_nl *nl, const char *name, const uint32_t *pro
 static void kb_free(struct kb_reply *r)
 {
 	free(r->ids);
-	free(r->logits);
 }
 
-/* -log softmax(logits)[tok], in double, the same function for both sides. */
-static double nll(const float *l, uint32_t n, uint32_t tok)
+/* The score op's reply: n-1 NLL bit patterns. */
+struct kb_score {
+	uint32_t *nll;
+	uint32_t n, want;
+	bool got;
+	int error;
+};
+
+static int on_score(struct nlattr **tb, struct nlattr *head, int len, void *arg)
 {
-	double mx = l[0], s = 0;
-	uint32_t i;
+	struct kb_score *r = arg;
+	struct nlattr *a = tb[SLMQ_A_MODEL_NLL];
 
-	for (i = 1; i < n; i++)
-		if (l[i] > mx)
-			mx = l[i];
-	for (i = 0; i < n; i++)
-		s += exp((double)l[i] - mx);
-	return log(s) + mx - (double)l[tok];
+	r->got = true;
+	if (!a || (size_t)nla_len(a) != (size_t)r->want * 4)
+		return r->error = -EPROTO;
+	memcpy(r->nll, nla_data(a), (size_t)r->want * 4);
+	r->n = r->want;
+	return 0;
 }
 
+/* The kernel's NLLs for one window of n ids into nll (n - 1 values). */
+static int kb_score(struct slmq_nl *nl, const char *name, const uint32_t *ids, uint32_t n,
+		    uint32_t *nll, struct slmq_err *err)
+{
+	struct nl_msg *m = slmq_nl_msg(nl, SLMQ_CMD_SCORE, 0);
+	struct kb_score r = { .nll = nll, .want = n - 1 };
+	int ret;
+
+	if (!m || nla_put_string(m, SLMQ_A_MODEL_NAME, name) ||
+	    nla_put(m, SLMQ_A_MODEL_PROMPT_TOKENS, (int)n * 4, ids)) {
+		nlmsg_free(m);
+		return slmq_fail(err, -ENOMEM, "out of memory");
+	}
+	ret = slmq_nl_call(nl, m, on_score, &r);
+	if (ret)
+		return slmq_fail(err, ret, "kernel score: %s", nl->err);
+	if (r.error || !r.got)
+		return slmq_fail(err, -EPROTO, "kernel score: reply without %u NLL values", n - 1);
+	return 0;
+}
+
+/* The same window in userspace, exactly as eval_perplexity() scores it. */
+static int user_score(struct slmq_session *s, const uint32_t *w, uint32_t n, uint32_t *nll,
+		      struct slmq_err *err)
+{
+	uint32_t i;
+	int ret;
+
+	slmq_session_reset(s);
+	for (i = 0; i + 1 < n; i++) {
+		ret = slmq_session_eval(s, w[i]);
+		if (ret)
+			return slmq_fail(err, ret, "userspace evaluation of token %u failed", i);
+		nll[i] = slmq_session_nll_bits(s, w[i + 1]);
+	}
+	return 0;
+}
+
+static float bits_f32(uint32_t u)
+{
+	float f;
+
+	memcpy(&f, &u, sizeof(f));
+	return f;
+}
+
+/* Windows of ctx ids within the budget, as eval_perplexity() counts them. */
+static int ppl_windows(const struct kb_opts *ko, size_t n, uint32_t ctx, uint32_t *nw,
+		       struct slmq_err *err)
+{
+	size_t use = ko->max_tokens ? ko->max_tokens : KB_PPL_DEFAULT_TOKENS;
+
+	if (use > n)
+		use = n;
+	*nw = (uint32_t)(use / ctx);
+	if (!*nw)
+		return slmq_fail(err, -EINVAL, "perplexity: %zu tokens do not fill one window of %u",
+				 use, ctx);
+	return 0;
+}
+
+/*
+ * Both sides score the same windows; the totals are summed in the same
+ * order and type as eval_perplexity() sums them (a double, window by
+ * window), so equal NLL bits give the very perplexity `slmqctl perplexity`
+ * prints.
+ */
 static int ppl_check(struct slmq_nl *nl, const char *name, const struct cli_model *cm,
 		     const struct kb_opts *ko, struct kb_result *res, struct slmq_err *err)
 {
-	struct eval_gen_opts one = { .max_new = 1, .top_p = 1.0f, .stop_id = UINT32_MAX };
-	uint32_t nv = cm->model.hp.n_vocab, ctx = ko->ctx, w, k, *ids;
-	struct slmq_session *s;
+	uint32_t ctx = ko->ctx ? ko->ctx : cm->model.hp.n_ctx_train, w, i, nw;
+	uint32_t *ids, *knll = NULL, *unll = NULL;
+	struct slmq_session *s = NULL;
 	struct slmq_env env;
 	double ks = 0, us = 0;
 	size_t n;
@@ -133,52 +182,47 @@ static int ppl_check(struct slmq_nl *nl, const char *name, const struct cli_mode
 	ret = eval_load_tokens(ko->eval_path, &cm->model.vocab, &ids, &n, err);
 	if (ret)
 		return ret;
-	if (n > ko->max_tokens)
-		n = ko->max_tokens;
+	ret = ppl_windows(ko, n, ctx, &nw, err);
+	if (ret)
+		goto free_ids;
+	knll = malloc((size_t)ctx * 4);
+	unll = malloc((size_t)ctx * 4);
 	cli_env_init(&env);
+	if (!knll || !unll) {
+		ret = slmq_fail(err, -ENOMEM, "out of memory");
+		goto free_ids;
+	}
 	s = slmq_session_new(&cm->model, &env, ctx, err);
 	if (!s) {
-		free(ids);
-		return err->code ? err->code : -ENOMEM;
+		ret = err->code ? err->code : -ENOMEM;
+		goto free_ids;
 	}
-	for (w = 0; (size_t)(w + 1) * ctx <= n && !ret; w++) {
+	for (w = 0; w < nw && !ret; w++) {
 		const uint32_t *win = ids + (size_t)w * ctx;
 
-		slmq_session_reset(s);
-		for (k = 1; k < ctx && !ret; k++) {
-			struct kb_reply r;
-
-			ret = slmq_session_eval(s, win[k - 1]);
-			if (ret) {
-				slmq_fail(err, ret, "userspace evaluation failed");
-				break;
-			}
-			ret = kb_generate(nl, name, win, k, &one, true, &r);
-			if (ret) {
-				slmq_fail(err, ret, "kernel generate: %s", nl->err);
-			} else if (r.logit_bytes != (size_t)nv * 4) {
-				ret = slmq_fail(err, -EPROTO, "kernel returned %zu bytes of logits, not %u",
-						r.logit_bytes, nv * 4);
-			} else {
-				const float *u = slmq_session_logits(s);
-
-				res->ppl_positions++;
-				res->logit_mismatches += memcmp(r.logits, u, (size_t)nv * 4) != 0;
-				ks += nll(r.logits, nv, win[k]);
-				us += nll(u, nv, win[k]);
-			}
-			kb_free(&r);
+		ret = kb_score(nl, name, win, ctx, knll, err) ?:
+		      user_score(s, win, ctx, unll, err);
+		for (i = 0; !ret && i + 1 < ctx; i++) {
+			res->nll_mismatches += knll[i] != unll[i];
+			ks += bits_f32(knll[i]);
+			us += bits_f32(unll[i]);
 		}
 		cli_progress("kernel perplexity", (unsigned long long)w + 1,
-			     (unsigned long long)(n / ctx));
+			     (unsigned long long)nw);
 	}
-	slmq_session_free(s);
-	free(ids);
-	if (!ret && res->ppl_positions) {
-		res->ppl_kernel = exp(ks / res->ppl_positions);
-		res->ppl_user = exp(us / res->ppl_positions);
+	if (!ret) {
+		res->ppl_ctx = ctx;
+		res->ppl_windows = nw;
+		res->ppl_positions = (uint64_t)nw * (ctx - 1);
+		res->ppl_kernel = exp(ks / (double)res->ppl_positions);
+		res->ppl_user = exp(us / (double)res->ppl_positions);
 		res->have_ppl = true;
 	}
+	slmq_session_free(s);
+free_ids:
+	free(knll);
+	free(unll);
+	free(ids);
 	return ret;
 }
 
@@ -214,7 +258,7 @@ static int gen_check(struct slmq_nl *nl, const char *name, const struct cli_mode
 			ret = eval_generate(s, v, ids, (uint32_t)np, &go, &u, err);
 			if (ret)
 				break;
-			ret = kb_generate(nl, name, ids, (uint32_t)np, &go, false, &r);
+			ret = kb_generate(nl, name, ids, (uint32_t)np, &go, &r);
 			if (ret) {
 				slmq_fail(err, ret, "kernel generate: %s", nl->err);
 			} else {
@@ -264,7 +308,7 @@ static int bench_check(struct slmq_nl *nl, const char *name, const struct cli_mo
 		char *text, *pred;
 		size_t tl;
 
-		ret = kb_generate(nl, name, it->prompt_ids, it->n_prompt, &go, false, &r);
+		ret = kb_generate(nl, name, it->prompt_ids, it->n_prompt, &go, &r);
 		if (ret) {
 			slmq_fail(err, ret, "kernel generate: %s", nl->err);
 			break;
@@ -308,7 +352,7 @@ int kb_validate(const char *name, const struct cli_model *cm, const struct kb_op
 	if (!ret && ko->vo->bench_path)
 		ret = bench_check(&nl, name, cm, ko, res, err);
 	slmq_nl_close(&nl);
-	res->agree = !ret && res->logit_mismatches == 0 && res->gen_mismatches == 0 &&
+	res->agree = !ret && res->nll_mismatches == 0 && res->gen_mismatches == 0 &&
 		     res->bench_mismatches == 0 &&
 		     res->completions > 0 && (!ko->eval_path || res->ppl_positions > 0);
 	return ret;
@@ -319,20 +363,21 @@ struct json_object *kb_report_json(const char *name, const char *path,
 {
 	struct json_object *o = json_object_new_object(), *p, *g;
 
-	json_object_object_add(o, "schema", json_object_new_string("slmq.kernel_agreement/1"));
+	json_object_object_add(o, "schema", json_object_new_string("slmq.kernel_agreement/2"));
 	json_object_object_add(o, "backend", json_object_new_string("kernel"));
 	json_object_object_add(o, "name", json_object_new_string(name));
 	json_object_object_add(o, "model", json_object_new_string(path));
 	json_object_object_add(o, "agree", json_object_new_boolean(r->agree));
 	p = json_object_new_object();
 	json_object_object_add(p, "measured", json_object_new_boolean(r->have_ppl));
-	json_object_object_add(p, "window", json_object_new_int((int)ko->ctx));
+	json_object_object_add(p, "window", json_object_new_int((int)r->ppl_ctx));
+	json_object_object_add(p, "windows", json_object_new_int((int)r->ppl_windows));
 	json_object_object_add(p, "positions", json_object_new_int64((int64_t)r->ppl_positions));
 	json_object_object_add(p, "kernel", r->have_ppl ? val_json_num(r->ppl_kernel) : NULL);
 	json_object_object_add(p, "userspace", r->have_ppl ? val_json_num(r->ppl_user) : NULL);
 	json_object_object_add(p, "identical", json_object_new_boolean(r->have_ppl &&
-				r->ppl_kernel == r->ppl_user && !r->logit_mismatches));
-	json_object_object_add(p, "logit_mismatches", json_object_new_int64((int64_t)r->logit_mismatches));
+				r->ppl_kernel == r->ppl_user && !r->nll_mismatches));
+	json_object_object_add(p, "nll_mismatches", json_object_new_int64((int64_t)r->nll_mismatches));
 	json_object_object_add(o, "perplexity", p);
 	g = json_object_new_object();
 	json_object_object_add(g, "completions", json_object_new_int(r->completions));

@@ -5,17 +5,21 @@
 
 #include "validate.h"
 
+/* `slmqctl perplexity`'s budget when --eval-tokens is not given (eval_ppl.c). */
+#define KB_PPL_DEFAULT_TOKENS 100000
+
 struct kb_opts {
 	const struct val_opts *vo;	/* prompts, gen tokens, seed */
 	const char *eval_path;
-	size_t max_tokens;		/* eval tokens used */
-	uint32_t ctx;			/* perplexity window */
+	size_t max_tokens;		/* eval tokens used; 0: KB_PPL_DEFAULT_TOKENS */
+	uint32_t ctx;			/* perplexity window; 0: the model's context */
 };
 
 struct kb_result {
 	bool have_ppl;
 	double ppl_kernel, ppl_user;
-	uint64_t ppl_positions, logit_mismatches;
+	uint32_t ppl_ctx, ppl_windows;
+	uint64_t ppl_positions, nll_mismatches;	/* positions whose NLL bits differ */
 	int completions, gen_mismatches;
 	bool have_bench;
 	uint32_t bench_items, bench_exact_kernel, bench_exact_user, bench_mismatches;
