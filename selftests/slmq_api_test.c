@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * slmq.ko's exported API exercised from kernel code, kselftest_module.h
- * style: each check counts, the summary goes to the kernel log, and insmod
- * fails (-EINVAL) if any check failed.  selftests/api_module.sh drives it.
+ * slmq.ko's exported API exercised from kernel code (lookup, generate,
+ * score, sessions, withdrawal), kselftest_module.h style: each check
+ * counts, the summary goes to the kernel log, and insmod fails (-EINVAL)
+ * if any check failed.  selftests/api_module.sh drives it.
  *
  *   insmod slmq_api_test.ko model=NAME [expect_verdict=ACCEPTED|REJECTED] [hold=1]
  *
@@ -150,11 +151,77 @@ out:
 		slmqk_model_put(m);
 }
 
+/* Positive, finite IEEE single bits: such values order like their bits as u32. */
+static bool nll_ok(u32 b)
+{
+	return b && !(b >> 31) && ((b >> 23) & 0xff) != 0xff;
+}
+
+/* The greedy choice after ids[0..n-1], through the session API. */
+static int greedy_next(struct slmq_kmodel *m, const u32 *ids, int n, u32 *tok)
+{
+	struct slmqk_session *s = slmqk_session_open(m, 0);
+	int ret;
+
+	if (IS_ERR(s))
+		return PTR_ERR(s);
+	ret = slmqk_session_feed(s, ids, n) ?: slmqk_session_next_token(s, tok);
+	slmqk_session_close(s);
+	return ret;
+}
+
+/*
+ * slmqk_score(): n - 1 positive finite NLLs, the same bits when asked
+ * again, the greedy next token scores no worse than another one, and bad
+ * input is refused without running anything.
+ */
+static void test_score(void)
+{
+	struct slmq_kmodel *m = slmqk_model_get(model);
+	u32 ids[64], nll[64], nll2[64], greedy, nv, *big = NULL;
+	int n, i;
+
+	if (IS_ERR(m))
+		return;
+	nv = slmqk_model_n_vocab(m);
+	n = slmqk_tokenize(m, PROMPT, true, ids, ARRAY_SIZE(ids) - 1);
+	CHECK(n > 2 && n < ARRAY_SIZE(ids));
+	if (n <= 2 || n >= ARRAY_SIZE(ids))
+		goto put;
+	CHECK(!greedy_next(m, ids, n, &greedy));
+	ids[n] = greedy;
+	CHECK(slmqk_score(m, ids, n + 1, nll) == n);
+	for (i = 0; i < n; i++)
+		CHECK(nll_ok(nll[i]));
+	CHECK(slmqk_score(m, ids, n + 1, nll2) == n);
+	CHECK(!memcmp(nll, nll2, n * sizeof(u32)));
+	ids[n] = (greedy + 1) % nv;
+	CHECK(slmqk_score(m, ids, n + 1, nll2) == n);
+	CHECK(!memcmp(nll, nll2, (n - 1) * sizeof(u32)));	/* earlier positions alike */
+	CHECK(nll2[n - 1] >= nll[n - 1]);
+	pr_info("score: %d NLLs, last %#x for the greedy token, %#x for another\n",
+		n, nll[n - 1], nll2[n - 1]);
+
+	CHECK(slmqk_score(m, ids, 1, nll) == -EINVAL);
+	CHECK(slmqk_score(m, ids, 0, nll) == -EINVAL);
+	ids[1] = nv;
+	CHECK(slmqk_score(m, ids, 2, nll) == -EINVAL);
+	/* Longer than any context this test runs with: refused. */
+	big = kvcalloc(2 * 65536, sizeof(u32), GFP_KERNEL);
+	if (big)
+		CHECK(slmqk_score(m, big, 65536, big + 65536) == -EINVAL);
+	kvfree(big);
+put:
+	slmqk_model_put(m);
+}
+
 /* A withdrawn model keeps working for whoever holds it. */
 static void test_withdrawn_while_held(void)
 {
 	struct slmq_kmodel *m = slmqk_model_get(model), *again;
+	u32 ids[16], nll[16];
 	char text[128];
+	int n;
 
 	if (IS_ERR(m))
 		return;
@@ -164,6 +231,8 @@ static void test_withdrawn_while_held(void)
 	if (!IS_ERR(again))
 		slmqk_model_put(again);
 	CHECK(slmqk_generate(m, PROMPT, 4, text, sizeof(text)) == 4);
+	n = slmqk_tokenize(m, PROMPT, true, ids, ARRAY_SIZE(ids));
+	CHECK(n >= 2 && n <= ARRAY_SIZE(ids) && slmqk_score(m, ids, n, nll) == n - 1);
 	CHECK(slmqk_unregister(model) == -ENOENT);
 	if (hold)
 		held = m;
@@ -176,6 +245,7 @@ static int __init slmq_api_test_init(void)
 	pr_info("loaded.\n");
 	test_lookup();
 	test_generate_matches_session();
+	test_score();
 	test_withdrawn_while_held();
 	if (failed_tests) {
 		pr_warn("failed %u out of %u tests\n", failed_tests, total_tests);

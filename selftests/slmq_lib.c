@@ -221,6 +221,58 @@ int st_generate(struct slmq_nl *nl, const char *name, struct st_gen *g)
 	return slmq_nl_call(nl, m, on_gen, g);
 }
 
+struct st_score_ctx {
+	uint32_t *nll;
+	uint32_t want;
+	bool got;
+	bool bad;
+};
+
+static int on_score(struct nlattr **tb, struct nlattr *head, int len, void *arg)
+{
+	struct st_score_ctx *c = arg;
+	struct nlattr *a = tb[SLMQ_A_MODEL_NLL];
+
+	c->got = true;
+	c->bad = !a || (size_t)nla_len(a) != (size_t)c->want * 4 ||
+		 !tb[SLMQ_A_MODEL_N_PROMPT_TOKENS] ||
+		 nla_get_u32(tb[SLMQ_A_MODEL_N_PROMPT_TOKENS]) != c->want + 1;
+	if (!c->bad)
+		memcpy(c->nll, nla_data(a), (size_t)c->want * 4);
+	return 0;
+}
+
+int st_score(struct slmq_nl *nl, const char *name, const uint32_t *ids, uint32_t n,
+	     uint32_t *nll)
+{
+	struct nl_msg *m = slmq_nl_msg(nl, SLMQ_CMD_SCORE, 0);
+	struct st_score_ctx c = { .nll = nll, .want = n ? n - 1 : 0 };
+	int ret;
+
+	if (!m || (name && nla_put_string(m, SLMQ_A_MODEL_NAME, name)) ||
+	    (ids && nla_put(m, SLMQ_A_MODEL_PROMPT_TOKENS, n * 4, ids)))
+		return -ENOMEM;
+	ret = slmq_nl_call(nl, m, on_score, &c);
+	if (!ret && (!c.got || c.bad)) {
+		snprintf(nl->err, sizeof(nl->err), "score reply missing or of the wrong length");
+		ret = -EPROTO;
+	}
+	return ret;
+}
+
+uint32_t st_read_ids(const char *path, uint32_t *ids, uint32_t n)
+{
+	size_t len, i;
+	unsigned char *p = st_read_file(path, &len);
+
+	if (!p)
+		return 0;
+	for (i = 0; i < n && 2 * i + 1 < len; i++)
+		ids[i] = p[2 * i] | (uint32_t)p[2 * i + 1] << 8;
+	free(p);
+	return (uint32_t)i;
+}
+
 static void *u_alloc(void *ctx, size_t size)
 {
 	void *p = aligned_alloc(64, (size + 63) / 64 * 64);
@@ -295,6 +347,40 @@ int st_user_generate(const void *buf, size_t len, const uint32_t *ids, uint32_t 
 out:
 	if (s)
 		slmq_session_free(s);
+	slmq_model_release(&m, &u_allocator);
+	return ret;
+}
+
+/* Exactly eval_perplexity()'s window: a session of n_ctx = n, eval, nll_bits. */
+int st_user_score(const void *buf, size_t len, const uint32_t *ids, uint32_t n,
+		  uint32_t *nll)
+{
+	struct slmq_session *s;
+	struct slmq_model m;
+	struct slmq_env env;
+	struct slmq_err err;
+	uint32_t i;
+	int ret;
+
+	ret = slmq_model_load(&m, buf, len, &u_allocator, &err);
+	if (ret)
+		return ret;
+	memset(&env, 0, sizeof(env));
+	env.alloc = &u_allocator;
+	__builtin_cpu_init();
+	env.use_avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+	s = slmq_session_new(&m, &env, n, &err);
+	if (!s) {
+		ret = -ENOMEM;
+		goto release;
+	}
+	for (i = 0; i + 1 < n && !ret; i++) {
+		ret = slmq_session_eval(s, ids[i]);
+		if (!ret)
+			nll[i] = slmq_session_nll_bits(s, ids[i + 1]);
+	}
+	slmq_session_free(s);
+release:
 	slmq_model_release(&m, &u_allocator);
 	return ret;
 }

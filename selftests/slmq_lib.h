@@ -62,6 +62,19 @@ struct st_gen {
 int st_generate(struct slmq_nl *nl, const char *name, struct st_gen *g);
 
 /*
+ * The score op: nll receives n - 1 NLL bit patterns (room for them is the
+ * caller's).  0 or -errno with nl->err set; -EPROTO for a reply of the
+ * wrong length.
+ */
+int st_score(struct slmq_nl *nl, const char *name, const uint32_t *ids, uint32_t n,
+	     uint32_t *nll);
+/* The same by the userspace engine on the same file (eval_perplexity's window). */
+int st_user_score(const void *buf, size_t len, const uint32_t *ids, uint32_t n,
+		  uint32_t *nll);
+/* The first n ids of a .bin id file (u16 little endian); how many were read. */
+uint32_t st_read_ids(const char *path, uint32_t *ids, uint32_t n);
+
+/*
  * Greedy generation by the userspace engine on the same file: tokens and
  * the logits each was chosen from.  0 or -errno.
  */

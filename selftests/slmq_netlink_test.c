@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * slmq.ko over generic netlink, from userspace, in the test VM:
- * load/replace/get/dump/delete, generation equal to the userspace engine
- * (tokens and logits bit for bit), stats, notifications, signals, and
+ * load/replace/get/dump/delete, generation and scoring equal to the
+ * userspace engine (tokens, logits and NLLs bit for bit), stats, notifications, signals, and
  * every kind of bad input, each answered with its precise extack and
  * leaving the model already published under that name serving.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,7 @@
 #include "kernel/sha256.h"
 
 #define PROMPT "PCI device 8086:10d3 is"
+#define SCORE_N 256	/* tiny's context: one full perplexity window */
 
 /* ret is -err and the kernel's extack message contains what. */
 #define EXPECT_NLERR(_nl, _ret, _errno, _what) do {				\
@@ -233,6 +235,123 @@ TEST_F_TIMEOUT(slmq, stats_count_requests_and_tokens, 300)
 	ASSERT_EQ(0, st_name_cmd(&self->nl, SLMQ_CMD_MODEL_DELETE, "stats"));
 }
 
+/* Positive, finite IEEE single bits: such values order like their bits as u32. */
+static bool nll_ok(uint32_t b)
+{
+	return b && !(b >> 31) && ((b >> 23) & 0xff) != 0xff;
+}
+
+static float f32(uint32_t b)
+{
+	float f;
+
+	memcpy(&f, &b, 4);
+	return f;
+}
+
+/* -log softmax(l)[t] in double, computed here from generate's logits. */
+static double ref_nll(const float *l, uint32_t n, uint32_t t)
+{
+	double mx = l[0], sum = 0;
+	uint32_t i;
+
+	for (i = 1; i < n; i++)
+		mx = l[i] > mx ? l[i] : mx;
+	for (i = 0; i < n; i++)
+		sum += exp((double)l[i] - mx);
+	return log(sum) + mx - l[t];
+}
+
+/*
+ * score over one full 256-token window of the fixture's test data: the
+ * kernel's NLLs equal the userspace engine's bit for bit (the perplexity
+ * protocol of slmqctl perplexity), are the same when asked again, and the
+ * first one is -log softmax of the logits generate returns for that prefix.
+ */
+static void score_case(struct __test_metadata *_metadata, FIXTURE_DATA(slmq) *self,
+		       const char *file)
+{
+	uint32_t ids[SCORE_N], knll[SCORE_N - 1], again[SCORE_N - 1], unll[SCORE_N - 1], i;
+	struct st_gen g = { .ids = ids, .n_ids = 1, .max_tokens = 1, .want_logits = true };
+	struct st_model before, after;
+	double sum = 0, ref;
+	size_t len;
+	void *buf = st_read_file(st_data(file), &len);
+
+	ASSERT_NE(NULL, buf) TH_LOG("no %s", st_data(file));
+	ASSERT_EQ(SCORE_N, st_read_ids(st_data("test-head.bin"), ids, SCORE_N));
+	ASSERT_EQ(0, st_load(&self->nl, "sc", buf, len)) TH_LOG("%s", self->nl.err);
+	ASSERT_EQ(0, st_get(&self->nl, "sc", &before));
+	ASSERT_EQ(0, st_score(&self->nl, "sc", ids, SCORE_N, knll)) TH_LOG("%s", self->nl.err);
+	ASSERT_EQ(0, st_get(&self->nl, "sc", &after));
+	EXPECT_EQ(before.requests + 1, after.requests);
+	EXPECT_EQ(before.tokens + SCORE_N - 1, after.tokens);
+	ASSERT_EQ(0, st_user_score(buf, len, ids, SCORE_N, unll));
+	EXPECT_EQ(0, memcmp(knll, unll, sizeof(knll)))
+		TH_LOG("%s: NLLs differ between kernel and userspace", file);
+	for (i = 0; i < SCORE_N - 1; i++) {
+		EXPECT_TRUE(nll_ok(knll[i])) TH_LOG("position %u: bits %#x", i, knll[i]);
+		sum += f32(knll[i]);
+	}
+	ASSERT_EQ(0, st_score(&self->nl, "sc", ids, SCORE_N, again));
+	EXPECT_EQ(0, memcmp(knll, again, sizeof(knll)));
+	ASSERT_EQ(0, st_generate(&self->nl, "sc", &g)) TH_LOG("%s", self->nl.err);
+	ASSERT_EQ(2048, g.logits_len);
+	ref = ref_nll(g.logits, 2048, ids[1]);
+	EXPECT_GT(1e-4 * (ref > 1 ? ref : 1), fabs(f32(knll[0]) - ref))
+		TH_LOG("first NLL %.9g, -log softmax of generate's logits %.9g", f32(knll[0]), ref);
+	TH_LOG("%s: %d NLLs identical, perplexity %.6f; first %.7g (from logits %.7g)", file,
+	       SCORE_N - 1, exp(sum / (SCORE_N - 1)), f32(knll[0]), ref);
+	free(g.logits);
+	free(buf);
+	ASSERT_EQ(0, st_name_cmd(&self->nl, SLMQ_CMD_MODEL_DELETE, "sc"));
+}
+
+TEST_F_TIMEOUT(slmq, score_equals_userspace_bit_for_bit_f16, 300)
+{
+	score_case(_metadata, self, "tiny.gguf");
+}
+
+TEST_F_TIMEOUT(slmq, score_equals_userspace_bit_for_bit_q4_0, 300)
+{
+	score_case(_metadata, self, "tiny-q4.gguf");
+}
+
+/* Every bad score request names the attribute at fault; the model keeps serving. */
+TEST_F_TIMEOUT(slmq, score_bad_attributes_rejected, 300)
+{
+	uint32_t ids[SCORE_N + 1], nll[SCORE_N];
+	struct st_model m;
+	struct nl_msg *msg;
+
+	ASSERT_EQ(SCORE_N + 1, st_read_ids(st_data("test-head.bin"), ids, SCORE_N + 1));
+	publish(_metadata, self, "scb");
+	EXPECT_NLERR(&self->nl, st_score(&self->nl, "scb", NULL, 0, nll), EINVAL,
+		     "missing attribute prompt-tokens");
+	EXPECT_NLERR(&self->nl, st_score(&self->nl, NULL, ids, 4, nll), EINVAL,
+		     "missing attribute name");
+	EXPECT_NLERR(&self->nl, st_score(&self->nl, "nosuch", ids, 4, nll), ENOENT,
+		     "no model of this name (attribute name)");
+	EXPECT_NLERR(&self->nl, st_score(&self->nl, "scb", ids, 1, nll), EINVAL,
+		     "at least 2 tokens, got 1 (attribute prompt-tokens)");
+	EXPECT_NLERR(&self->nl, st_score(&self->nl, "scb", ids, SCORE_N + 1, nll), EINVAL,
+		     "257 tokens exceed the model's 256-token context (attribute prompt-tokens)");
+	ids[3] = 2048;
+	EXPECT_NLERR(&self->nl, st_score(&self->nl, "scb", ids, 8, nll), EINVAL,
+		     "token 3 is 2048, vocabulary has 2048 (attribute prompt-tokens)");
+	msg = slmq_nl_msg(&self->nl, SLMQ_CMD_SCORE, 0);
+	ASSERT_NE(NULL, msg);
+	ASSERT_EQ(0, nla_put_string(msg, SLMQ_A_MODEL_NAME, "scb"));
+	ASSERT_EQ(0, nla_put(msg, SLMQ_A_MODEL_PROMPT_TOKENS, 6, ids));
+	EXPECT_NLERR(&self->nl, slmq_nl_call(&self->nl, msg, NULL, NULL), EINVAL,
+		     "not a multiple of 4 (attribute prompt-tokens)");
+	/* Refused ids count as failed requests of the model; the rest never reach it. */
+	ASSERT_EQ(0, st_get(&self->nl, "scb", &m));
+	EXPECT_EQ(3, m.requests);
+	EXPECT_EQ(3, m.errors);
+	still_serving(_metadata, self, "scb");
+}
+
 TEST_F_TIMEOUT(slmq, wrong_sha256_rejected_old_model_serves, 300)
 {
 	uint8_t bad[32];
@@ -409,6 +528,9 @@ TEST_F_TIMEOUT(slmq, unprivileged_caller_rejected, 300)
 	EXPECT_EQ(-EPERM, st_name_cmd(&self->nl, SLMQ_CMD_MODEL_DELETE, "priv"));
 	EXPECT_NLERR(&self->nl, st_generate(&self->nl, "priv", &g), EPERM,
 		     "generate needs CAP_NET_ADMIN");
+	EXPECT_NLERR(&self->nl, st_score(&self->nl, "priv", (uint32_t[]){ 1, 2 }, 2,
+					 (uint32_t[1]){ 0 }), EPERM,
+		     "score needs CAP_NET_ADMIN");
 	EXPECT_EQ(0, st_get(&self->nl, "priv", &m)) TH_LOG("reading is for everyone");
 }
 
@@ -437,6 +559,9 @@ TEST_F_TIMEOUT(slmq, open_generate_caps_unprivileged_tokens, 300)
 			bad |= 2;
 		if (st_begin(&nl, "open", self->len, self->sha) != -EPERM)
 			bad |= 4;
+		if (st_score(&nl, "open", (uint32_t[]){ 1, 335, 574, 1956 }, 4,
+			     (uint32_t[3]){ 0 }))
+			bad |= 8;
 		fprintf(stderr, "# unprivileged: %s\n", nl.err);
 		_exit(bad);
 	}
@@ -545,6 +670,49 @@ TEST_F_TIMEOUT(slmq, generation_interrupted_by_signal, 300)
 	EXPECT_LE(1, m.errors) TH_LOG("the interrupted request counts as an error");
 	EXPECT_EQ(1, st_sysfs_u64("/sys/kernel/slmq/sig/errors") >= 1);
 	still_serving(_metadata, self, "sig");
+}
+
+/* The same for a score: a signal ends it between two FPU sections. */
+TEST_F_TIMEOUT(slmq, score_interrupted_by_signal, 300)
+{
+	struct sigaction sa = { .sa_handler = on_usr1 };
+	struct st_model m;
+	int status = 0;
+	pid_t pid;
+
+	publish(_metadata, self, "ssig");
+	sigaction(SIGUSR1, &sa, NULL);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		uint32_t ids[SCORE_N], nll[SCORE_N - 1];
+		struct slmq_nl nl;
+		int i, ret;
+
+		if (slmq_nl_open(&nl) || st_read_ids(st_data("test-head.bin"), ids,
+						      SCORE_N) != SCORE_N)
+			_exit(10);
+		for (i = 0; i < 1000; i++) {
+			ret = st_score(&nl, "ssig", ids, SCORE_N, nll);
+			if (ret == -ECANCELED) {
+				fprintf(stderr, "# %s\n", nl.err);
+				_exit(strstr(nl.err, "interrupted") ? 0 : 11);
+			}
+			if (ret)
+				_exit(12);
+		}
+		_exit(13);
+	}
+	while (waitpid(pid, &status, WNOHANG) == 0) {
+		kill(pid, SIGUSR1);
+		usleep(20000);
+	}
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	ASSERT_EQ(0, st_get(&self->nl, "ssig", &m));
+	EXPECT_LE(1, m.errors) TH_LOG("the interrupted request counts as an error");
+	EXPECT_EQ(0, st_sysfs_u64("/sys/kernel/slmq/generations_running"));
+	still_serving(_metadata, self, "ssig");
 }
 
 static int on_ntf(struct nl_msg *msg, void *arg)
