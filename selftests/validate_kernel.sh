@@ -32,7 +32,7 @@ KOPTS="--prompts /tmp/prompts.txt --gen-tokens 10 --gen-sampled 1"
 slmqctl validate --backend kernel vq4 "$DATA/tiny-q4.gguf" --eval "$EVAL" --eval-tokens 768 \
 	$KOPTS --bench /tmp/bench.jsonl -o /tmp/ka.json >/tmp/ka.out 2>&1
 ok $? "validate --backend kernel: kernel agrees with userspace ($(tail -1 /tmp/ka.out))"
-sed 's/^/# /' /tmp/ka.json	# the report, for the log (Documentation/schemas/kernel_agreement.schema.json)
+awk '{ print "# " $0 }' /tmp/ka.json	# the report, for the log (Documentation/schemas/kernel_agreement.schema.json)
 grep -q '"identical":true' /tmp/ka.json && grep -q '"nll_mismatches":0' /tmp/ka.json &&
 	grep -q '"window":256' /tmp/ka.json && grep -q '"windows":3' /tmp/ka.json &&
 	grep -q '"positions":765' /tmp/ka.json
@@ -41,6 +41,11 @@ slmqctl perplexity "$DATA/tiny-q4.gguf" --data "$EVAL" --max-tokens 768 --json >
 kp=$(json_num kernel /tmp/ka.json) up=$(json_num userspace /tmp/ka.json) pp=$(json_num ppl /tmp/pu.json)
 [ -n "$pp" ] && [ "$kp" = "$pp" ] && [ "$up" = "$pp" ] && [ "$(json_num windows /tmp/pu.json)" = 3 ]
 ok $? "kernel perplexity $kp == slmqctl perplexity $pp (same file, same 3 windows)"
+slmqctl perplexity "$DATA/tiny-q4.gguf" --data "$EVAL" --max-tokens 768 --kernel vq4 --json >/tmp/pk.json
+kk=$(json_num ppl /tmp/pk.json)
+[ -n "$kk" ] && [ "$kk" = "$pp" ] && [ "$(json_num tokens_scored /tmp/pk.json)" = 765 ] &&
+	grep -q '"kernel_model":"vq4"' /tmp/pk.json
+ok $? "slmqctl perplexity --kernel vq4 (score op) prints $kk, the same as in userspace"
 grep -q '"completions":6' /tmp/ka.json && grep -q '"mismatches":0' /tmp/ka.json
 ok $? "6 completions (greedy + sampled) token-identical"
 grep -q '"items":3' /tmp/ka.json && grep -q '"prediction_mismatches":0' /tmp/ka.json

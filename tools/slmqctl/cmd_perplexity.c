@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
-/* slmqctl perplexity: windowed perplexity on token data (engine figures). */
+/*
+ * slmqctl perplexity: windowed perplexity on token data (engine figures),
+ * computed here or, with --kernel NAME, by slmq.ko's model NAME (the score
+ * op; MODEL is the file it was loaded from, for the context and tokenizer).
+ */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +11,9 @@
 
 #include "cli.h"
 #include "eval.h"
+#include "kernel/nl_score.h"
+
+#define USAGE "usage: slmqctl perplexity MODEL --data FILE [--ctx N] [--max-tokens N] [--kernel NAME] [--json]"
 
 static void progress(void *ctx, uint64_t done, uint64_t total)
 {
@@ -30,12 +37,13 @@ static int cmd_perplexity(int argc, char **argv)
 		{ "data", required_argument, NULL, 'd' },
 		{ "ctx", required_argument, NULL, 'c' },
 		{ "max-tokens", required_argument, NULL, 'm' },
+		{ "kernel", required_argument, NULL, 'k' },
 		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct eval_ppl_opts o = { .progress = progress };
 	unsigned long long v;
-	const char *data = NULL;
+	const char *data = NULL, *kname = NULL;
 	struct slmq_err err = { 0 };
 	struct slmq_env env;
 	struct cli_model cm;
@@ -60,14 +68,17 @@ static int cmd_perplexity(int argc, char **argv)
 				return v ? 1 : cli_fail("--max-tokens must be positive");
 			o.max_tokens = (size_t)v;
 			break;
+		case 'k':
+			kname = optarg;
+			break;
 		case 'j':
 			break;
 		default:
-			return cli_fail("usage: slmqctl perplexity MODEL --data FILE [--ctx N] [--max-tokens N] [--json]");
+			return cli_fail(USAGE);
 		}
 	}
 	if (optind != argc - 1 || !data)
-		return cli_fail("usage: slmqctl perplexity MODEL --data FILE [--ctx N] [--max-tokens N] [--json]");
+		return cli_fail(USAGE);
 	if (cli_model_open(argv[optind], &cm, &err))
 		return cli_fail("%s", err.msg);
 	/* the faster in-memory layout for 4-bit matrices: same results, bit for bit */
@@ -78,7 +89,8 @@ static int cmd_perplexity(int argc, char **argv)
 	cli_env_init(&env);
 	ret = eval_load_tokens(data, &cm.model.vocab, &ids, &n, &err);
 	if (!ret)
-		ret = eval_perplexity(&cm.model, &env, ids, n, &o, &r, &err);
+		ret = kname ? nl_perplexity(kname, &cm.model, ids, n, &o, &r, &err) :
+			      eval_perplexity(&cm.model, &env, ids, n, &o, &r, &err);
 	if (ret) {
 		cli_model_close(&cm);
 		return cli_fail("%s", err.msg);
@@ -95,18 +107,23 @@ static int cmd_perplexity(int argc, char **argv)
 		json_object_object_add(j, "tokens_used", json_object_new_int64((int64_t)r.tokens_used));
 		json_object_object_add(j, "windows", json_object_new_int(r.windows));
 		json_object_object_add(j, "ctx", json_object_new_int(r.ctx));
-		json_object_object_add(j, "kernels", json_object_new_string(env.use_avx2 ? "avx2" : "generic"));
+		if (kname)
+			json_object_object_add(j, "kernel_model", json_object_new_string(kname));
+		else
+			json_object_object_add(j, "kernels",
+					       json_object_new_string(env.use_avx2 ? "avx2" : "generic"));
 		json_object_object_add(j, "seconds", json_object_new_double(r.seconds));
 		cli_print_json(j);
 	} else {
-		printf("perplexity %.4f  (mean nll %.5f over %llu predictions, %u windows of %u, %.1f s, %s kernels)\n",
+		printf("perplexity %.4f  (mean nll %.5f over %llu predictions, %u windows of %u, %.1f s, %s%s)\n",
 		       r.ppl, r.nll, (unsigned long long)r.scored, r.windows, r.ctx,
-		       r.seconds, env.use_avx2 ? "avx2" : "generic");
+		       r.seconds, kname ? "slmq.ko model " : env.use_avx2 ? "avx2" : "generic",
+		       kname ? kname : " kernels");
 	}
 	cli_model_close(&cm);
 	return 0;
 }
 
 SLMQCTL_COMMAND("perplexity", cmd_perplexity,
-		"MODEL --data test.bin|test.txt [--ctx N] [--max-tokens N] [--json]",
-		"perplexity over non-overlapping windows (the fixtures' protocol)");
+		"MODEL --data test.bin|test.txt [--ctx N] [--max-tokens N] [--kernel NAME] [--json]",
+		"perplexity over non-overlapping windows (the fixtures' protocol); --kernel: computed by slmq.ko's NAME");

@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../kernel/nl_client.h"
+#include "../kernel/nl_score.h"
 #include "kernel_backend.h"
 
 struct kb_reply {
@@ -80,48 +80,6 @@ static void kb_free(struct kb_reply *r)
 	free(r->ids);
 }
 
-/* The score op's reply: n-1 NLL bit patterns. */
-struct kb_score {
-	uint32_t *nll;
-	uint32_t n, want;
-	bool got;
-	int error;
-};
-
-static int on_score(struct nlattr **tb, struct nlattr *head, int len, void *arg)
-{
-	struct kb_score *r = arg;
-	struct nlattr *a = tb[SLMQ_A_MODEL_NLL];
-
-	r->got = true;
-	if (!a || (size_t)nla_len(a) != (size_t)r->want * 4)
-		return r->error = -EPROTO;
-	memcpy(r->nll, nla_data(a), (size_t)r->want * 4);
-	r->n = r->want;
-	return 0;
-}
-
-/* The kernel's NLLs for one window of n ids into nll (n - 1 values). */
-static int kb_score(struct slmq_nl *nl, const char *name, const uint32_t *ids, uint32_t n,
-		    uint32_t *nll, struct slmq_err *err)
-{
-	struct nl_msg *m = slmq_nl_msg(nl, SLMQ_CMD_SCORE, 0);
-	struct kb_score r = { .nll = nll, .want = n - 1 };
-	int ret;
-
-	if (!m || nla_put_string(m, SLMQ_A_MODEL_NAME, name) ||
-	    nla_put(m, SLMQ_A_MODEL_PROMPT_TOKENS, (int)n * 4, ids)) {
-		nlmsg_free(m);
-		return slmq_fail(err, -ENOMEM, "out of memory");
-	}
-	ret = slmq_nl_call(nl, m, on_score, &r);
-	if (ret)
-		return slmq_fail(err, ret, "kernel score: %s", nl->err);
-	if (r.error || !r.got)
-		return slmq_fail(err, -EPROTO, "kernel score: reply without %u NLL values", n - 1);
-	return 0;
-}
-
 /* The same window in userspace, exactly as eval_perplexity() scores it. */
 static int user_score(struct slmq_session *s, const uint32_t *w, uint32_t n, uint32_t *nll,
 		      struct slmq_err *err)
@@ -147,21 +105,6 @@ static float bits_f32(uint32_t u)
 	return f;
 }
 
-/* Windows of ctx ids within the budget, as eval_perplexity() counts them. */
-static int ppl_windows(const struct kb_opts *ko, size_t n, uint32_t ctx, uint32_t *nw,
-		       struct slmq_err *err)
-{
-	size_t use = ko->max_tokens ? ko->max_tokens : KB_PPL_DEFAULT_TOKENS;
-
-	if (use > n)
-		use = n;
-	*nw = (uint32_t)(use / ctx);
-	if (!*nw)
-		return slmq_fail(err, -EINVAL, "perplexity: %zu tokens do not fill one window of %u",
-				 use, ctx);
-	return 0;
-}
-
 /*
  * Both sides score the same windows; the totals are summed in the same
  * order and type as eval_perplexity() sums them (a double, window by
@@ -182,7 +125,7 @@ static int ppl_check(struct slmq_nl *nl, const char *name, const struct cli_mode
 	ret = eval_load_tokens(ko->eval_path, &cm->model.vocab, &ids, &n, err);
 	if (ret)
 		return ret;
-	ret = ppl_windows(ko, n, ctx, &nw, err);
+	ret = nl_ppl_windows(ko->max_tokens, n, ctx, cm->model.hp.n_ctx_train, &nw, err);
 	if (ret)
 		goto free_ids;
 	knll = malloc((size_t)ctx * 4);
@@ -200,7 +143,7 @@ static int ppl_check(struct slmq_nl *nl, const char *name, const struct cli_mode
 	for (w = 0; w < nw && !ret; w++) {
 		const uint32_t *win = ids + (size_t)w * ctx;
 
-		ret = kb_score(nl, name, win, ctx, knll, err) ?:
+		ret = nl_score(nl, name, win, ctx, knll, err) ?:
 		      user_score(s, win, ctx, unll, err);
 		for (i = 0; !ret && i + 1 < ctx; i++) {
 			res->nll_mismatches += knll[i] != unll[i];

@@ -5,13 +5,10 @@
 
 #include "validate.h"
 
-/* `slmqctl perplexity`'s budget when --eval-tokens is not given (eval_ppl.c). */
-#define KB_PPL_DEFAULT_TOKENS 100000
-
 struct kb_opts {
 	const struct val_opts *vo;	/* prompts, gen tokens, seed */
 	const char *eval_path;
-	size_t max_tokens;		/* eval tokens used; 0: KB_PPL_DEFAULT_TOKENS */
+	size_t max_tokens;		/* eval tokens used; 0: NL_PPL_DEFAULT_TOKENS */
 	uint32_t ctx;			/* perplexity window; 0: the model's context */
 };
 

@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The score op: slmq.ko runs a window of ids and returns -log p(next id)
+ * for each position as IEEE single bits.  nl_perplexity() is
+ * eval_perplexity() (eval_ppl.c) with the kernel doing the scoring: the
+ * same windows, the same double sum of the float NLLs, the same exp, so
+ * equal bits give the very same perplexity.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../cli.h"
+#include "nl_score.h"
+
+struct score_reply {
+	uint32_t *nll;
+	uint32_t want;
+	bool got;
+};
+
+static int on_score(struct nlattr **tb, struct nlattr *head, int len, void *arg)
+{
+	struct score_reply *r = arg;
+	struct nlattr *a = tb[SLMQ_A_MODEL_NLL];
+
+	if (!a || (size_t)nla_len(a) != (size_t)r->want * 4)
+		return -EPROTO;
+	memcpy(r->nll, nla_data(a), (size_t)r->want * 4);
+	r->got = true;
+	return 0;
+}
+
+int nl_score(struct slmq_nl *nl, const char *name, const uint32_t *ids, uint32_t n,
+	     uint32_t *nll, struct slmq_err *err)
+{
+	struct nl_msg *m = slmq_nl_msg(nl, SLMQ_CMD_SCORE, 0);
+	struct score_reply r = { .nll = nll, .want = n ? n - 1 : 0 };
+	int ret;
+
+	if (!m || nla_put_string(m, SLMQ_A_MODEL_NAME, name) ||
+	    nla_put(m, SLMQ_A_MODEL_PROMPT_TOKENS, (int)n * 4, ids)) {
+		nlmsg_free(m);
+		return slmq_fail(err, -ENOMEM, "out of memory");
+	}
+	ret = slmq_nl_call(nl, m, on_score, &r);
+	if (ret == -EPROTO || (!ret && !r.got))
+		return slmq_fail(err, -EPROTO, "kernel score: reply without %u NLL values", r.want);
+	if (ret)
+		return slmq_fail(err, ret, "kernel score: %s", nl->err);
+	return 0;
+}
+
+int nl_ppl_windows(size_t max_tokens, size_t n, uint32_t ctx, uint32_t n_ctx_train,
+		   uint32_t *nw, struct slmq_err *err)
+{
+	size_t use = max_tokens ? max_tokens : NL_PPL_DEFAULT_TOKENS;
+
+	if (ctx < 2)
+		return slmq_fail(err, -EINVAL, "perplexity: context must be at least 2");
+	if (ctx > n_ctx_train)
+		return slmq_fail(err, -EINVAL, "perplexity: context %u exceeds the model's %u",
+				 ctx, n_ctx_train);
+	if (use > n)
+		use = n;
+	*nw = (uint32_t)(use / ctx);
+	if (!*nw)
+		return slmq_fail(err, -EINVAL, "perplexity: %zu tokens do not fill one window of %u",
+				 use, ctx);
+	return 0;
+}
+
+static float bits_f32(uint32_t u)
+{
+	float f;
+
+	memcpy(&f, &u, sizeof(f));
+	return f;
+}
+
+/**
+ * nl_perplexity() - perplexity of a model loaded in slmq.ko.
+ * @name: its name in slmq.ko
+ * @m: the same model opened in userspace (context length, vocabulary)
+ * @ids: token data
+ * @n: number of ids
+ * @o: window length, token budget, progress
+ * @r: result (seconds: the whole exchange)
+ * @err: error line
+ *
+ * Return: 0 or a negative errno.
+ */
+int nl_perplexity(const char *name, const struct slmq_model *m, const uint32_t *ids,
+		  size_t n, const struct eval_ppl_opts *o, struct eval_ppl *r,
+		  struct slmq_err *err)
+{
+	uint32_t ctx = o->ctx ? o->ctx : m->hp.n_ctx_train, w, i, nw, *nll;
+	double total = 0, t0 = cli_now();
+	struct slmq_nl nl;
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	ret = nl_ppl_windows(o->max_tokens, n, ctx, m->hp.n_ctx_train, &nw, err);
+	if (ret)
+		return ret;
+	nll = malloc((size_t)ctx * 4);
+	if (!nll)
+		return slmq_fail(err, -ENOMEM, "out of memory");
+	if (slmq_nl_open(&nl)) {
+		free(nll);
+		return slmq_fail(err, -ENODEV, "%s", nl.err);
+	}
+	for (w = 0; w < nw && !ret; w++) {
+		ret = nl_score(&nl, name, ids + (size_t)w * ctx, ctx, nll, err);
+		for (i = 0; !ret && i + 1 < ctx; i++)
+			total += bits_f32(nll[i]);
+		if (o->progress)
+			o->progress(o->progress_ctx, w + 1, nw);
+	}
+	slmq_nl_close(&nl);
+	free(nll);
+	if (ret)
+		return ret;
+	r->ctx = ctx;
+	r->windows = nw;
+	r->tokens_used = (uint64_t)nw * ctx;
+	r->scored = (uint64_t)nw * (ctx - 1);
+	r->nll = total / (double)r->scored;
+	r->ppl = exp(r->nll);
+	r->seconds = cli_now() - t0;
+	return 0;
+}

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The score op from userspace (nl_score.c): per-position NLLs of an id
+ * window computed by slmq.ko, and the perplexity protocol of `slmqctl
+ * perplexity` run through it.
+ */
+#ifndef SLMQCTL_NL_SCORE_H
+#define SLMQCTL_NL_SCORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../eval.h"
+#include "nl_client.h"
+
+/* eval_perplexity()'s token budget when none is given (eval_ppl.c). */
+#define NL_PPL_DEFAULT_TOKENS 100000
+
+/* The kernel's NLLs for n ids (n - 1 IEEE single bit patterns into nll). */
+int nl_score(struct slmq_nl *nl, const char *name, const uint32_t *ids, uint32_t n,
+	     uint32_t *nll, struct slmq_err *err);
+
+/* Windows of ctx ids in the first max_tokens (0: the default) of n, as eval_perplexity() cuts them. */
+int nl_ppl_windows(size_t max_tokens, size_t n, uint32_t ctx, uint32_t n_ctx_train,
+		   uint32_t *nw, struct slmq_err *err);
+
+/* eval_perplexity() with slmq.ko's model NAME scoring each window. */
+int nl_perplexity(const char *name, const struct slmq_model *m, const uint32_t *ids,
+		  size_t n, const struct eval_ppl_opts *o, struct eval_ppl *r,
+		  struct slmq_err *err);
+
+#endif /* SLMQCTL_NL_SCORE_H */
