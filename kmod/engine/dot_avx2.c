@@ -454,15 +454,6 @@ void slmq_dot_rows_avx2(u32 type, const void *w, u64 row_bytes, u32 n,
  * dot_generic.c's 4-wide versions (no FMA): the same bits, twice the width.
  */
 
-/**
- * slmq_attn_scores_avx2() - out[t] = dot(q, k_t) * scale.
- * @q: query of one head, hd floats
- * @k: nt keys of hd floats, contiguous
- * @hd: head dimension
- * @nt: positions
- * @scale: 1/sqrt(hd)
- * @out: nt scores
- */
 static inline float score_reduce(v8sf s, float tail, float scale)
 {
 	v4sf h = __builtin_shufflevector(s, s, 0, 1, 2, 3) +
@@ -484,6 +475,15 @@ static inline float score_one(const float *q, const float *kt, u32 hd, float sca
 	return score_reduce(s, tail, scale);
 }
 
+/**
+ * slmq_attn_scores_avx2() - out[t] = dot(q, k_t) * scale.
+ * @q: query of one head, hd floats
+ * @k: nt keys of hd floats, contiguous
+ * @hd: head dimension
+ * @nt: positions
+ * @scale: 1/sqrt(hd)
+ * @out: nt scores
+ */
 void slmq_attn_scores_avx2(const float *q, const float *k, u32 hd, u32 nt,
 			   float scale, float *out)
 {
