@@ -221,56 +221,90 @@ static bool clip_candidate(u32 type, u32 c, float amax, float lo, float hi,
 	}
 }
 
+/* Scratch of one row's clipping search. */
+struct clip_row {
+	const float *G;
+	u32 n, gs, type;
+	float *e;		/* the row's error, w_hat - w, per column */
+	float *v;		/* G[group, :] e over the other groups */
+	float *d, *best_d;	/* a candidate's error on the group, the best one */
+};
+
+/*
+ * Best range for the group at c0 given the errors chosen for the rest of
+ * the row (its exact share of e^T G e); *par is the incumbent when keep.
+ */
+static void clip_group(struct clip_row *cr, const float *w, u32 c0, bool keep,
+		       struct qg_params *par)
+{
+	u32 gs = cr->gs, n = cr->n, c, j;
+	struct qg_params p, cur = keep ? *par : (struct qg_params){ 0 };
+	float amax = 0, lo = w[0], hi = w[0];
+	double best = INFINITY;
+
+	memset(cr->e + c0, 0, gs * sizeof(float));
+	cblas_sgemv(CblasRowMajor, CblasNoTrans, gs, n, 1.0f,
+		    cr->G + (size_t)c0 * n, n, cr->e, 1, 0.0f, cr->v, 1);
+	for (j = 0; j < gs; j++) {
+		amax = fabsf(w[j]) > amax ? fabsf(w[j]) : amax;
+		lo = w[j] < lo ? w[j] : lo;
+		hi = w[j] > hi ? w[j] : hi;
+	}
+	/* plain RTN first (then the incumbent): a candidate must beat them */
+	for (c = 0; ; c++) {
+		double ev = 0;
+
+		if (c == 0)
+			qg_fit(cr->type, w, gs, &p);
+		else if (c == 1 && keep)
+			p = cur;
+		else if (c == 1)
+			continue;
+		else if (!clip_candidate(cr->type, c - 2, amax, lo, hi, &p))
+			break;
+		for (j = 0; j < gs; j++) {
+			cr->d[j] = qg_value(cr->type, &p, qg_code(cr->type, &p, w[j])) - w[j];
+			ev += 2.0 * cr->d[j] * cr->v[j];
+		}
+		ev += group_err(cr->d, cr->G, n, c0, gs);
+		if (ev < best) {
+			best = ev;
+			*par = p;
+			memcpy(cr->best_d, cr->d, gs * sizeof(float));
+		}
+	}
+	memcpy(cr->e + c0, cr->best_d, gs * sizeof(float));
+}
+
 int awq_clip(const float *W, u32 rows, u32 n, const float *G, u32 type, u32 gs,
 	     struct qg_params *par)
 {
-	float *d = malloc(gs * sizeof(float)), *e = malloc(n * sizeof(float));
-	float *v = malloc(gs * sizeof(float)), *best_d = malloc(gs * sizeof(float));
-	u32 r, c0, c, j;
+	struct clip_row cr = {
+		.G = G, .n = n, .gs = gs, .type = type,
+		.e = malloc(n * sizeof(float)), .v = malloc(gs * sizeof(float)),
+		.d = malloc(gs * sizeof(float)), .best_d = malloc(gs * sizeof(float)),
+	};
+	u32 r, c0, pass;
+	int rc = 0;
 
-	if (!d || !e || !v || !best_d) {
-		free(d); free(e); free(v); free(best_d);
-		return -ENOMEM;
+	if (!cr.e || !cr.v || !cr.d || !cr.best_d) {
+		rc = -ENOMEM;
+		goto out;
 	}
 	for (r = 0; r < rows; r++) {
-		memset(e, 0, n * sizeof(float));
-		for (c0 = 0; c0 < n; c0 += gs) {
-			const float *w = W + (size_t)r * n + c0;
-			struct qg_params p, *best_p = &par[(size_t)r * (n / gs) + c0 / gs];
-			float amax = 0, lo = w[0], hi = w[0];
-			double best = INFINITY;
-
-			/* coupling of this group with the errors already chosen in the row */
-			cblas_sgemv(CblasRowMajor, CblasNoTrans, gs, n, 1.0f,
-				    G + (size_t)c0 * n, n, e, 1, 0.0f, v, 1);
-			for (j = 0; j < gs; j++) {
-				amax = fabsf(w[j]) > amax ? fabsf(w[j]) : amax;
-				lo = w[j] < lo ? w[j] : lo;
-				hi = w[j] > hi ? w[j] : hi;
-			}
-			/* plain RTN first: a candidate must beat it */
-			qg_fit(type, w, gs, best_p);
-			for (c = 0; ; c++) {
-				double ev = 0;
-
-				if (c == 0)
-					p = *best_p;
-				else if (!clip_candidate(type, c - 1, amax, lo, hi, &p))
-					break;
-				for (j = 0; j < gs; j++) {
-					d[j] = qg_value(type, &p, qg_code(type, &p, w[j])) - w[j];
-					ev += 2.0 * d[j] * v[j];
-				}
-				ev += group_err(d, G, n, c0, gs);
-				if (ev < best) {
-					best = ev;
-					*best_p = p;
-					memcpy(best_d, d, gs * sizeof(float));
-				}
-			}
-			memcpy(e + c0, best_d, gs * sizeof(float));
-		}
+		memset(cr.e, 0, n * sizeof(float));
+		/*
+		 * Coordinate descent on the row's output error e^T G e: the
+		 * first sweep sees the groups before each one, the next ones
+		 * all of them; the incumbent stays a candidate, so the error
+		 * never grows.
+		 */
+		for (pass = 0; pass < AWQ_CLIP_PASSES; pass++)
+			for (c0 = 0; c0 < n; c0 += gs)
+				clip_group(&cr, W + (size_t)r * n + c0, c0, pass > 0,
+					   &par[(size_t)r * (n / gs) + c0 / gs]);
 	}
-	free(d); free(e); free(v); free(best_d);
-	return 0;
+out:
+	free(cr.e); free(cr.v); free(cr.d); free(cr.best_d);
+	return rc;
 }
