@@ -122,7 +122,7 @@ int st_name_cmd(struct slmq_nl *nl, uint8_t cmd, const char *name)
 	return slmq_nl_call(nl, m, NULL, NULL);
 }
 
-int st_load(struct slmq_nl *nl, const char *name, const void *buf, size_t len)
+int st_stage(struct slmq_nl *nl, const char *name, const void *buf, size_t len)
 {
 	uint8_t sha[32];
 	size_t off, n;
@@ -134,6 +134,13 @@ int st_load(struct slmq_nl *nl, const char *name, const void *buf, size_t len)
 		n = len - off < SLMQ_CHUNK_MAX ? len - off : SLMQ_CHUNK_MAX;
 		ret = st_chunk(nl, name, off, (const char *)buf + off, n);
 	}
+	return ret;
+}
+
+int st_load(struct slmq_nl *nl, const char *name, const void *buf, size_t len)
+{
+	int ret = st_stage(nl, name, buf, len);
+
 	return ret ? ret : st_name_cmd(nl, SLMQ_CMD_LOAD_COMMIT, name);
 }
 

@@ -30,6 +30,8 @@ const char *st_data(const char *name);
 int st_begin(struct slmq_nl *nl, const char *name, uint64_t size, const uint8_t *sha);
 int st_chunk(struct slmq_nl *nl, const char *name, uint64_t off, const void *data, size_t len);
 int st_name_cmd(struct slmq_nl *nl, uint8_t cmd, const char *name);
+/* begin + all chunks, no commit: the bytes wait in the kernel's staging copy. */
+int st_stage(struct slmq_nl *nl, const char *name, const void *buf, size_t len);
 /* begin + all chunks + commit. */
 int st_load(struct slmq_nl *nl, const char *name, const void *buf, size_t len);
 

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -808,6 +809,256 @@ TEST_F_TIMEOUT(slmq, concurrency_bounded, 300)
 	EXPECT_EQ(0, st_sysfs_u64("/sys/kernel/slmq/generations_running"));
 	EXPECT_EQ(0, st_sysfs_u64("/sys/kernel/slmq/generations_waiting"));
 	still_serving(_metadata, self, "conc");
+}
+
+/*
+ * Replacing or deleting a model while requests on it run.  A request takes
+ * a reference on the model it looked up and keeps it until it has replied,
+ * so it must finish with that model's numbers bit for bit however the name
+ * changes meanwhile, a request made after a replace must get the new
+ * model, and the old model's memory must come back exactly when its last
+ * request is done.  The requests are short (the change itself takes a few
+ * milliseconds); that they really were running when it happened is checked,
+ * not assumed.
+ */
+#define SWAP_SCORE_N 64		/* score: this many ids of the test split */
+#define SWAP_GEN_PROMPT 48	/* generate: a prompt of this many ids ... */
+#define SWAP_GEN_TOKENS 8	/* ... then greedy tokens, with their logits */
+#define SWAP_VOCAB 2048
+#define SWAP_MAX_CLIENTS 8
+#define SWAP_ROUNDS 4
+
+enum swap_kind { SWAP_SCORE, SWAP_GENERATE };
+
+/* What one request returned; in shared memory, children write it. */
+struct swap_result {
+	int ret;
+	char err[512];
+	uint32_t nll[SWAP_SCORE_N - 1];
+	uint32_t n_tokens;
+	uint32_t tokens[SWAP_GEN_TOKENS];
+	float logits[SWAP_GEN_TOKENS * SWAP_VOCAB];
+};
+
+struct swap_ctx {
+	const char *name;
+	enum swap_kind kind;
+	int n;				/* clients running while the name changes */
+	uint32_t ids[SWAP_SCORE_N];
+	void *b;			/* model B, or NULL: delete instead */
+	size_t blen;
+	uint8_t bsha[32];
+	long long m0;			/* memory_used before A was loaded */
+	struct swap_result *ref;	/* A's result, asked before any change */
+	struct swap_result *after;	/* asked right after the replace */
+	struct swap_result *res;	/* the clients' */
+};
+
+static long long mem_used(void)
+{
+	return st_sysfs_u64("/sys/kernel/slmq/memory_used");
+}
+
+/* Requests holding a slot or queued for one: each has its model already. */
+static long long requests_in_kernel(void)
+{
+	return st_sysfs_u64("/sys/kernel/slmq/generations_running") +
+	       st_sysfs_u64("/sys/kernel/slmq/generations_waiting");
+}
+
+static void swap_request(struct slmq_nl *nl, const struct swap_ctx *c, struct swap_result *r)
+{
+	struct st_gen g = { .ids = c->ids, .n_ids = SWAP_GEN_PROMPT,
+			    .max_tokens = SWAP_GEN_TOKENS, .want_logits = true };
+
+	memset(r, 0, sizeof(*r));
+	if (c->kind == SWAP_SCORE) {
+		r->ret = st_score(nl, c->name, c->ids, SWAP_SCORE_N, r->nll);
+	} else {
+		r->ret = st_generate(nl, c->name, &g);
+		if (!r->ret && (g.n_tokens > SWAP_GEN_TOKENS ||
+				g.logits_len != (size_t)g.n_tokens * SWAP_VOCAB))
+			r->ret = -EPROTO;
+		if (!r->ret) {
+			r->n_tokens = g.n_tokens;
+			memcpy(r->tokens, g.tokens, g.n_tokens * 4);
+			memcpy(r->logits, g.logits, g.logits_len * 4);
+		}
+		free(g.logits);
+	}
+	snprintf(r->err, sizeof(r->err), "%s", nl->err);
+}
+
+static bool swap_same(const struct swap_result *a, const struct swap_result *b)
+{
+	return a->n_tokens == b->n_tokens && !memcmp(a->nll, b->nll, sizeof(a->nll)) &&
+	       !memcmp(a->tokens, b->tokens, a->n_tokens * 4) &&
+	       !memcmp(a->logits, b->logits, (size_t)a->n_tokens * SWAP_VOCAB * 4);
+}
+
+/* A child with its own socket makes one request and leaves the result in r. */
+static pid_t swap_client(const struct swap_ctx *c, struct swap_result *r)
+{
+	struct slmq_nl nl;
+	pid_t pid = fork();
+
+	if (pid)
+		return pid;
+	if (slmq_nl_open(&nl))
+		_exit(10);
+	swap_request(&nl, c, r);
+	_exit(r->ret ? 11 : 0);
+}
+
+/* Until all n clients' requests are in the kernel (past their lookup), or one ended. */
+static void swap_wait_in_kernel(const pid_t *kids, int n)
+{
+	siginfo_t si;
+	int i;
+
+	while (requests_in_kernel() < n) {
+		for (i = 0; i < n; i++) {
+			si.si_pid = 0;
+			if (waitid(P_PID, kids[i], &si, WEXITED | WNOHANG | WNOWAIT) || si.si_pid)
+				return;
+		}
+		usleep(1000);
+	}
+}
+
+/* After a round: NAME serves B with fresh stats, or is gone. */
+static void swap_check_name(struct __test_metadata *_metadata, FIXTURE_DATA(slmq) *self,
+			    const struct swap_ctx *c)
+{
+	struct st_model m;
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/kernel/slmq/%s/size", c->name);
+	if (!c->b) {
+		EXPECT_NLERR(&self->nl, st_get(&self->nl, c->name, &m), ENOENT,
+			     "no model of this name (attribute name)");
+		EXPECT_EQ(-1, st_sysfs_u64(path));
+		return;
+	}
+	ASSERT_EQ(0, st_get(&self->nl, c->name, &m)) TH_LOG("%s", self->nl.err);
+	EXPECT_EQ(0, memcmp(m.sha256, c->bsha, 32));
+	EXPECT_EQ(1, m.requests) TH_LOG("B served the request made after the replace only");
+	EXPECT_EQ((long long)c->blen, st_sysfs_u64(path));
+}
+
+/*
+ * One round: NAME serves A (self->buf, published again unless first);
+ * c->n clients start a request on it; once all are in the kernel, B (staged beforehand) is committed under
+ * NAME, or NAME is deleted.  After a replace the parent asks NAME at once,
+ * while A's requests still run, and must get B's answer.  Every client
+ * must get A's answer.  Returns whether A was still allocated right after
+ * the change returned, which only the clients' references can cause: only
+ * then did the change really happen under running requests.
+ */
+static bool swap_round(struct __test_metadata *_metadata, FIXTURE_DATA(slmq) *self,
+		       const struct swap_ctx *c, bool first)
+{
+	long long held = c->m0 + (long long)self->len + (long long)c->blen;
+	pid_t kids[SWAP_MAX_CLIENTS];
+	int i, status;
+	bool alive;
+
+	if (!first)
+		publish(_metadata, self, c->name);
+	if (c->b) {
+		ASSERT_EQ(0, st_stage(&self->nl, c->name, c->b, c->blen)) TH_LOG("%s", self->nl.err);
+		ASSERT_EQ(held, mem_used());
+	}
+	for (i = 0; i < c->n; i++) {
+		kids[i] = swap_client(c, &c->res[i]);
+		ASSERT_LE(0, kids[i]);
+	}
+	swap_wait_in_kernel(kids, c->n);
+	EXPECT_EQ(0, st_name_cmd(&self->nl, c->b ? SLMQ_CMD_LOAD_COMMIT : SLMQ_CMD_MODEL_DELETE,
+				 c->name))
+		TH_LOG("%s under running requests: %s", c->b ? "replace" : "delete", self->nl.err);
+	alive = mem_used() == held;
+	if (c->b) {
+		swap_request(&self->nl, c, c->after);
+		EXPECT_EQ(0, c->after->ret) TH_LOG("%s", c->after->err);
+		EXPECT_FALSE(swap_same(c->after, c->ref)) TH_LOG("B answered like A");
+	}
+	for (i = 0; i < c->n; i++) {
+		ASSERT_EQ(kids[i], waitpid(kids[i], &status, 0));
+		EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+			TH_LOG("client %d: status %#x, %d: %s", i, status, c->res[i].ret,
+			       c->res[i].err);
+		EXPECT_TRUE(swap_same(&c->res[i], c->ref))
+			TH_LOG("client %d did not get model A's result", i);
+	}
+	/* A went with its last request: B's bytes, or none, are left. */
+	EXPECT_EQ(c->m0 + (long long)c->blen, mem_used());
+	EXPECT_EQ(0, requests_in_kernel());
+	swap_check_name(_metadata, self, c);
+	return alive;
+}
+
+/* Clients of one kind on A while A is replaced by bfile, or deleted (NULL). */
+static void swap_case(struct __test_metadata *_metadata, FIXTURE_DATA(slmq) *self,
+		      const char *name, enum swap_kind kind, int n, const char *bfile)
+{
+	size_t map_len = sizeof(struct swap_result) * (n + 2);
+	struct swap_ctx c = { .name = name, .kind = kind, .n = n };
+	bool alive = false;
+	int round;
+
+	ASSERT_GE(SWAP_MAX_CLIENTS, n);
+	ASSERT_EQ(SWAP_SCORE_N, st_read_ids(st_data("test-head.bin"), c.ids, SWAP_SCORE_N));
+	c.ref = mmap(NULL, map_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, c.ref);
+	c.after = c.ref + 1;
+	c.res = c.ref + 2;
+	if (bfile) {
+		c.b = st_read_file(st_data(bfile), &c.blen);
+		ASSERT_NE(NULL, c.b) TH_LOG("no %s", st_data(bfile));
+		sha256(c.b, c.blen, c.bsha);
+	}
+	c.m0 = mem_used();
+	publish(_metadata, self, name);
+	swap_request(&self->nl, &c, c.ref);
+	ASSERT_EQ(0, c.ref->ret) TH_LOG("%s", c.ref->err);
+	/* A round whose requests all ended before the change returned proves nothing. */
+	for (round = 1; round <= SWAP_ROUNDS && !alive; round++) {
+		alive = swap_round(_metadata, self, &c, round == 1);
+		TH_LOG("round %d: model A %s when the %s returned", round,
+		       alive ? "still held by the running requests" : "already released",
+		       bfile ? "replace" : "delete");
+		if (_metadata->exit_code == KSFT_FAIL)
+			break;
+	}
+	EXPECT_TRUE(alive) TH_LOG("no round had requests running across the change");
+	if (bfile)
+		ASSERT_EQ(0, st_name_cmd(&self->nl, SLMQ_CMD_MODEL_DELETE, name));
+	EXPECT_EQ(c.m0, mem_used()) TH_LOG("memory of A or B not returned");
+	free(c.b);
+	munmap(c.ref, map_len);
+}
+
+/* A score on A (F16) while A is replaced by its Q4_0 quantization. */
+TEST_F_TIMEOUT(slmq, replace_while_score_runs_finishes_on_old_model, 300)
+{
+	swap_case(_metadata, self, "swapr", SWAP_SCORE, 1, "tiny-q4.gguf");
+}
+
+/* A generate (prompt ids, tokens and logits) on A while A is deleted. */
+TEST_F_TIMEOUT(slmq, delete_while_generate_runs_finishes_on_old_model, 300)
+{
+	swap_case(_metadata, self, "swapd", SWAP_GENERATE, 1, NULL);
+}
+
+/* More scores than max_concurrent slots: the queued ones hold A too. */
+TEST_F_TIMEOUT(slmq, replace_under_more_requests_than_slots, 300)
+{
+	long long slots = st_sysfs_u64("/sys/module/slmq/parameters/max_concurrent");
+
+	ASSERT_LT(0, slots);
+	ASSERT_GE(SWAP_MAX_CLIENTS, slots + 1);
+	swap_case(_metadata, self, "swapc", SWAP_SCORE, slots + 1, "tiny-q4.gguf");
 }
 
 static int on_name(struct nlattr **tb, struct nlattr *head, int len, void *arg)
