@@ -948,10 +948,10 @@ static void swap_check_name(struct __test_metadata *_metadata, FIXTURE_DATA(slmq
 
 /*
  * One round: NAME serves A (self->buf, published again unless first);
- * c->n clients start a request on it; once all are in the kernel, B (staged beforehand) is committed under
- * NAME, or NAME is deleted.  After a replace the parent asks NAME at once,
- * while A's requests still run, and must get B's answer.  Every client
- * must get A's answer.  Returns whether A was still allocated right after
+ * c->n clients start a request on it; once all are in the kernel, B
+ * (staged beforehand) is committed under NAME, or NAME is deleted.  After a
+ * replace the parent asks NAME at once, while A's requests still run, and
+ * must get B's answer.  Every client must get A's answer.  Returns whether A was still allocated right after
  * the change returned, which only the clients' references can cause: only
  * then did the change really happen under running requests.
  */
