@@ -206,13 +206,23 @@ static bool clip_candidate(u32 type, u32 c, float amax, float lo, float hi,
 			return false;
 		qg_set(p, c < steps ? m / 8 : -m / 8, 0.0f);
 		return true;
-	case SLMQ_TYPE_Q4_1:
-		if (c >= steps)
+	case SLMQ_TYPE_Q4_1: {
+		/*
+		 * An asymmetric range trims each end on its own: a share a of
+		 * the range off the bottom, b off the top (a one-sided outlier
+		 * is clipped without giving up the other side).
+		 */
+		u32 k = AWQ_CLIP_ASYM_STEPS;
+		float a = (float)(c / k) / AWQ_CLIP_GRID, b = (float)(c % k) / AWQ_CLIP_GRID;
+		float r = hi - lo;
+
+		if (c >= k * k)
 			return false;
-		lo = lo < -m ? -m : lo;
-		hi = hi > m ? m : hi;
+		lo += a * r;
+		hi -= b * r;
 		qg_set(p, (hi - lo) / 15, lo);
 		return true;
+	}
 	default:
 		if (c >= steps)
 			return false;

@@ -26,6 +26,7 @@
 #define AWQ_GRID 20		/* alphas 0, 1/20, ..., 19/20 */
 #define AWQ_CLIP_GRID 20	/* clip ratios 1 - i/20 ... */
 #define AWQ_CLIP_MAX_SHRINK 0.5	/* ... down to 0.5 */
+#define AWQ_CLIP_ASYM_STEPS 6	/* Q4_1: 0, 1/20 .. 5/20 of the range off each end */
 #define AWQ_CLIP_PASSES 2	/* coordinate-descent sweeps over a row's groups */
 
 /* One linear reading the shared input: W is rows x n. */
