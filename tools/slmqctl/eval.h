@@ -29,9 +29,11 @@ typedef void (*eval_progress_fn)(void *ctx, uint64_t done, uint64_t total);
 int eval_load_tokens(const char *path, const struct slmq_vocab *v,
 		     uint32_t **ids, size_t *n, struct slmq_err *err);
 
+#define EVAL_PPL_DEFAULT_TOKENS 100000
+
 struct eval_ppl_opts {
 	uint32_t ctx;		/* window length; 0: the model's context */
-	size_t max_tokens;	/* use the first max_tokens ids; 0: 100000 */
+	size_t max_tokens;	/* use the first max_tokens ids; 0: EVAL_PPL_DEFAULT_TOKENS */
 	eval_progress_fn progress;
 	void *progress_ctx;
 };
@@ -55,6 +57,22 @@ int eval_perplexity(const struct slmq_model *m, const struct slmq_env *env,
 		    const uint32_t *ids, size_t n,
 		    const struct eval_ppl_opts *o, struct eval_ppl *r,
 		    struct slmq_err *err);
+
+/*
+ * The pieces of eval_perplexity(), for other scorers of the same windows
+ * (slmq.ko through the score op) to follow the protocol exactly:
+ * eval_ppl_windows() counts the windows of ctx ids in the first max_tokens
+ * (0: the default) of n; eval_score_window() puts the engine's ctx - 1 NLLs
+ * of one window (IEEE single bits) into nll; eval_nll_add() adds them to
+ * the running double total in order; eval_ppl_finish() fills r.
+ */
+int eval_ppl_windows(size_t max_tokens, size_t n, uint32_t ctx, uint32_t n_ctx_train,
+		     uint32_t *nw, struct slmq_err *err);
+int eval_score_window(struct slmq_session *s, const uint32_t *w, uint32_t ctx,
+		      uint32_t *nll, struct slmq_err *err);
+void eval_nll_add(double *total, const uint32_t *nll, uint32_t ctx);
+void eval_ppl_finish(struct eval_ppl *r, uint32_t ctx, uint32_t nw, double total,
+		     double t0);
 
 struct eval_gen_opts {
 	uint32_t max_new;	/* at most this many new tokens */

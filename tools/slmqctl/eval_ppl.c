@@ -2,12 +2,11 @@
 /* Perplexity by non-overlapping windows (the fixtures' reference protocol). */
 #include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "eval.h"
-
-#define DEFAULT_MAX_TOKENS 100000
 
 static float bits_f32(uint32_t u)
 {
@@ -17,9 +16,29 @@ static float bits_f32(uint32_t u)
 	return f;
 }
 
-/* One window: ctx-1 predictions, the NLLs as the engine computes them. */
-static int score_window(struct slmq_session *s, const uint32_t *w, uint32_t ctx,
-			double *total, struct slmq_err *err)
+int eval_ppl_windows(size_t max_tokens, size_t n, uint32_t ctx, uint32_t n_ctx_train,
+		     uint32_t *nw, struct slmq_err *err)
+{
+	size_t use = max_tokens ? max_tokens : EVAL_PPL_DEFAULT_TOKENS;
+
+	if (ctx < 2)
+		return slmq_fail(err, -EINVAL, "perplexity: context must be at least 2");
+	if (ctx > n_ctx_train)
+		return slmq_fail(err, -EINVAL,
+				 "perplexity: context %u exceeds the model's %u",
+				 ctx, n_ctx_train);
+	if (use > n)
+		use = n;
+	*nw = (uint32_t)(use / ctx);
+	if (!*nw)
+		return slmq_fail(err, -EINVAL,
+				 "perplexity: %zu tokens do not fill one window of %u",
+				 use, ctx);
+	return 0;
+}
+
+int eval_score_window(struct slmq_session *s, const uint32_t *w, uint32_t ctx,
+		      uint32_t *nll, struct slmq_err *err)
 {
 	uint32_t i;
 	int ret;
@@ -30,9 +49,29 @@ static int score_window(struct slmq_session *s, const uint32_t *w, uint32_t ctx,
 		if (ret)
 			return slmq_fail(err, ret, "evaluating token %u of a window: %s",
 					 i, strerror(-ret));
-		*total += bits_f32(slmq_session_nll_bits(s, w[i + 1]));
+		nll[i] = slmq_session_nll_bits(s, w[i + 1]);
 	}
 	return 0;
+}
+
+void eval_nll_add(double *total, const uint32_t *nll, uint32_t ctx)
+{
+	uint32_t i;
+
+	for (i = 0; i + 1 < ctx; i++)
+		*total += bits_f32(nll[i]);
+}
+
+void eval_ppl_finish(struct eval_ppl *r, uint32_t ctx, uint32_t nw, double total,
+		     double t0)
+{
+	r->ctx = ctx;
+	r->windows = nw;
+	r->tokens_used = (uint64_t)nw * ctx;
+	r->scored = (uint64_t)nw * (ctx - 1);
+	r->nll = total / (double)r->scored;
+	r->ppl = exp(r->nll);
+	r->seconds = cli_now() - t0;
 }
 
 /**
@@ -52,44 +91,34 @@ int eval_perplexity(const struct slmq_model *m, const struct slmq_env *env,
 		    const struct eval_ppl_opts *o, struct eval_ppl *r,
 		    struct slmq_err *err)
 {
-	uint32_t ctx = o->ctx ? o->ctx : m->hp.n_ctx_train;
-	size_t use = o->max_tokens ? o->max_tokens : DEFAULT_MAX_TOKENS;
+	uint32_t ctx = o->ctx ? o->ctx : m->hp.n_ctx_train, w, nw, *nll;
 	struct slmq_session *s;
 	double total = 0, t0 = cli_now();
-	uint32_t w, nw;
-	int ret = 0;
+	int ret;
 
 	memset(r, 0, sizeof(*r));
-	if (ctx < 2)
-		return slmq_fail(err, -EINVAL, "perplexity: context must be at least 2");
-	if (ctx > m->hp.n_ctx_train)
-		return slmq_fail(err, -EINVAL,
-				 "perplexity: context %u exceeds the model's %u",
-				 ctx, m->hp.n_ctx_train);
-	if (use > n)
-		use = n;
-	nw = (uint32_t)(use / ctx);
-	if (!nw)
-		return slmq_fail(err, -EINVAL,
-				 "perplexity: %zu tokens do not fill one window of %u",
-				 use, ctx);
+	ret = eval_ppl_windows(o->max_tokens, n, ctx, m->hp.n_ctx_train, &nw, err);
+	if (ret)
+		return ret;
+	nll = malloc((size_t)ctx * sizeof(*nll));
+	if (!nll)
+		return slmq_fail(err, -ENOMEM, "out of memory");
 	s = slmq_session_new(m, env, ctx, err);
-	if (!s)
+	if (!s) {
+		free(nll);
 		return err ? err->code : -ENOMEM;
+	}
 	for (w = 0; w < nw && !ret; w++) {
-		ret = score_window(s, ids + (size_t)w * ctx, ctx, &total, err);
+		ret = eval_score_window(s, ids + (size_t)w * ctx, ctx, nll, err);
+		if (!ret)
+			eval_nll_add(&total, nll, ctx);
 		if (o->progress)
 			o->progress(o->progress_ctx, w + 1, nw);
 	}
 	slmq_session_free(s);
+	free(nll);
 	if (ret)
 		return ret;
-	r->ctx = ctx;
-	r->windows = nw;
-	r->tokens_used = (uint64_t)nw * ctx;
-	r->scored = (uint64_t)nw * (ctx - 1);
-	r->nll = total / (double)r->scored;
-	r->ppl = exp(r->nll);
-	r->seconds = cli_now() - t0;
+	eval_ppl_finish(r, ctx, nw, total, t0);
 	return 0;
 }

@@ -2,12 +2,11 @@
 /*
  * The score op: slmq.ko runs a window of ids and returns -log p(next id)
  * for each position as IEEE single bits.  nl_perplexity() is
- * eval_perplexity() (eval_ppl.c) with the kernel doing the scoring: the
- * same windows, the same double sum of the float NLLs, the same exp, so
- * equal bits give the very same perplexity.
+ * eval_perplexity() with the kernel doing the scoring: it cuts, sums and
+ * finishes with eval_ppl.c's own pieces, so equal bits give the very same
+ * perplexity.
  */
 #include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,33 +51,6 @@ int nl_score(struct slmq_nl *nl, const char *name, const uint32_t *ids, uint32_t
 	return 0;
 }
 
-int nl_ppl_windows(size_t max_tokens, size_t n, uint32_t ctx, uint32_t n_ctx_train,
-		   uint32_t *nw, struct slmq_err *err)
-{
-	size_t use = max_tokens ? max_tokens : NL_PPL_DEFAULT_TOKENS;
-
-	if (ctx < 2)
-		return slmq_fail(err, -EINVAL, "perplexity: context must be at least 2");
-	if (ctx > n_ctx_train)
-		return slmq_fail(err, -EINVAL, "perplexity: context %u exceeds the model's %u",
-				 ctx, n_ctx_train);
-	if (use > n)
-		use = n;
-	*nw = (uint32_t)(use / ctx);
-	if (!*nw)
-		return slmq_fail(err, -EINVAL, "perplexity: %zu tokens do not fill one window of %u",
-				 use, ctx);
-	return 0;
-}
-
-static float bits_f32(uint32_t u)
-{
-	float f;
-
-	memcpy(&f, &u, sizeof(f));
-	return f;
-}
-
 /**
  * nl_perplexity() - perplexity of a model loaded in slmq.ko.
  * @name: its name in slmq.ko
@@ -95,13 +67,13 @@ int nl_perplexity(const char *name, const struct slmq_model *m, const uint32_t *
 		  size_t n, const struct eval_ppl_opts *o, struct eval_ppl *r,
 		  struct slmq_err *err)
 {
-	uint32_t ctx = o->ctx ? o->ctx : m->hp.n_ctx_train, w, i, nw, *nll;
+	uint32_t ctx = o->ctx ? o->ctx : m->hp.n_ctx_train, w, nw, *nll;
 	double total = 0, t0 = cli_now();
 	struct slmq_nl nl;
 	int ret;
 
 	memset(r, 0, sizeof(*r));
-	ret = nl_ppl_windows(o->max_tokens, n, ctx, m->hp.n_ctx_train, &nw, err);
+	ret = eval_ppl_windows(o->max_tokens, n, ctx, m->hp.n_ctx_train, &nw, err);
 	if (ret)
 		return ret;
 	nll = malloc((size_t)ctx * 4);
@@ -113,8 +85,8 @@ int nl_perplexity(const char *name, const struct slmq_model *m, const uint32_t *
 	}
 	for (w = 0; w < nw && !ret; w++) {
 		ret = nl_score(&nl, name, ids + (size_t)w * ctx, ctx, nll, err);
-		for (i = 0; !ret && i + 1 < ctx; i++)
-			total += bits_f32(nll[i]);
+		if (!ret)
+			eval_nll_add(&total, nll, ctx);
 		if (o->progress)
 			o->progress(o->progress_ctx, w + 1, nw);
 	}
@@ -122,12 +94,6 @@ int nl_perplexity(const char *name, const struct slmq_model *m, const uint32_t *
 	free(nll);
 	if (ret)
 		return ret;
-	r->ctx = ctx;
-	r->windows = nw;
-	r->tokens_used = (uint64_t)nw * ctx;
-	r->scored = (uint64_t)nw * (ctx - 1);
-	r->nll = total / (double)r->scored;
-	r->ppl = exp(r->nll);
-	r->seconds = cli_now() - t0;
+	eval_ppl_finish(r, ctx, nw, total, t0);
 	return 0;
 }

@@ -13,16 +13,9 @@
 #include "../eval.h"
 #include "nl_client.h"
 
-/* eval_perplexity()'s token budget when none is given (eval_ppl.c). */
-#define NL_PPL_DEFAULT_TOKENS 100000
-
 /* The kernel's NLLs for n ids (n - 1 IEEE single bit patterns into nll). */
 int nl_score(struct slmq_nl *nl, const char *name, const uint32_t *ids, uint32_t n,
 	     uint32_t *nll, struct slmq_err *err);
-
-/* Windows of ctx ids in the first max_tokens (0: the default) of n, as eval_perplexity() cuts them. */
-int nl_ppl_windows(size_t max_tokens, size_t n, uint32_t ctx, uint32_t n_ctx_train,
-		   uint32_t *nw, struct slmq_err *err);
 
 /* eval_perplexity() with slmq.ko's model NAME scoring each window. */
 int nl_perplexity(const char *name, const struct slmq_model *m, const uint32_t *ids,

@@ -81,35 +81,10 @@ static void kb_free(struct kb_reply *r)
 }
 
 /* The same window in userspace, exactly as eval_perplexity() scores it. */
-static int user_score(struct slmq_session *s, const uint32_t *w, uint32_t n, uint32_t *nll,
-		      struct slmq_err *err)
-{
-	uint32_t i;
-	int ret;
-
-	slmq_session_reset(s);
-	for (i = 0; i + 1 < n; i++) {
-		ret = slmq_session_eval(s, w[i]);
-		if (ret)
-			return slmq_fail(err, ret, "userspace evaluation of token %u failed", i);
-		nll[i] = slmq_session_nll_bits(s, w[i + 1]);
-	}
-	return 0;
-}
-
-static float bits_f32(uint32_t u)
-{
-	float f;
-
-	memcpy(&f, &u, sizeof(f));
-	return f;
-}
-
 /*
- * Both sides score the same windows; the totals are summed in the same
- * order and type as eval_perplexity() sums them (a double, window by
- * window), so equal NLL bits give the very perplexity `slmqctl perplexity`
- * prints.
+ * Both sides score the same windows and sum them with eval_perplexity()'s
+ * own pieces, so equal NLL bits give the very perplexity `slmqctl
+ * perplexity` prints.
  */
 static int ppl_check(struct slmq_nl *nl, const char *name, const struct cli_model *cm,
 		     const struct kb_opts *ko, struct kb_result *res, struct slmq_err *err)
@@ -125,7 +100,7 @@ static int ppl_check(struct slmq_nl *nl, const char *name, const struct cli_mode
 	ret = eval_load_tokens(ko->eval_path, &cm->model.vocab, &ids, &n, err);
 	if (ret)
 		return ret;
-	ret = nl_ppl_windows(ko->max_tokens, n, ctx, cm->model.hp.n_ctx_train, &nw, err);
+	ret = eval_ppl_windows(ko->max_tokens, n, ctx, cm->model.hp.n_ctx_train, &nw, err);
 	if (ret)
 		goto free_ids;
 	knll = malloc((size_t)ctx * 4);
@@ -144,12 +119,13 @@ static int ppl_check(struct slmq_nl *nl, const char *name, const struct cli_mode
 		const uint32_t *win = ids + (size_t)w * ctx;
 
 		ret = nl_score(nl, name, win, ctx, knll, err) ?:
-		      user_score(s, win, ctx, unll, err);
-		for (i = 0; !ret && i + 1 < ctx; i++) {
+		      eval_score_window(s, win, ctx, unll, err);
+		if (ret)
+			break;
+		for (i = 0; i + 1 < ctx; i++)
 			res->nll_mismatches += knll[i] != unll[i];
-			ks += bits_f32(knll[i]);
-			us += bits_f32(unll[i]);
-		}
+		eval_nll_add(&ks, knll, ctx);
+		eval_nll_add(&us, unll, ctx);
 		cli_progress("kernel perplexity", (unsigned long long)w + 1,
 			     (unsigned long long)nw);
 	}

@@ -8,7 +8,7 @@
 struct kb_opts {
 	const struct val_opts *vo;	/* prompts, gen tokens, seed */
 	const char *eval_path;
-	size_t max_tokens;		/* eval tokens used; 0: NL_PPL_DEFAULT_TOKENS */
+	size_t max_tokens;		/* eval tokens used; 0: EVAL_PPL_DEFAULT_TOKENS */
 	uint32_t ctx;			/* perplexity window; 0: the model's context */
 };
 
