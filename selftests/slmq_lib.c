@@ -310,6 +310,15 @@ int st_user_tokenize(const void *buf, size_t len, const char *text, uint32_t *id
 	return n;
 }
 
+/* The engine as slmqctl runs it.  The kernel's rule: AVX2 kernels need AVX2, FMA and F16C. */
+static void user_env(struct slmq_env *env)
+{
+	memset(env, 0, sizeof(*env));
+	env->alloc = &u_allocator;
+	__builtin_cpu_init();
+	env->use_avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+
 int st_user_generate(const void *buf, size_t len, const uint32_t *ids, uint32_t n_ids,
 		     uint32_t max_tokens, uint32_t *tokens, uint32_t *n_tokens,
 		     float **logits, uint32_t *n_vocab)
@@ -328,11 +337,7 @@ int st_user_generate(const void *buf, size_t len, const uint32_t *ids, uint32_t 
 		return ret;
 	*n_vocab = m.hp.n_vocab;
 	*logits = calloc((size_t)max_tokens * m.hp.n_vocab, sizeof(float));
-	memset(&env, 0, sizeof(env));
-	env.alloc = &u_allocator;
-	__builtin_cpu_init();
-	/* The kernel's rule: AVX2 kernels need AVX2, FMA and F16C. */
-	env.use_avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+	user_env(&env);
 	s = slmq_session_new(&m, &env, 0, &err);
 	if (!s || !*logits) {
 		ret = -ENOMEM;
@@ -372,10 +377,7 @@ int st_user_score(const void *buf, size_t len, const uint32_t *ids, uint32_t n,
 	ret = slmq_model_load(&m, buf, len, &u_allocator, &err);
 	if (ret)
 		return ret;
-	memset(&env, 0, sizeof(env));
-	env.alloc = &u_allocator;
-	__builtin_cpu_init();
-	env.use_avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+	user_env(&env);
 	s = slmq_session_new(&m, &env, n, &err);
 	if (!s) {
 		ret = -ENOMEM;
