@@ -52,21 +52,33 @@ static int slmq_gen_tokenize(struct slmq_kmodel *m, const struct slmq_gen_req *r
 	return n;
 }
 
+/* Refuses the first id at or above the vocabulary size, naming it "<what> <index>". */
+int slmq_ids_check(const struct slmq_kmodel *m, const u32 *ids, u32 n,
+		   const char *what, struct slmq_err *err)
+{
+	u32 i;
+
+	for (i = 0; i < n; i++)
+		if (ids[i] >= m->model.hp.n_vocab)
+			return slmq_fail(err, -EINVAL, "%s %u is %u, vocabulary has %u",
+					 what, i, ids[i], m->model.hp.n_vocab);
+	return 0;
+}
+
 static int slmq_gen_check(struct slmq_kmodel *m, const u32 *ids, u32 n,
 			  const struct slmq_gen_req *req, struct slmq_err *err)
 {
 	const struct slmq_hparams *hp = &m->model.hp;
-	u32 i;
+	int ret;
 
 	if (!n)
 		return slmq_fail(err, -EINVAL, "empty prompt");
 	if (n >= hp->n_ctx_train)
 		return slmq_fail(err, -E2BIG, "prompt of %u tokens fills the %u-token context",
 				 n, hp->n_ctx_train);
-	for (i = 0; i < n; i++)
-		if (ids[i] >= hp->n_vocab)
-			return slmq_fail(err, -EINVAL, "prompt token %u is %u, vocabulary has %u",
-					 i, ids[i], hp->n_vocab);
+	ret = slmq_ids_check(m, ids, n, "prompt token", err);
+	if (ret)
+		return ret;
 	if (!req->max_tokens)
 		return slmq_fail(err, -EINVAL, "max_tokens is 0");
 	return 0;

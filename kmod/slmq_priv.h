@@ -101,6 +101,8 @@ int slmq_gen_waiting_count(void);
 int slmq_gen_run(struct slmq_kmodel *m, const struct slmq_gen_req *req,
 		 struct slmq_gen_out *out, struct slmq_err *err);
 void slmq_gen_out_free(struct slmq_gen_out *out);
+int slmq_ids_check(const struct slmq_kmodel *m, const u32 *ids, u32 n,
+		   const char *what, struct slmq_err *err);
 int slmq_slot_get(struct slmq_kmodel *m, struct slmq_err *err);
 void slmq_slot_put(void);
 void slmq_stats_count(struct slmq_kmodel *m, int ret, u32 tokens, u64 latency_ns);

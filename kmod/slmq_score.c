@@ -19,18 +19,13 @@ static int slmq_score_check(const struct slmq_kmodel *m, const u32 *ids, u32 n,
 			    struct slmq_err *err)
 {
 	const struct slmq_hparams *hp = &m->model.hp;
-	u32 i;
 
 	if (n < 2)
 		return slmq_fail(err, -EINVAL, "scoring needs at least 2 tokens, got %u", n);
 	if (n > hp->n_ctx_train)
 		return slmq_fail(err, -EINVAL, "%u tokens exceed the model's %u-token context",
 				 n, hp->n_ctx_train);
-	for (i = 0; i < n; i++)
-		if (ids[i] >= hp->n_vocab)
-			return slmq_fail(err, -EINVAL, "token %u is %u, vocabulary has %u",
-					 i, ids[i], hp->n_vocab);
-	return 0;
+	return slmq_ids_check(m, ids, n, "token", err);
 }
 
 /* The last id is only predicted, never evaluated: n - 1 steps. */
