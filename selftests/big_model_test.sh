@@ -4,7 +4,7 @@
 # A model near the 100 MiB default limit (synthetic weights, selftests/mkbig.py):
 # loaded over netlink, validated, generating the same tokens as userspace,
 # and its memory held while loaded and returned on unload, measured in the
-# guest's MemFree, not only in the module's own counter.  Built unless
+# guest's /proc/meminfo, not only in the module's own counter.  Built unless
 # SLMQ_BIG_MODEL=0 (then the whole test skips).
 . "$(dirname "$0")/slmq_sh_lib"
 
@@ -13,26 +13,29 @@ if [ ! -e "$DATA/big.gguf" ]; then
 	exit 0
 fi
 
-# MemFree in bytes once the page cache is dropped (the initramfs is ramfs:
-# its files are not cache and stay put).
-mem_free() {
+# /proc/meminfo field KEY in bytes once the page cache is dropped (the
+# initramfs is ramfs: its files are not cache and stay put).
+meminfo() {
 	sync
 	echo 3 >/proc/sys/vm/drop_caches
-	awk '/^MemFree:/ { print $2 * 1024 }' /proc/meminfo
+	awk -v k="$1:" '$1 == k { print $2 * 1024 }' /proc/meminfo
 }
 
 size=$(wc -c <"$DATA/big.gguf")
 insmod "$MODDIR/slmq.ko"
 ok $? "insmod slmq.ko"
-before=$(mem_free)
+free0=$(meminfo MemFree)
+vm0=$(meminfo VmallocUsed)
 slmqctl load "$DATA/big.gguf" --name big --json >/tmp/big.json
 ok $? "load a $size-byte model ($(sed -n 's/.*"seconds":\([0-9.]*\).*/\1/p' /tmp/big.json) s)"
 [ "$(cat /sys/kernel/slmq/big/size)" = "$size" ] && [ "$(cat /sys/kernel/slmq/memory_used)" = "$size" ]
 ok $? "sysfs size and memory_used are the file's $size bytes"
-loaded=$(mem_free)
-held=$((before - loaded))
-[ "$held" -ge "$size" ] && [ "$held" -le $((size + size / 4 + 16777216)) ]
-ok $? "the kernel holds the model: MemFree fell by $held bytes (file: $size)"
+# The model is one kvmalloc() of its size (vmalloc at this size): exact in
+# VmallocUsed.  MemFree moves with everything else the kernel does, so it
+# only gets a coarse bound.
+vm1=$(meminfo VmallocUsed)
+[ $((vm1 - vm0)) -ge "$size" ] && [ $((vm1 - vm0)) -le $((size + size / 8)) ]
+ok $? "the kernel holds the model: VmallocUsed rose by $((vm1 - vm0)) bytes (file: $size)"
 slmqctl ask big -p "PCI device" -n 2 --json >/tmp/bk.json
 ok $? "kernel generates with it"
 slmqctl generate "$DATA/big.gguf" -p "PCI device" -n 2 --json >/tmp/bu.json
@@ -42,11 +45,19 @@ json_ints ids /tmp/bu.json >/tmp/bu.ids
 ok $? "same tokens as userspace ($(tr '\n' ' ' </tmp/bk.ids))"
 slmqctl unload big >/dev/null
 ok $? "unload big"
+# The last reference frees the model after an RCU grace period, in a worker:
+# give it up to 10 s.
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+	d=$(($(meminfo VmallocUsed) - vm0))
+	[ "$d" -le 1048576 ] && break
+	sleep 1
+done
+[ "$d" -le 1048576 ]
+ok $? "VmallocUsed back within 1 MiB after unload (off by $d bytes)"
 rmmod slmq
 ok $? "rmmod slmq"
-after=$(mem_free)
-diff=$((before - after))
-[ "$diff" -lt 0 ] && diff=$((-diff))
-[ "$diff" -le 4194304 ]
-ok $? "MemFree back within 4 MiB of where it was before the load (off by $diff bytes)"
+free1=$(meminfo MemFree)
+d=$((free0 - free1))
+[ "$d" -le 16777216 ]
+ok $? "MemFree back within 16 MiB after rmmod (lower by $d bytes; while loaded: $((vm1 - vm0)) held)"
 done_testing
