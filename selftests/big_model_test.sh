@@ -25,6 +25,7 @@ size=$(wc -c <"$DATA/big.gguf")
 insmod "$MODDIR/slmq.ko"
 ok $? "insmod slmq.ko"
 free0=$(meminfo MemFree)
+slab0=$(meminfo SUnreclaim)
 vm0=$(meminfo VmallocUsed)
 slmqctl load "$DATA/big.gguf" --name big --json >/tmp/big.json
 ok $? "load a $size-byte model ($(sed -n 's/.*"seconds":\([0-9.]*\).*/\1/p' /tmp/big.json) s)"
@@ -56,8 +57,13 @@ done
 ok $? "VmallocUsed back within 1 MiB after unload (off by $d bytes)"
 rmmod slmq
 ok $? "rmmod slmq"
-free1=$(meminfo MemFree)
-d=$((free0 - free1))
-[ "$d" -le 16777216 ]
-ok $? "MemFree back within 16 MiB after rmmod (lower by $d bytes; while loaded: $((vm1 - vm0)) held)"
+# kmalloc'd leftovers (sessions, stagings, model structs) would stay in
+# unreclaimable slab.  MemFree alone moves by tens of MiB in the full suite
+# with nothing leaked (per-CPU page lists, other tests' caches: seen here),
+# so it is printed, not judged.
+slab1=$(meminfo SUnreclaim)
+d=$((slab1 - slab0))
+[ "$d" -le 2097152 ]
+ok $? "unreclaimable slab back within 2 MiB after rmmod (off by $d bytes)"
+echo "# MemFree after rmmod: $(($(meminfo MemFree) - free0)) bytes from before the load"
 done_testing
