@@ -28,6 +28,10 @@ typedef void (*eval_progress_fn)(void *ctx, uint64_t done, uint64_t total);
  */
 int eval_load_tokens(const char *path, const struct slmq_vocab *v,
 		     uint32_t **ids, size_t *n, struct slmq_err *err);
+/* The same from bytes in memory (bin: the .bin format); for fuzzing and tests. */
+int eval_parse_tokens(const char *name, const void *buf, size_t len, bool bin,
+		      const struct slmq_vocab *v, uint32_t **ids, size_t *n,
+		      struct slmq_err *err);
 
 #define EVAL_PPL_DEFAULT_TOKENS 100000
 
