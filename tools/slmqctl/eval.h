@@ -68,13 +68,16 @@ int eval_perplexity(const struct slmq_model *m, const struct slmq_env *env,
  * eval_ppl_windows() counts the windows of ctx ids in the first max_tokens
  * (0: the default) of n; eval_score_window() puts the engine's ctx - 1 NLLs
  * of one window (IEEE single bits) into nll; eval_nll_add() adds them to
- * the running double total in order; eval_ppl_finish() fills r.
+ * the running double total in order, or fails on a NaN or infinite one (a
+ * model whose logits overflowed: a perplexity of -nan is not a result);
+ * eval_ppl_finish() fills r.
  */
 int eval_ppl_windows(size_t max_tokens, size_t n, uint32_t ctx, uint32_t n_ctx_train,
 		     uint32_t *nw, struct slmq_err *err);
 int eval_score_window(struct slmq_session *s, const uint32_t *w, uint32_t ctx,
 		      uint32_t *nll, struct slmq_err *err);
-void eval_nll_add(double *total, const uint32_t *nll, uint32_t ctx);
+int eval_nll_add(double *total, const uint32_t *nll, uint32_t ctx,
+		 struct slmq_err *err);
 void eval_ppl_finish(struct eval_ppl *r, uint32_t ctx, uint32_t nw, double total,
 		     double t0);
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Prompted generation on a session (greedy or sampled), with decoding. */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -62,6 +63,26 @@ char *eval_detokenize(const struct slmq_vocab *v, uint32_t prev,
 	return out;
 }
 
+/*
+ * The sampler's comparisons are all false on NaN and it would return some
+ * token anyway (token 0 forever): a model whose activations overflowed
+ * must fail loudly instead.  One pass over n_vocab floats per token, small
+ * next to the output head's matvec that produced them.
+ */
+static int logits_finite(const struct slmq_session *s, uint32_t n,
+			 struct slmq_err *err)
+{
+	const float *lg = slmq_session_logits(s);
+	uint32_t i;
+
+	for (i = 0; i < n; i++)
+		if (!isfinite(lg[i]))
+			return slmq_fail(err, -ERANGE,
+					 "generate: logit %u at position %u is %s (the model's activations overflowed)",
+					 i, slmq_session_pos(s), isnan(lg[i]) ? "NaN" : "infinite");
+	return 0;
+}
+
 static int feed_prompt(struct slmq_session *s, const uint32_t *prompt,
 		       uint32_t n_prompt, struct slmq_err *err)
 {
@@ -117,6 +138,9 @@ int eval_generate(struct slmq_session *s, const struct slmq_vocab *v,
 	t1 = cli_now();
 	r->prompt_seconds = t1 - t0;
 	while (!ret && r->n < o->max_new) {
+		ret = logits_finite(s, v->n_tokens, err);
+		if (ret)
+			break;
 		tok = slmq_sample(&sp, s);
 		if (tok == v->eos_id || tok == o->stop_id) {
 			r->stopped = true;

@@ -39,6 +39,7 @@ struct variant {
 	const char *poison;		/* a tensor whose first value (or scale) is poison_bits */
 	u32 poison_bits;		/* IEEE single, stored at the tensor's precision */
 	u32 poison_at;			/* byte offset: 2 is Q4_1's first min */
+	bool poison_all;		/* every element of the (F32) tensor */
 	const char *expect;		/* substring of the error, NULL: must load */
 };
 
@@ -111,7 +112,8 @@ static void add_tensor(struct gguf_writer *w, const struct variant *v,
 		slmq_quantize_row(type, row, data + r * rb, ne0);
 	}
 	if (v->poison && !strcmp(name, v->poison))
-		poison(data, type, v->poison_bits, v->poison_at);
+		for (r = 0; r < (v->poison_all ? rb * ne1 / 4 : 1); r++)
+			poison(data, type, v->poison_bits, v->poison_at + 4 * r);
 	gguf_w_tensor(w, name, type, norm ? 1 : 2, ne, data, rb * ne1);
 out:
 	free(row);
@@ -285,10 +287,23 @@ static const struct variant hostile[] = {
 };
 
 /*
- * slmqctl generate on a hostile file: exits non-zero (not by a signal: a
- * crafted shape used to segfault it) with exactly one line on stderr.
+ * Finite weights whose activations overflow: output_norm at FLT_MAX turns
+ * the normed residual into +-Inf, the logits into Inf and NaN.  The file
+ * loads; generate and perplexity must fail rather than print garbage.
  */
-static void generate_refuses(const struct variant *v, const char *dir)
+static const struct variant overflowing = {
+	.what = "output_norm at FLT_MAX", .poison = "output_norm.weight",
+	.poison_bits = 0x7f7fffffu, .poison_all = true,
+	.expect = "not finite",
+};
+
+/*
+ * slmqctl CMD on a hostile file: exits non-zero (not by a signal: a
+ * crafted shape used to segfault it) with exactly one line on stderr.
+ * cmd is a format taking the model's path and the directory.
+ */
+static void cli_refuses(const struct variant *v, const char *dir,
+			const char *cmdfmt, const char *expect)
 {
 	char path[256], errp[300], cmd[800], line[512] = "";
 	int lines = 0, st;
@@ -308,9 +323,9 @@ static void generate_refuses(const struct variant *v, const char *dir)
 	fwrite(buf, 1, len, f);
 	fclose(f);
 	free(buf);
-	snprintf(cmd, sizeof(cmd),
-		 "tools/slmqctl/slmqctl generate '%s' -p 'hello world' -n 4 >/dev/null 2>'%s'",
-		 path, errp);
+	len = (size_t)snprintf(cmd, sizeof(cmd), "tools/slmqctl/slmqctl ");
+	len += (size_t)snprintf(cmd + len, sizeof(cmd) - len, cmdfmt, path, dir);
+	snprintf(cmd + len, sizeof(cmd) - len, " >/dev/null 2>'%s'", errp);
 	st = system(cmd);
 	f = fopen(errp, "r");
 	while (f && fgets(line + (lines ? strlen(line) : 0),
@@ -319,8 +334,9 @@ static void generate_refuses(const struct variant *v, const char *dir)
 	if (f)
 		fclose(f);
 	if (!tap_ok(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 1 && lines == 1 &&
-		    !strncmp(line, "slmqctl: ", 9) && strstr(line, v->expect),
-		    "slmqctl generate, %s: exit 1, one error line", v->what))
+		    !strncmp(line, "slmqctl: ", 9) && strstr(line, expect),
+		    "slmqctl %.*s, %s: exit 1, one error line",
+		    (int)strcspn(cmdfmt, " "), cmdfmt, v->what))
 		tap_diag("status 0x%x, %d lines: %s", st, lines, line);
 }
 
@@ -472,6 +488,28 @@ static void test_pack(struct slmq_model *m)
 	tap_ok(!memcmp(before, after, sizeof(before)), "pack: still identical after the second call");
 }
 
+#define GEN "generate '%s' -p 'hello world' -n 4"
+
+/* 64 in-vocabulary ids as a .bin file for perplexity. */
+static void write_ids(const char *dir)
+{
+	char path[256];
+	u8 b[128];
+	FILE *f;
+	u32 i;
+
+	for (i = 0; i < 64; i++) {
+		b[2 * i] = (u8)(3 + 7 * i);
+		b[2 * i + 1] = 0;
+	}
+	snprintf(path, sizeof(path), "%s/ids.bin", dir);
+	f = fopen(path, "wb");
+	if (f) {
+		fwrite(b, 1, sizeof(b), f);
+		fclose(f);
+	}
+}
+
 int main(void)
 {
 	struct slmq_model keep;
@@ -486,7 +524,15 @@ int main(void)
 		test_variant(&hostile[i], NULL, NULL);
 	if (mkdtemp(dir)) {
 		for (i = 0; i < ARRAY_SIZE(hostile); i++)
-			generate_refuses(&hostile[i], dir);
+			cli_refuses(&hostile[i], dir, GEN, hostile[i].expect);
+		test_variant(&(struct variant){ .what = "output_norm at FLT_MAX",
+						.poison = overflowing.poison,
+						.poison_bits = overflowing.poison_bits,
+						.poison_all = true }, NULL, NULL);
+		cli_refuses(&overflowing, dir, GEN, "generate: logit 0 at position");
+		write_ids(dir);
+		cli_refuses(&overflowing, dir, "perplexity '%s' --data '%s/ids.bin' --ctx 16",
+			    "perplexity: the NLL of prediction 0 of a window is NaN");
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 		if (system(cmd))
 			tap_diag("could not remove %s", dir);

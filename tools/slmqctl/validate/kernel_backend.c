@@ -124,8 +124,10 @@ static int ppl_check(struct slmq_nl *nl, const char *name, const struct cli_mode
 			break;
 		for (i = 0; i + 1 < ctx; i++)
 			res->nll_mismatches += knll[i] != unll[i];
-		eval_nll_add(&ks, knll, ctx);
-		eval_nll_add(&us, unll, ctx);
+		ret = eval_nll_add(&ks, knll, ctx, err) ?:
+		      eval_nll_add(&us, unll, ctx, err);
+		if (ret)
+			break;
 		cli_progress("kernel perplexity", (unsigned long long)w + 1,
 			     (unsigned long long)nw);
 	}
