@@ -293,7 +293,7 @@ static const struct variant hostile[] = {
  */
 static const struct variant overflowing = {
 	.what = "output_norm at FLT_MAX", .poison = "output_norm.weight",
-	.poison_bits = 0x7f7fffffu, .poison_all = true,
+	.poison_bits = 0x7f7fffffu, .poison_all = true, .mat_type = SLMQ_TYPE_Q4_0,
 	.expect = "not finite",
 };
 
@@ -305,7 +305,7 @@ static const struct variant overflowing = {
 static void cli_refuses(const struct variant *v, const char *dir,
 			const char *cmdfmt, const char *expect)
 {
-	char path[256], errp[300], cmd[800], line[512] = "";
+	char path[256], errp[300], cmd[800], line[2048], *p;
 	int lines = 0, st;
 	struct variant vv = *v;
 	size_t len;
@@ -323,13 +323,16 @@ static void cli_refuses(const struct variant *v, const char *dir,
 	fwrite(buf, 1, len, f);
 	fclose(f);
 	free(buf);
-	len = (size_t)snprintf(cmd, sizeof(cmd), "tools/slmqctl/slmqctl ");
+	/* SLMQCTL: another build of it, e.g. with sanitizers */
+	len = (size_t)snprintf(cmd, sizeof(cmd), "'%s' ",
+			       getenv("SLMQCTL") ? getenv("SLMQCTL") : "tools/slmqctl/slmqctl");
 	len += (size_t)snprintf(cmd + len, sizeof(cmd) - len, cmdfmt, path, dir);
 	snprintf(cmd + len, sizeof(cmd) - len, " >/dev/null 2>'%s'", errp);
 	st = system(cmd);
 	f = fopen(errp, "r");
-	while (f && fgets(line + (lines ? strlen(line) : 0),
-			  (int)(sizeof(line) - (lines ? strlen(line) : 0)), f))
+	len = f ? fread(line, 1, sizeof(line) - 1, f) : 0;
+	line[len] = 0;
+	for (p = line; (p = strchr(p, '\n')); p++)
 		lines++;
 	if (f)
 		fclose(f);
