@@ -22,6 +22,13 @@
 typedef void (*eval_progress_fn)(void *ctx, uint64_t done, uint64_t total);
 
 /*
+ * Context a generation needs: prompt + new tokens, capped to the model's
+ * context (the session is sized to it, not to the model's context).
+ */
+uint32_t eval_gen_ctx(const struct slmq_model *m, uint64_t n_prompt,
+		      uint64_t max_new);
+
+/*
  * Token ids from a file: *.bin is raw little-endian u16 ids (nanoGPT style);
  * anything else is UTF-8 text, tokenized as one piece with a leading <s>.
  * *ids is malloc'd.

@@ -105,6 +105,22 @@ static int feed_prompt(struct slmq_session *s, const uint32_t *prompt,
 }
 
 /**
+ * eval_gen_ctx() - session length for a generation.
+ * @m: model
+ * @n_prompt: prompt ids
+ * @max_new: new tokens at most
+ *
+ * Return: min(n_prompt + max_new, the model's context).
+ */
+uint32_t eval_gen_ctx(const struct slmq_model *m, uint64_t n_prompt,
+		      uint64_t max_new)
+{
+	uint64_t need = n_prompt + max_new;
+
+	return need < m->hp.n_ctx_train ? (uint32_t)need : m->hp.n_ctx_train;
+}
+
+/**
  * eval_generate() - continue a prompt.
  * @s: session (reset here)
  * @v: vocabulary (for </s> and decoding)
@@ -123,11 +139,20 @@ int eval_generate(struct slmq_session *s, const struct slmq_vocab *v,
 {
 	struct slmq_sampler sp;
 	double t0 = cli_now(), t1;
+	uint64_t max_new;
 	uint32_t tok;
 	int ret;
 
 	memset(r, 0, sizeof(*r));
-	r->ids = malloc(((size_t)o->max_new + 1) * sizeof(uint32_t));
+	/*
+	 * No more new tokens than the session has room for: each but the
+	 * last takes a position after the prompt's.
+	 */
+	max_new = (uint64_t)slmq_session_n_ctx(s) + 1 > n_prompt ?
+		  (uint64_t)slmq_session_n_ctx(s) + 1 - n_prompt : 0;
+	if (max_new > o->max_new)
+		max_new = o->max_new;
+	r->ids = malloc(((size_t)max_new + 1) * sizeof(uint32_t));
 	if (!r->ids)
 		return slmq_fail(err, -ENOMEM, "generate: out of memory");
 	slmq_sampler_init(&sp, o->temp > 0 ? f32_bits(o->temp) : 0, o->top_k,
@@ -137,7 +162,7 @@ int eval_generate(struct slmq_session *s, const struct slmq_vocab *v,
 	ret = feed_prompt(s, prompt, n_prompt, err);
 	t1 = cli_now();
 	r->prompt_seconds = t1 - t0;
-	while (!ret && r->n < o->max_new) {
+	while (!ret && r->n < max_new) {
 		ret = logits_finite(s, v->n_tokens, err);
 		if (ret)
 			break;
@@ -148,7 +173,7 @@ int eval_generate(struct slmq_session *s, const struct slmq_vocab *v,
 			break;
 		}
 		r->ids[r->n++] = tok;
-		if (r->n == o->max_new)
+		if (r->n == max_new)
 			break;
 		ret = slmq_session_eval(s, tok);
 		if (ret == -ENOSPC) {	/* context full: stop like max_new */

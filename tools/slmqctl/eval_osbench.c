@@ -272,6 +272,7 @@ int eval_osbench(const struct slmq_model *m, const struct slmq_env *env,
 	};
 	struct slmq_session *s;
 	double t0 = cli_now();
+	uint32_t longest = 1;
 	size_t i;
 	int ret = 0;
 
@@ -279,7 +280,9 @@ int eval_osbench(const struct slmq_model *m, const struct slmq_env *env,
 	r->predictions = calloc(items->n + 1, sizeof(char *));
 	if (!r->predictions)
 		return slmq_fail(err, -ENOMEM, "os_bench: out of memory");
-	s = slmq_session_new(m, env, 0, err);
+	for (i = 0; i < items->n; i++)
+		longest = max_t(uint32_t, longest, items->v[i].n_prompt);
+	s = slmq_session_new(m, env, eval_gen_ctx(m, longest, go.max_new), err);
 	if (!s) {
 		ret = err ? err->code : -ENOMEM;
 		goto free_predictions;
