@@ -142,6 +142,9 @@ struct osbench_items {
 int osbench_load(const char *path, size_t limit, struct osbench_items *items,
 		 struct slmq_err *err);
 void osbench_free(struct osbench_items *items);
+/* The same on NUL-terminated text in memory (cut in place); for fuzzing. */
+int osbench_parse(const char *path, char *buf, size_t limit,
+		  struct osbench_items *items, struct slmq_err *err);
 
 #define OSBENCH_MAX_CATS 8
 #define OSBENCH_MAX_NEW 64

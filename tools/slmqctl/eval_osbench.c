@@ -69,14 +69,35 @@ static int parse_item(struct json_object *o, struct osbench_item *it,
 int osbench_load(const char *path, size_t limit, struct osbench_items *items,
 		 struct slmq_err *err)
 {
-	char *buf, *line, *next, where[4200];
-	size_t len, cap = 0, lineno = 0;
+	size_t len;
+	char *buf;
 	int ret;
 
 	memset(items, 0, sizeof(*items));
 	ret = cli_read_file(path, (void **)&buf, &len);
 	if (ret)
 		return slmq_fail(err, ret, "%s: %s", path, strerror(-ret));
+	ret = osbench_parse(path, buf, limit, items, err);
+	free(buf);
+	return ret;
+}
+
+/**
+ * osbench_parse() - os_bench items from JSON lines in memory.
+ * @path: name for messages
+ * @buf: NUL-terminated text; lines are cut in place
+ * @limit: at most this many items (0: all)
+ * @items: result (free with osbench_free())
+ * @err: error line
+ */
+int osbench_parse(const char *path, char *buf, size_t limit,
+		  struct osbench_items *items, struct slmq_err *err)
+{
+	char *line, *next, where[4200];
+	size_t cap = 0, lineno = 0;
+	int ret = 0;
+
+	memset(items, 0, sizeof(*items));
 	for (line = buf; line && *line && (!limit || items->n < limit); line = next) {
 		struct json_object *o;
 
@@ -111,7 +132,6 @@ int osbench_load(const char *path, size_t limit, struct osbench_items *items,
 		if (ret)
 			break;
 	}
-	free(buf);
 	if (!ret && !items->n)
 		ret = slmq_fail(err, -EINVAL, "%s: no items", path);
 	if (ret)
