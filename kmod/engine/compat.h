@@ -16,6 +16,9 @@
 #include <linux/string.h>
 #include <linux/build_bug.h>
 #include <linux/overflow.h>
+#include <linux/sched.h>
+/* Between long non-FPU loops over weights (model load): process context. */
+#define slmq_cond_resched() cond_resched()
 #else
 #include <errno.h>
 #include <limits.h>
@@ -41,6 +44,7 @@ typedef int64_t s64;
 #ifndef ARRAY_SIZE
 #define ARRAY_SIZE(x) (sizeof(x) / sizeof((x)[0]))
 #endif
+#define slmq_cond_resched() do { } while (0)
 #define min_t(t, a, b) ((t)(a) < (t)(b) ? (t)(a) : (t)(b))
 #define max_t(t, a, b) ((t)(a) > (t)(b) ? (t)(a) : (t)(b))
 #ifndef likely

@@ -88,6 +88,8 @@ void slmq_quantize_act(const float *x, struct slmq_act *a, u32 n)
 {
 	/* adding 1.5*2^23 rounds |v| <= 2^22 to an integer, ties to even */
 	const v4sf magic = { 12582912.0f, 12582912.0f, 12582912.0f, 12582912.0f };
+	const v4sf lim = { 127.0f, 127.0f, 127.0f, 127.0f };
+	const u32 nan_bits = 0x7fc00000u;
 	u32 i, j, g;
 
 	a->n = n;
@@ -95,24 +97,47 @@ void slmq_quantize_act(const float *x, struct slmq_act *a, u32 n)
 	for (i = 0; i < a->nb; i++, x += SLMQ_QK) {
 		s8 *q = a->qs + (u64)i * SLMQ_QK;
 		float amax = block_amax(x), id;
-		v4si vsum = { 0 };
+		v4si vsum = { 0 }, bad = { 0 };
 		v4sf vid;
 
 		a->d[i] = amax / 127;
 		id = amax != 0.0f ? 127 / amax : 0.0f;
+		/*
+		 * amax below 127/FLT_MAX makes id +inf (and 0 * id NaN): such a
+		 * block adds under 1e-36 to any dot product, so it quantizes
+		 * to zeros.
+		 */
+		if (id > 3.40282347e+38f) {
+			id = 0.0f;
+			a->d[i] = 0.0f;
+		}
 		vid = (v4sf){ id, id, id, id };
 		for (j = 0; j < SLMQ_QK; j += 16) {
 			v4si v[4];
 			u32 k;
 
 			for (k = 0; k < 4; k++) {
-				v[k] = __builtin_convertvector((ld4(x + j + 4 * k) * vid + magic) -
-							       magic, v4si);
+				v4sf r = (ld4(x + j + 4 * k) * vid + magic) - magic;
+				/*
+				 * Finite x gives |r| <= 127; a NaN or Inf in
+				 * the block does not (and converting it to int
+				 * is undefined: INT_MIN on x86, whose sums
+				 * overflowed).  Such lanes become 0 here and
+				 * the block's scale NaN below.
+				 */
+				v4si ok = (r >= -lim) & (r <= lim);
+
+				bad |= ~ok;
+				r = (v4sf)((v4si)r & ok);
+				v[k] = __builtin_convertvector(r, v4si);
 				vsum += v[k];
 			}
 			store16(q + j, v);
 		}
 		a->sum[i] = (vsum[0] + vsum[1]) + (vsum[2] + vsum[3]);
+		/* a non-finite input stays non-finite: every dot with it is NaN */
+		if (bad[0] | bad[1] | bad[2] | bad[3])
+			memcpy(&a->d[i], &nan_bits, sizeof(nan_bits));
 	}
 	for (g = slmq_act_groups8(a->nb); i < g; i++) {
 		a->d[i] = 0.0f;

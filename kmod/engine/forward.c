@@ -153,6 +153,12 @@ static int rope_table(struct slmq_session *s)
  * @n_ctx: context length; 0 means the model's trained context
  * @err: error report
  *
+ * The KV cache, the RoPE table and the attention scratch are sized to n_ctx
+ * (and the allocator zeroes them): callers pass what the request needs
+ * (prompt + new tokens), not the model's context, which a config may set
+ * to 2^24.  n_ctx above the model's context or above SLMQ_MAX_CTX is
+ * refused.
+ *
  * Return: the session, or NULL with err set.
  */
 struct slmq_session *slmq_session_new(const struct slmq_model *m,
@@ -170,6 +176,12 @@ struct slmq_session *slmq_session_new(const struct slmq_model *m,
 			  n_ctx, m->hp.n_ctx_train);
 		return NULL;
 	}
+	if (n_ctx > SLMQ_MAX_CTX) {
+		slmq_fail(err, -E2BIG,
+			  "context %u exceeds the engine's limit of %u positions per session",
+			  n_ctx, SLMQ_MAX_CTX);
+		return NULL;
+	}
 	s = slmq_alloc(env->alloc, sizeof(*s));
 	if (!s) {
 		slmq_fail(err, -ENOMEM, "out of memory for a session");
@@ -178,8 +190,9 @@ struct slmq_session *slmq_session_new(const struct slmq_model *m,
 	s->m = m;
 	s->env = *env;
 	s->n_ctx = n_ctx;
-	s->q_dim = m->hp.n_head * m->hp.head_dim;
-	s->kv_dim = m->hp.n_head_kv * m->hp.head_dim;
+	/* both <= SLMQ_MAX_WIDTH: slmq_model_load() checked the 64-bit products */
+	s->q_dim = (u32)((u64)m->hp.n_head * m->hp.head_dim);
+	s->kv_dim = (u32)((u64)m->hp.n_head_kv * m->hp.head_dim);
 	ret = session_alloc_buffers(s);
 	if (ret) {
 		slmq_fail(err, ret, "out of memory for a session of %u tokens",

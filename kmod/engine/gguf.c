@@ -25,6 +25,12 @@
 #define GGUF_MAX_STR_LEN	(16u << 20)
 #define GGUF_MAX_ARR_LEN	(16u << 20)
 #define GGUF_MAX_ALIGNMENT	(1u << 16)
+/*
+ * Tensor data is read in place with 4-byte float and 8-byte loads: every
+ * tensor must start at least that aligned (llama.cpp only asks for a power
+ * of two, so alignment 1 would pass there and fault or trap here).
+ */
+#define GGUF_MIN_ALIGNMENT	8u
 /* ggml's GGML_MAX_NAME is 64 including the NUL */
 #define GGUF_MAX_NAME_LEN	63u
 /* per dimension; keeps row byte counts far from overflow */
@@ -421,10 +427,11 @@ static int read_alignment(struct slmq_gguf *g, struct slmq_err *err)
 	if (kv->type != SLMQ_GGUF_U32)
 		return slmq_fail(err, -EINVAL, "gguf: general.alignment is not a u32");
 	memcpy(&al, kv->val, sizeof(al));
-	if (!al || (al & (al - 1)) || al > GGUF_MAX_ALIGNMENT)
+	if ((al & (al - 1)) || al < GGUF_MIN_ALIGNMENT ||
+	    al > GGUF_MAX_ALIGNMENT)
 		return slmq_fail(err, -EINVAL,
-				 "gguf: general.alignment %u is not a power of two <= %u",
-				 al, GGUF_MAX_ALIGNMENT);
+				 "gguf: general.alignment %u is not a power of two in %u..%u",
+				 al, GGUF_MIN_ALIGNMENT, GGUF_MAX_ALIGNMENT);
 	g->alignment = al;
 	return 0;
 }

@@ -55,6 +55,20 @@ struct slmq_hparams {
 	u32 rope_theta_bits;
 };
 
+/*
+ * The largest shapes the engine runs, checked by slmq_model_load() in 64-bit
+ * arithmetic so that every product the forward pass forms in 32 bits (a
+ * head's offset h * head_dim, a row index, a vector length) stays exact.
+ * Real Llama-family models are far below them (Llama 3 405B: 126 layers,
+ * width 16384, FFN 53248, head_dim 128, 128256 tokens).
+ */
+#define SLMQ_MAX_LAYERS		1024u
+#define SLMQ_MAX_WIDTH		(1u << 20)	/* n_embd, n_ff, n_head * head_dim, n_head_kv * head_dim */
+#define SLMQ_MAX_HEAD_DIM	1024u
+#define SLMQ_MAX_VOCAB		(1u << 24)
+/* Positions of one session: bounds the KV cache, the RoPE table and att. */
+#define SLMQ_MAX_CTX		(1u << 20)
+
 struct slmq_model {
 	struct slmq_hparams hp;
 	struct slmq_tensor tok_embd;

@@ -9,7 +9,9 @@
 #include "model.h"
 
 #define F32_BITS_10000 0x461c4000u	/* default rope.freq_base */
-#define MAX_LAYERS 1024
+#define F32_BITS_ONE 0x3f800000u
+#define F32_BITS_0_1 0x3dcccccdu	/* 0.1f: no model's rms epsilon is near it */
+#define F32_BITS_INF 0x7f800000u
 
 struct loader {
 	struct slmq_model *m;
@@ -69,10 +71,76 @@ static int check_arch(const struct slmq_gguf *g, struct slmq_err *err)
 	return 0;
 }
 
+/*
+ * Without floating point: the bits of positive floats order like their
+ * values, and every negative, infinite or NaN pattern compares above the
+ * bits of any positive finite float, so one unsigned range test each.
+ * eps must be > 0 (a zero vector would normalise to 0/0) and small; theta
+ * must be > 1 (theta^(-2i/d) is then a decreasing frequency; 1e-30 gives
+ * angles of 1e30 radians, i.e. noise) and finite.
+ */
+static int check_floats(const struct slmq_hparams *hp, struct slmq_err *err)
+{
+	if (!hp->rms_eps_bits || hp->rms_eps_bits > F32_BITS_0_1)
+		return slmq_fail(err, -EINVAL,
+				 "model: llama.attention.layer_norm_rms_epsilon (bits 0x%08x) must be finite, > 0 and <= 0.1",
+				 hp->rms_eps_bits);
+	if (hp->rope_theta_bits <= F32_BITS_ONE ||
+	    hp->rope_theta_bits >= F32_BITS_INF)
+		return slmq_fail(err, -EINVAL,
+				 "model: llama.rope.freq_base (bits 0x%08x) must be finite and > 1",
+				 hp->rope_theta_bits);
+	return 0;
+}
+
+static int too_wide(struct slmq_err *err, const char *what, u64 v)
+{
+	return slmq_fail(err, -EINVAL,
+			 "model: %s = %llu exceeds the engine's limit of %u",
+			 what, (unsigned long long)v, SLMQ_MAX_WIDTH);
+}
+
+/*
+ * The one statement of the shapes the engine runs (limits in model.h).
+ * Products are formed in 64 bits here: in 32, n_head 65537 x head_dim 65536
+ * wraps to 65536, the tensors of that width load, and RoPE and attention
+ * then loop over 65537 heads of a 65536-float buffer.  Below the limits
+ * every 32-bit product the forward pass forms is exact.
+ */
+static int check_shapes(const struct slmq_hparams *hp, struct slmq_err *err)
+{
+	u64 q_dim = (u64)hp->n_head * hp->head_dim;
+	u64 kv_dim = (u64)hp->n_head_kv * hp->head_dim;
+
+	if (hp->n_layer > SLMQ_MAX_LAYERS)
+		return slmq_fail(err, -EINVAL,
+				 "model: llama.block_count %u exceeds the engine's limit of %u",
+				 hp->n_layer, SLMQ_MAX_LAYERS);
+	if (hp->n_embd > SLMQ_MAX_WIDTH)
+		return too_wide(err, "llama.embedding_length", hp->n_embd);
+	if (hp->n_ff > SLMQ_MAX_WIDTH)
+		return too_wide(err, "llama.feed_forward_length", hp->n_ff);
+	if (q_dim > SLMQ_MAX_WIDTH)
+		return slmq_fail(err, -EINVAL,
+				 "model: llama.attention.head_count %u x head dimension %u = %llu exceeds the engine's limit of %u",
+				 hp->n_head, hp->head_dim,
+				 (unsigned long long)q_dim, SLMQ_MAX_WIDTH);
+	if (kv_dim > SLMQ_MAX_WIDTH)
+		return slmq_fail(err, -EINVAL,
+				 "model: llama.attention.head_count_kv %u x head dimension %u = %llu exceeds the engine's limit of %u",
+				 hp->n_head_kv, hp->head_dim,
+				 (unsigned long long)kv_dim, SLMQ_MAX_WIDTH);
+	if (hp->head_dim > SLMQ_MAX_HEAD_DIM)
+		return slmq_fail(err, -EINVAL,
+				 "model: head dimension (llama.attention.key_length) %u exceeds the engine's limit of %u",
+				 hp->head_dim, SLMQ_MAX_HEAD_DIM);
+	return 0;
+}
+
 static int read_hparams(const struct slmq_gguf *g, struct slmq_hparams *hp,
 			struct slmq_err *err)
 {
-	u32 rope_dims;
+	u32 rope_dims, value_dim;
 	int ret;
 
 	ret = need_u32(g, "embedding_length", &hp->n_embd, err);
@@ -86,9 +154,6 @@ static int read_hparams(const struct slmq_gguf *g, struct slmq_hparams *hp,
 	ret = want_u32(g, "attention.head_count_kv", &hp->n_head_kv, err);
 	if (ret)
 		return ret;
-	if (hp->n_layer > MAX_LAYERS)
-		return slmq_fail(err, -EINVAL, "model: %u layers is too many",
-				 hp->n_layer);
 	if (hp->n_head % hp->n_head_kv)
 		return slmq_fail(err, -EINVAL,
 				 "model: %u heads are not a multiple of %u KV heads",
@@ -111,6 +176,15 @@ static int read_hparams(const struct slmq_gguf *g, struct slmq_hparams *hp,
 		return slmq_fail(err, -EINVAL,
 				 "model: llama.rope.dimension_count %u != head dimension %u (partial RoPE is not supported)",
 				 rope_dims, hp->head_dim);
+	/* attention reads values with the keys' head_dim: the cache has one width */
+	value_dim = hp->head_dim;
+	ret = want_u32(g, "attention.value_length", &value_dim, err);
+	if (ret)
+		return ret;
+	if (value_dim != hp->head_dim)
+		return slmq_fail(err, -EINVAL,
+				 "model: llama.attention.value_length %u != key length %u (not supported)",
+				 value_dim, hp->head_dim);
 	ret = slmq_gguf_get_f32_bits(g, "llama.attention.layer_norm_rms_epsilon",
 				     &hp->rms_eps_bits, err);
 	if (ret == -ENOENT)
@@ -123,12 +197,7 @@ static int read_hparams(const struct slmq_gguf *g, struct slmq_hparams *hp,
 				     &hp->rope_theta_bits, err);
 	if (ret && ret != -ENOENT)
 		return ret;
-	/* finite and positive: sign clear, exponent not all ones, not zero */
-	if ((hp->rms_eps_bits >> 23) >= 0xff || !hp->rms_eps_bits ||
-	    (hp->rope_theta_bits >> 23) >= 0xff || !hp->rope_theta_bits)
-		return slmq_fail(err, -EINVAL,
-				 "model: rms epsilon and rope.freq_base must be finite and positive");
-	return 0;
+	return check_floats(hp, err) ?: check_shapes(hp, err);
 }
 
 static const char *shape_str(char *buf, size_t len, u64 ne0, u64 ne1)
@@ -219,7 +288,7 @@ static u32 dim_size(const struct slmq_hparams *hp, enum dim d)
 	switch (d) {
 	case D_EMBD:
 		return hp->n_embd;
-	case D_Q:
+	case D_Q:	/* exact: check_shapes() bounded both products */
 		return hp->n_head * hp->head_dim;
 	case D_KV:
 		return hp->n_head_kv * hp->head_dim;
@@ -284,6 +353,74 @@ static int check_all_claimed(struct loader *ld)
 			 (unsigned long long)ld->matched);
 }
 
+static bool f16_finite_at(const u8 *p)
+{
+	u16 h;
+
+	memcpy(&h, p, sizeof(h));
+	return (h & 0x7c00) != 0x7c00;
+}
+
+/* Index of the first non-finite value, or n. */
+static u64 first_nonfinite(const struct slmq_gguf_tensor *t, u64 *n)
+{
+	u64 bs = slmq_row_bytes(t->type, SLMQ_QK), i;
+	const u8 *p = t->data;
+	u32 u;
+
+	if (t->type == SLMQ_TYPE_F32) {
+		*n = t->nbytes / 4;
+		for (i = 0; i < *n; i++) {
+			memcpy(&u, p + 4 * i, sizeof(u));
+			if ((u & F32_BITS_INF) == F32_BITS_INF)
+				return i;
+		}
+		return i;
+	}
+	if (t->type == SLMQ_TYPE_F16) {
+		*n = t->nbytes / 2;
+		for (i = 0; i < *n && f16_finite_at(p + 2 * i); i++)
+			;
+		return i;
+	}
+	/* a block's quants are integers: only its scale d (and Q4_1's min m) */
+	*n = t->nbytes / bs;
+	for (i = 0; i < *n; i++)
+		if (!f16_finite_at(p + i * bs) ||
+		    (t->type == SLMQ_TYPE_Q4_1 && !f16_finite_at(p + i * bs + 2)))
+			return i;
+	return i;
+}
+
+/*
+ * One NaN or Inf weight makes every later logit NaN: generate prints
+ * garbage, perplexity -nan, and the kernel serves token 0 forever.  One
+ * pass over the weights at load finds them with integer tests on the bits
+ * (no FPU: this file must not touch a float), reading block types' 2-byte
+ * scales only, so it costs less than the checksum the load already does;
+ * afterwards only overflow inside the forward pass can make a value
+ * non-finite, and the callers check the results they report.
+ */
+static int check_finite(const struct slmq_gguf *g, struct slmq_err *err)
+{
+	u64 i, bad, n;
+
+	for (i = 0; i < g->n_tensors; i++) {
+		const struct slmq_gguf_tensor *t = &g->tensors[i];
+
+		bad = first_nonfinite(t, &n);
+		if (bad < n)
+			return slmq_fail(err, -EINVAL,
+					 "tensor %.*s: %s %llu is NaN or infinite",
+					 (int)min_t(u64, t->name.len, 96), t->name.ptr,
+					 t->type == SLMQ_TYPE_F32 || t->type == SLMQ_TYPE_F16 ?
+					 "element" : "scale of block",
+					 (unsigned long long)bad);
+		slmq_cond_resched();
+	}
+	return 0;
+}
+
 static int map_tensors(struct loader *ld)
 {
 	struct slmq_model *m = ld->m;
@@ -294,10 +431,10 @@ static int map_tensors(struct loader *ld)
 	emb = slmq_gguf_find_tensor(&m->gguf, "token_embd.weight");
 	if (!emb)
 		return slmq_fail(ld->err, -EINVAL, "model: missing tensor token_embd.weight");
-	if (!emb->ne[1] || emb->ne[1] > 0x7fffffffu)
+	if (!emb->ne[1] || emb->ne[1] > SLMQ_MAX_VOCAB)
 		return slmq_fail(ld->err, -EINVAL,
-				 "tensor token_embd.weight: bad vocabulary size %llu",
-				 (unsigned long long)emb->ne[1]);
+				 "tensor token_embd.weight: vocabulary size %llu is not in 1..%u",
+				 (unsigned long long)emb->ne[1], SLMQ_MAX_VOCAB);
 	m->hp.n_vocab = (u32)emb->ne[1];
 	vocab = m->hp.n_vocab;
 	ret = want_u32(&m->gguf, "vocab_size", &vocab, ld->err);
@@ -358,6 +495,7 @@ int slmq_model_load(struct slmq_model *m, const void *buf, u64 len,
 		goto release_gguf;
 	}
 	ret = map_tensors(&ld);
+	ret = ret ?: check_finite(&m->gguf, err);
 	if (ret)
 		goto free_layers;
 	ret = slmq_vocab_load(&m->vocab, &m->gguf, a, err);

@@ -56,6 +56,23 @@ static bool mergeable(const struct slmq_vocab *v, u32 id)
 	       v->type[id] == SLMQ_TOKEN_USER_DEFINED;
 }
 
+static bool space_mark_at(const char *p, u64 i)
+{
+	return !memcmp(p + i, SPACE_MARK, SPACE_MARK_LEN);
+}
+
+/* Does p hold "▁" right after something other than "▁" (as in "a▁b")? */
+static bool space_after_other(const char *p, u64 n)
+{
+	u64 i;
+
+	for (i = 1; i + SPACE_MARK_LEN <= n; i++)
+		if (space_mark_at(p, i) &&
+		    (i < SPACE_MARK_LEN || !space_mark_at(p, i - SPACE_MARK_LEN)))
+			return true;
+	return false;
+}
+
 /* Id of a piece that may take part in merges, or TOK_NONE. */
 static u32 find_piece(const struct slmq_vocab *v, const char *p, u32 n)
 {
@@ -220,6 +237,8 @@ static int fill_tokens(struct slmq_vocab *v, const struct slmq_gguf_kv *toks,
 			return slmq_fail(err, -EINVAL,
 					 "tokenizer: token %u has unknown type %d", i, t);
 		v->type[i] = (u8)t;
+		if (mergeable(v, i) && space_after_other(s.ptr, v->len[i]))
+			v->space_inside = true;
 		b = byte_piece_value(s.ptr, v->len[i]);
 		if (t == SLMQ_TOKEN_BYTE && b >= 0 && v->byte_ids[b] == TOK_NONE)
 			v->byte_ids[b] = i;
@@ -320,6 +339,20 @@ void slmq_vocab_release(struct slmq_vocab *v, const struct slmq_allocator *a)
 }
 
 /* --- encoding ------------------------------------------------------------ */
+/*
+ * Scratch: SentencePiece's merge loop needs a symbol per character and a
+ * heap of candidate pairs, 16 + 3 * 12 bytes per character; sized for the
+ * whole text that was ~160 bytes per input byte (654 MB for 4 MB of text).
+ *
+ * A merge joins two neighbouring symbols into a vocabulary piece, so it
+ * crosses the boundary between a character c other than "▁" and a "▁" only
+ * if some piece holds c"▁".  Llama vocabularies have pieces of "▁" runs
+ * ("▁▁▁▁", for indentation) but none with "▁" after another character
+ * (SentencePiece's split_by_whitespace); for those (!space_inside) the text
+ * is encoded in stretches of SLMQ_TOK_CHUNK bytes, each cut before a space
+ * that follows something else than a space or "▁": the same ids, scratch
+ * reused from stretch to stretch.
+ */
 
 struct symbol {
 	u32 off;	/* into the normalized text */
@@ -435,13 +468,15 @@ static u32 utf8_len(u8 c)
 	return lens[c >> 4];
 }
 
-/* Dummy prefix + spaces to "▁"; returns the normalized length. */
-static u32 normalize(const char *text, u32 len, char *out)
+/* (Dummy prefix +) spaces to "▁"; returns the normalized length. */
+static u32 normalize(const char *text, u32 len, bool prefix, char *out)
 {
 	u32 i, n = 0;
 
-	memcpy(out, SPACE_MARK, SPACE_MARK_LEN);
-	n = SPACE_MARK_LEN;
+	if (prefix) {
+		memcpy(out, SPACE_MARK, SPACE_MARK_LEN);
+		n = SPACE_MARK_LEN;
+	}
 	for (i = 0; i < len; i++) {
 		if (text[i] == ' ') {
 			memcpy(out + n, SPACE_MARK, SPACE_MARK_LEN);
@@ -513,6 +548,36 @@ static void merge_all(struct tok_state *st, u32 n_sym)
 	}
 }
 
+/* End of the stretch starting at start: see the comment above struct symbol. */
+static u32 chunk_end(const struct slmq_vocab *v, const char *text, u32 len,
+		     u32 start)
+{
+	u32 end;
+
+	if (v->space_inside || len - start <= SLMQ_TOK_CHUNK)
+		return len;
+	for (end = start + SLMQ_TOK_CHUNK; end < len; end++)
+		if (text[end] == ' ' && text[end - 1] != ' ' &&
+		    !(end >= SPACE_MARK_LEN && space_mark_at(text, end - SPACE_MARK_LEN)))
+			break;
+	return end;
+}
+
+/* Encode text[start, end): one stretch, scratch in st. */
+static void encode_chunk(struct tok_state *st, const char *text, u32 start,
+			 u32 end, char *norm)
+{
+	u32 norm_len, n_sym, i;
+
+	norm_len = normalize(text + start, end - start, !start, norm);
+	st->text = norm;
+	st->n_heap = 0;
+	n_sym = split_symbols(st, norm_len);
+	merge_all(st, n_sym);
+	for (i = 0; i < n_sym; i = st->sym[i].next < 0 ? n_sym : (u32)st->sym[i].next)
+		emit_symbol(st, &st->sym[i]);
+}
+
 /**
  * slmq_tokenize() - encode UTF-8 text as SentencePiece does
  * @v:        vocabulary
@@ -531,7 +596,8 @@ int slmq_tokenize(const struct slmq_vocab *v, const char *text, u32 text_len,
 		  const struct slmq_allocator *a)
 {
 	struct tok_state st = { .v = v, .ids = ids, .max_ids = max_ids };
-	u32 norm_len, n_sym, i;
+	u64 norm_max = 0, sym_max = 0;
+	u32 start, end, i, spaces;
 	char *norm;
 
 	if (text_len > TOK_MAX_TEXT)
@@ -540,21 +606,31 @@ int slmq_tokenize(const struct slmq_vocab *v, const char *text, u32 text_len,
 		emit(&st, v->bos_id);
 	if (!text_len)
 		return (int)st.n_ids;
-	/* worst case every byte is a space: 3 bytes each, plus the prefix */
-	norm = slmq_alloc(a, (size_t)text_len * 3 + SPACE_MARK_LEN);
-	st.sym = slmq_alloc_array(a, (size_t)text_len * 3 + SPACE_MARK_LEN,
-				  sizeof(*st.sym));
-	st.heap = slmq_alloc_array(a, (size_t)text_len * 9 + 9, sizeof(*st.heap));
+	/*
+	 * Scratch for the longest stretch: its normalized bytes (a space
+	 * becomes 3), at most one symbol per input byte plus the prefix, and
+	 * at most 3 pairs per symbol queued (one per neighbour pair at the
+	 * start, two per merge).
+	 */
+	for (start = 0; start < text_len; start = end) {
+		end = chunk_end(v, text, text_len, start);
+		for (i = start, spaces = 0; i < end; i++)
+			spaces += text[i] == ' ';
+		norm_max = max_t(u64, norm_max, (u64)(end - start) + 2 * spaces +
+				 (start ? 0 : SPACE_MARK_LEN));
+		sym_max = max_t(u64, sym_max, (u64)(end - start) + 1);
+	}
+	norm = slmq_alloc(a, norm_max);
+	st.sym = slmq_alloc_array(a, sym_max, sizeof(*st.sym));
+	st.heap = slmq_alloc_array(a, sym_max, 3 * sizeof(*st.heap));
 	if (!norm || !st.sym || !st.heap) {
 		st.n_ids = (u32)-ENOMEM;
 		goto out_free;
 	}
-	norm_len = normalize(text, text_len, norm);
-	st.text = norm;
-	n_sym = split_symbols(&st, norm_len);
-	merge_all(&st, n_sym);
-	for (i = 0; i < n_sym; i = st.sym[i].next < 0 ? n_sym : (u32)st.sym[i].next)
-		emit_symbol(&st, &st.sym[i]);
+	for (start = 0; start < text_len; start = end) {
+		end = chunk_end(v, text, text_len, start);
+		encode_chunk(&st, text, start, end, norm);
+	}
 out_free:
 	slmq_free(a, st.heap);
 	slmq_free(a, st.sym);

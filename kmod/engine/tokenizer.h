@@ -33,6 +33,11 @@ struct slmq_vocab {
 	u32 *hash;
 	u32 hash_mask;
 	char *pool;
+	/*
+	 * A mergeable piece holds "▁" after its first byte, so merges may
+	 * cross a space: slmq_tokenize() cannot work word group by word group.
+	 */
+	bool space_inside;
 };
 
 int slmq_vocab_load(struct slmq_vocab *v, const struct slmq_gguf *g,
@@ -42,8 +47,11 @@ void slmq_vocab_release(struct slmq_vocab *v, const struct slmq_allocator *a);
 /*
  * Encode UTF-8 text (add_bos: prepend <s>).  Writes at most max_ids ids;
  * returns the number of ids the text needs (may exceed max_ids) or a negative
- * errno.  Uses a scratch buffer from a.
+ * errno.  Scratch from a: about 53 bytes per input byte of the longest
+ * stretch it must encode at once, which is SLMQ_TOK_CHUNK bytes extended
+ * to the next space (the whole text when vocab->space_inside).
  */
+#define SLMQ_TOK_CHUNK 4096
 int slmq_tokenize(const struct slmq_vocab *v, const char *text, u32 text_len,
 		  bool add_bos, u32 *ids, u32 max_ids,
 		  const struct slmq_allocator *a);

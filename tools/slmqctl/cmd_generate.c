@@ -147,7 +147,9 @@ static int cmd_generate(int argc, char **argv)
 		ret = cli_fail("cannot tokenize the prompt");
 		goto close;
 	}
-	s = slmq_session_new(&cm.model, &env, 0, &err);
+	/* sized to the request: a config may give the model 2^24 positions */
+	s = slmq_session_new(&cm.model, &env,
+			     eval_gen_ctx(&cm.model, (uint32_t)np, a.o.max_new), &err);
 	if (!s) {
 		ret = cli_fail("%s", err.msg);
 		goto close;

@@ -22,12 +22,23 @@
 typedef void (*eval_progress_fn)(void *ctx, uint64_t done, uint64_t total);
 
 /*
+ * Context a generation needs: prompt + new tokens, capped to the model's
+ * context (the session is sized to it, not to the model's context).
+ */
+uint32_t eval_gen_ctx(const struct slmq_model *m, uint64_t n_prompt,
+		      uint64_t max_new);
+
+/*
  * Token ids from a file: *.bin is raw little-endian u16 ids (nanoGPT style);
  * anything else is UTF-8 text, tokenized as one piece with a leading <s>.
  * *ids is malloc'd.
  */
 int eval_load_tokens(const char *path, const struct slmq_vocab *v,
 		     uint32_t **ids, size_t *n, struct slmq_err *err);
+/* The same from bytes in memory (bin: the .bin format); for fuzzing and tests. */
+int eval_parse_tokens(const char *name, const void *buf, size_t len, bool bin,
+		      const struct slmq_vocab *v, uint32_t **ids, size_t *n,
+		      struct slmq_err *err);
 
 #define EVAL_PPL_DEFAULT_TOKENS 100000
 
@@ -64,13 +75,16 @@ int eval_perplexity(const struct slmq_model *m, const struct slmq_env *env,
  * eval_ppl_windows() counts the windows of ctx ids in the first max_tokens
  * (0: the default) of n; eval_score_window() puts the engine's ctx - 1 NLLs
  * of one window (IEEE single bits) into nll; eval_nll_add() adds them to
- * the running double total in order; eval_ppl_finish() fills r.
+ * the running double total in order, or fails on a NaN or infinite one (a
+ * model whose logits overflowed: a perplexity of -nan is not a result);
+ * eval_ppl_finish() fills r.
  */
 int eval_ppl_windows(size_t max_tokens, size_t n, uint32_t ctx, uint32_t n_ctx_train,
 		     uint32_t *nw, struct slmq_err *err);
 int eval_score_window(struct slmq_session *s, const uint32_t *w, uint32_t ctx,
 		      uint32_t *nll, struct slmq_err *err);
-void eval_nll_add(double *total, const uint32_t *nll, uint32_t ctx);
+int eval_nll_add(double *total, const uint32_t *nll, uint32_t ctx,
+		 struct slmq_err *err);
 void eval_ppl_finish(struct eval_ppl *r, uint32_t ctx, uint32_t nw, double total,
 		     double t0);
 
@@ -128,6 +142,9 @@ struct osbench_items {
 int osbench_load(const char *path, size_t limit, struct osbench_items *items,
 		 struct slmq_err *err);
 void osbench_free(struct osbench_items *items);
+/* The same on NUL-terminated text in memory (cut in place); for fuzzing. */
+int osbench_parse(const char *path, char *buf, size_t limit,
+		  struct osbench_items *items, struct slmq_err *err);
 
 #define OSBENCH_MAX_CATS 8
 #define OSBENCH_MAX_NEW 64

@@ -28,13 +28,16 @@ static int bin_tokens(const char *path, const unsigned char *p, size_t len,
 	if (!out)
 		return slmq_fail(err, -ENOMEM, "%s: out of memory", path);
 	for (i = 0; i < cnt; i++) {
-		out[i] = p[2 * i] | (uint32_t)p[2 * i + 1] << 8;
-		if (out[i] >= v->n_tokens) {
+		uint32_t id = p[2 * i] | (uint32_t)p[2 * i + 1] << 8;
+
+		if (id >= v->n_tokens) {
+			/* the message reports id, not out[i]: out is freed first */
 			free(out);
 			return slmq_fail(err, -EINVAL,
 					 "%s: token %u at index %zu is outside the model's vocabulary (%u)",
-					 path, out[i], i, v->n_tokens);
+					 path, id, i, v->n_tokens);
 		}
+		out[i] = id;
 	}
 	*ids = out;
 	*n = cnt;
@@ -69,6 +72,28 @@ static int text_tokens(const char *path, const char *text, size_t len,
 }
 
 /**
+ * eval_parse_tokens() - evaluation ids from the bytes of a .bin or text file.
+ * @name: file name for messages
+ * @buf: the file's bytes
+ * @len: bytes
+ * @bin: u16 little-endian ids (a .bin file) rather than text
+ * @v: the model's vocabulary (checks ids, tokenizes text)
+ * @ids: malloc'd ids
+ * @n: count
+ * @err: error line
+ *
+ * Return: 0 or a negative errno.
+ */
+int eval_parse_tokens(const char *name, const void *buf, size_t len, bool bin,
+		      const struct slmq_vocab *v, uint32_t **ids, size_t *n,
+		      struct slmq_err *err)
+{
+	if (bin)
+		return bin_tokens(name, buf, len, v, ids, n, err);
+	return text_tokens(name, buf, len, v, ids, n, err);
+}
+
+/**
  * eval_load_tokens() - read evaluation ids from a .bin or a text file.
  * @path: file
  * @v: the model's vocabulary (checks ids, tokenizes text)
@@ -86,10 +111,8 @@ int eval_load_tokens(const char *path, const struct slmq_vocab *v,
 	ret = cli_read_file(path, &buf, &len);
 	if (ret)
 		return slmq_fail(err, ret, "%s: %s", path, strerror(-ret));
-	if (ends_with(path, ".bin"))
-		ret = bin_tokens(path, buf, len, v, ids, n, err);
-	else
-		ret = text_tokens(path, buf, len, v, ids, n, err);
+	ret = eval_parse_tokens(path, buf, len, ends_with(path, ".bin"), v, ids,
+				n, err);
 	free(buf);
 	return ret;
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Prompted generation on a session (greedy or sampled), with decoding. */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -62,6 +63,26 @@ char *eval_detokenize(const struct slmq_vocab *v, uint32_t prev,
 	return out;
 }
 
+/*
+ * The sampler's comparisons are all false on NaN and it would return some
+ * token anyway (token 0 forever): a model whose activations overflowed
+ * must fail loudly instead.  One pass over n_vocab floats per token, small
+ * next to the output head's matvec that produced them.
+ */
+static int logits_finite(const struct slmq_session *s, uint32_t n,
+			 struct slmq_err *err)
+{
+	const float *lg = slmq_session_logits(s);
+	uint32_t i;
+
+	for (i = 0; i < n; i++)
+		if (!isfinite(lg[i]))
+			return slmq_fail(err, -ERANGE,
+					 "generate: logit %u at position %u is %s (the model's activations overflowed)",
+					 i, slmq_session_pos(s), isnan(lg[i]) ? "NaN" : "infinite");
+	return 0;
+}
+
 static int feed_prompt(struct slmq_session *s, const uint32_t *prompt,
 		       uint32_t n_prompt, struct slmq_err *err)
 {
@@ -84,6 +105,22 @@ static int feed_prompt(struct slmq_session *s, const uint32_t *prompt,
 }
 
 /**
+ * eval_gen_ctx() - session length for a generation.
+ * @m: model
+ * @n_prompt: prompt ids
+ * @max_new: new tokens at most
+ *
+ * Return: min(n_prompt + max_new, the model's context).
+ */
+uint32_t eval_gen_ctx(const struct slmq_model *m, uint64_t n_prompt,
+		      uint64_t max_new)
+{
+	uint64_t need = n_prompt + max_new;
+
+	return need < m->hp.n_ctx_train ? (uint32_t)need : m->hp.n_ctx_train;
+}
+
+/**
  * eval_generate() - continue a prompt.
  * @s: session (reset here)
  * @v: vocabulary (for </s> and decoding)
@@ -102,11 +139,20 @@ int eval_generate(struct slmq_session *s, const struct slmq_vocab *v,
 {
 	struct slmq_sampler sp;
 	double t0 = cli_now(), t1;
+	uint64_t max_new;
 	uint32_t tok;
 	int ret;
 
 	memset(r, 0, sizeof(*r));
-	r->ids = malloc(((size_t)o->max_new + 1) * sizeof(uint32_t));
+	/*
+	 * No more new tokens than the session has room for: each but the
+	 * last takes a position after the prompt's.
+	 */
+	max_new = (uint64_t)slmq_session_n_ctx(s) + 1 > n_prompt ?
+		  (uint64_t)slmq_session_n_ctx(s) + 1 - n_prompt : 0;
+	if (max_new > o->max_new)
+		max_new = o->max_new;
+	r->ids = malloc(((size_t)max_new + 1) * sizeof(uint32_t));
 	if (!r->ids)
 		return slmq_fail(err, -ENOMEM, "generate: out of memory");
 	slmq_sampler_init(&sp, o->temp > 0 ? f32_bits(o->temp) : 0, o->top_k,
@@ -116,7 +162,10 @@ int eval_generate(struct slmq_session *s, const struct slmq_vocab *v,
 	ret = feed_prompt(s, prompt, n_prompt, err);
 	t1 = cli_now();
 	r->prompt_seconds = t1 - t0;
-	while (!ret && r->n < o->max_new) {
+	while (!ret && r->n < max_new) {
+		ret = logits_finite(s, v->n_tokens, err);
+		if (ret)
+			break;
 		tok = slmq_sample(&sp, s);
 		if (tok == v->eos_id || tok == o->stop_id) {
 			r->stopped = true;
@@ -124,7 +173,7 @@ int eval_generate(struct slmq_session *s, const struct slmq_vocab *v,
 			break;
 		}
 		r->ids[r->n++] = tok;
-		if (r->n == o->max_new)
+		if (r->n == max_new)
 			break;
 		ret = slmq_session_eval(s, tok);
 		if (ret == -ENOSPC) {	/* context full: stop like max_new */

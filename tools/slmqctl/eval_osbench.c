@@ -69,14 +69,35 @@ static int parse_item(struct json_object *o, struct osbench_item *it,
 int osbench_load(const char *path, size_t limit, struct osbench_items *items,
 		 struct slmq_err *err)
 {
-	char *buf, *line, *next, where[4200];
-	size_t len, cap = 0, lineno = 0;
+	size_t len;
+	char *buf;
 	int ret;
 
 	memset(items, 0, sizeof(*items));
 	ret = cli_read_file(path, (void **)&buf, &len);
 	if (ret)
 		return slmq_fail(err, ret, "%s: %s", path, strerror(-ret));
+	ret = osbench_parse(path, buf, limit, items, err);
+	free(buf);
+	return ret;
+}
+
+/**
+ * osbench_parse() - os_bench items from JSON lines in memory.
+ * @path: name for messages
+ * @buf: NUL-terminated text; lines are cut in place
+ * @limit: at most this many items (0: all)
+ * @items: result (free with osbench_free())
+ * @err: error line
+ */
+int osbench_parse(const char *path, char *buf, size_t limit,
+		  struct osbench_items *items, struct slmq_err *err)
+{
+	char *line, *next, where[4200];
+	size_t cap = 0, lineno = 0;
+	int ret = 0;
+
+	memset(items, 0, sizeof(*items));
 	for (line = buf; line && *line && (!limit || items->n < limit); line = next) {
 		struct json_object *o;
 
@@ -111,7 +132,6 @@ int osbench_load(const char *path, size_t limit, struct osbench_items *items,
 		if (ret)
 			break;
 	}
-	free(buf);
 	if (!ret && !items->n)
 		ret = slmq_fail(err, -EINVAL, "%s: no items", path);
 	if (ret)
@@ -272,6 +292,7 @@ int eval_osbench(const struct slmq_model *m, const struct slmq_env *env,
 	};
 	struct slmq_session *s;
 	double t0 = cli_now();
+	uint32_t longest = 1;
 	size_t i;
 	int ret = 0;
 
@@ -279,7 +300,9 @@ int eval_osbench(const struct slmq_model *m, const struct slmq_env *env,
 	r->predictions = calloc(items->n + 1, sizeof(char *));
 	if (!r->predictions)
 		return slmq_fail(err, -ENOMEM, "os_bench: out of memory");
-	s = slmq_session_new(m, env, 0, err);
+	for (i = 0; i < items->n; i++)
+		longest = max_t(uint32_t, longest, items->v[i].n_prompt);
+	s = slmq_session_new(m, env, eval_gen_ctx(m, longest, go.max_new), err);
 	if (!s) {
 		ret = err ? err->code : -ENOMEM;
 		goto free_predictions;

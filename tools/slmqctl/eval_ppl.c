@@ -54,12 +54,19 @@ int eval_score_window(struct slmq_session *s, const uint32_t *w, uint32_t ctx,
 	return 0;
 }
 
-void eval_nll_add(double *total, const uint32_t *nll, uint32_t ctx)
+int eval_nll_add(double *total, const uint32_t *nll, uint32_t ctx,
+		 struct slmq_err *err)
 {
 	uint32_t i;
 
-	for (i = 0; i + 1 < ctx; i++)
+	for (i = 0; i + 1 < ctx; i++) {
+		if (!isfinite(bits_f32(nll[i])))
+			return slmq_fail(err, -ERANGE,
+					 "perplexity: the NLL of prediction %u of a window is %s (the model's logits are not finite)",
+					 i, isnan(bits_f32(nll[i])) ? "NaN" : "infinite");
 		*total += bits_f32(nll[i]);
+	}
+	return 0;
 }
 
 void eval_ppl_finish(struct eval_ppl *r, uint32_t ctx, uint32_t nw, double total,
@@ -109,9 +116,8 @@ int eval_perplexity(const struct slmq_model *m, const struct slmq_env *env,
 		return err ? err->code : -ENOMEM;
 	}
 	for (w = 0; w < nw && !ret; w++) {
-		ret = eval_score_window(s, ids + (size_t)w * ctx, ctx, nll, err);
-		if (!ret)
-			eval_nll_add(&total, nll, ctx);
+		ret = eval_score_window(s, ids + (size_t)w * ctx, ctx, nll, err) ?:
+		      eval_nll_add(&total, nll, ctx, err);
 		if (o->progress)
 			o->progress(o->progress_ctx, w + 1, nw);
 	}

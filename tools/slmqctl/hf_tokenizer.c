@@ -382,19 +382,33 @@ static const char *token_content(struct json_object *o)
 	return NULL;
 }
 
-/* tokenizer_config.json as llama.cpp's SpecialVocab reads it. */
-static void read_tokenizer_config(struct hf_vocab *v, const char *dir)
+/**
+ * hf_tokenizer_config_apply() - tokenizer_config.json as llama.cpp's
+ * SpecialVocab reads it: special pieces and add_bos/add_eos.
+ * @v: vocabulary whose ids are set (to pieces it holds only)
+ * @json: the file's bytes (need not be NUL-terminated)
+ * @len: bytes
+ *
+ * Text that is not a JSON object changes nothing, as in llama.cpp.
+ */
+void hf_tokenizer_config_apply(struct hf_vocab *v, const char *json, size_t len)
 {
 	static const char *const keys[] = { "bos_token", "eos_token", "unk_token", "pad_token" };
 	int64_t *ids[] = { &v->bos_id, &v->eos_id, &v->unk_id, &v->pad_id };
+	struct json_tokener *tok = json_tokener_new();
 	struct json_object *root, *o;
-	char path[4200];
 	size_t i;
 
-	snprintf(path, sizeof(path), "%s/tokenizer_config.json", dir);
-	root = json_object_from_file(path);
-	if (!root)
+	if (!tok || len > INT32_MAX) {
+		json_tokener_free(tok);
 		return;
+	}
+	root = json_tokener_parse_ex(tok, json, (int)len);
+	json_tokener_free(tok);
+	if (!root || !json_object_is_type(root, json_type_object)) {
+		json_object_put(root);
+		return;
+	}
 	for (i = 0; i < 4; i++) {
 		int64_t id;
 
@@ -411,6 +425,19 @@ static void read_tokenizer_config(struct hf_vocab *v, const char *dir)
 	    json_object_is_type(o, json_type_boolean))
 		v->add_eos = json_object_get_boolean(o);
 	json_object_put(root);
+}
+
+static void read_tokenizer_config(struct hf_vocab *v, const char *dir)
+{
+	char path[4200];
+	size_t len;
+	void *buf;
+
+	snprintf(path, sizeof(path), "%s/tokenizer_config.json", dir);
+	if (cli_read_file(path, &buf, &len))
+		return;
+	hf_tokenizer_config_apply(v, buf, len);
+	free(buf);
 }
 
 int hf_vocab_load(struct hf_vocab *v, const char *dir, uint32_t n_vocab,

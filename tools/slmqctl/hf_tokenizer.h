@@ -40,6 +40,7 @@ int hf_vocab_parse(struct hf_vocab *v, const char *json, size_t len,
  * tokenizer.json, plus tokenizer_config.json (special tokens, add_bos/eos)
  * when present, with config.json's bos/eos ids as fallback.
  */
+void hf_tokenizer_config_apply(struct hf_vocab *v, const char *json, size_t len);
 int hf_vocab_load(struct hf_vocab *v, const char *dir, uint32_t n_vocab,
 		  int64_t cfg_bos, int64_t cfg_eos, struct slmq_err *err);
 void hf_vocab_free(struct hf_vocab *v);

@@ -2,16 +2,12 @@
 /*
  * libFuzzer target: the bytes the kernel will trust.  slmq_gguf_parse() on
  * arbitrary input, then slmq_model_load() (hyper-parameters, tensor table,
- * tokenizer); when a model loads, its tokenizer encodes and decodes a text.
+ * tokenizer); when a model loads, its tokenizer encodes and decodes a text,
+ * and the model (as in the file, or packed) generates and scores a few
+ * tokens (FUZZ_CTX positions), so hostile shapes and values reach RoPE,
+ * attention, the matvecs and the sampler, not only the loader.
  */
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "../cli.h"
-#include "../../../kmod/engine/gguf.h"
-#include "../../../kmod/engine/model.h"
-#include "../../../kmod/engine/tokenizer.h"
+#include "fuzz_common.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -45,6 +41,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		slmq_gguf_release(&g, &cli_allocator);
 	if (!slmq_model_load(&m, buf, size, &cli_allocator, &err)) {
 		exercise_vocab(&m.vocab);
+		/* the last byte picks the layout: ggml's, or G8 (rewrites buf) */
+		if (!(data[size - 1] & 1) || !slmq_model_pack(&m, &cli_allocator, &err))
+			fuzz_run_model(&m, data + size / 2, size - size / 2 < 16 ? size - size / 2 : 16);
 		slmq_model_release(&m, &cli_allocator);
 	}
 	free(buf);

@@ -3,7 +3,7 @@
 """Seed corpora for the fuzz targets, generated at run time (no blobs in git).
 
 usage: make_seeds.py FIXTURES OUTDIR
-writes OUTDIR/{gguf,safetensors,json_config,tokenizer}/seed_*
+writes OUTDIR/{gguf,safetensors,json_config,tokenizer,evaldata,osbench,tokconfig,sampler}/seed_*
 """
 import json
 import os
@@ -23,8 +23,10 @@ def kv(key, t, payload):
     return gstr(key) + struct.pack("<I", t) + payload
 
 
-def tiny_llama_gguf():
-    """A complete, loadable 1-layer llama GGUF of ~25 KB with every tensor type."""
+def tiny_llama_gguf(extra=()):
+    """A complete, loadable 1-layer llama GGUF of ~25 KB with every tensor type.
+
+    extra: more (key, type, payload) records, e.g. hyper-parameters to vary."""
     toks = ["<unk>", "<s>", "</s>"] + ["<0x%02X>" % i for i in range(256)] + ["\u2581", "\u2581a", "ab"]
     types = [2, 3, 3] + [6] * 256 + [1, 1, 1]
     scores = [0.0] * 259 + [-0.0, -1.0, -2.0]
@@ -47,7 +49,7 @@ def tiny_llama_gguf():
         kv("tokenizer.ggml.token_type", 9, struct.pack("<IQ", 5, n) + b"".join(struct.pack("<i", t) for t in types)),
         kv("tokenizer.ggml.bos_token_id", 4, struct.pack("<I", 1)),
         kv("tokenizer.ggml.eos_token_id", 4, struct.pack("<I", 2)),
-    ]
+    ] + [kv(k, t, p) for k, t, p in extra]
     row = {0: lambda c: 4 * c, 1: lambda c: 2 * c, 2: lambda c: c // 32 * 18,
            3: lambda c: c // 32 * 20, 8: lambda c: c // 32 * 34}
     ts = [("token_embd.weight", 8, [32, n]), ("blk.0.attn_norm.weight", 0, [32]),
@@ -109,6 +111,34 @@ def main():
         at = rng.randrange(len(text) - 400)
         write(out + "/tokenizer", "seed_%d" % i, text[at:at + rng.randrange(1, 400)])
     write(out + "/tokenizer", "seed_edge", " \n\t  x\xff\xfe \xc3".encode("latin-1"))
+    # hyper-parameters for the mutator to vary (loads: the model runs)
+    write(out + "/gguf", "seed_kv_lengths", tiny_llama_gguf([
+        ("llama.attention.key_length", 4, struct.pack("<I", 16)),
+        ("llama.attention.value_length", 4, struct.pack("<I", 16))]))
+    write(out + "/gguf", "seed_dup_theta", tiny_llama_gguf([
+        ("llama.rope.freq_base", 6, struct.pack("<f", 1e-30))]))
+    ids = open(fix + "/oscorpus/val.bin", "rb").read()
+    write(out + "/evaldata", "seed_bin", b"\x01" + ids[:512])
+    write(out + "/evaldata", "seed_bin_bad_id", b"\x01" + struct.pack("<HHH", 1, 65535, 3))
+    write(out + "/evaldata", "seed_bin_odd", b"\x01" + b"\x05\x00\x07")
+    write(out + "/evaldata", "seed_text", b"\x00" + text[1000:1600])
+    osb = open(fix + "/oscorpus/os_bench.jsonl", "rb").read().split(b"\n")
+    write(out + "/osbench", "seed_items", b"\n".join(osb[:3]) + b"\n")
+    write(out + "/osbench", "seed_broken", osb[0][:len(osb[0]) // 2] + b"\n" + osb[1])
+    write(out + "/osbench", "seed_types", b'{"id":1,"category":[],"answer":null,"prompt_ids":[1,-2,1e30]}\n')
+    tc = open(fix + "/pcilm-tiny/tokenizer_config.json", "rb").read()
+    write(out + "/tokconfig", "seed_fixture", tc)
+    write(out + "/tokconfig", "seed_objects", json.dumps({
+        "bos_token": {"content": "<s>"}, "eos_token": "</s>", "unk_token": {"content": 5},
+        "pad_token": "no such piece", "add_bos_token": False, "add_eos_token": 1}).encode())
+    inf, nan = float("inf"), float("nan")
+    for name, (t, k, p, seed, logits) in {
+            "greedy": (0.0, 0, 1.0, 1, []),
+            "topk_topp": (1.0, 40, 0.9, 7, [0.5, -3.0, 80.0]),
+            "hot_nan": (nan, 3, 0.0, 0, [nan, inf, -inf, 3e38]),
+            "tiny_temp": (1e-38, 0xffffffff, 1e-45, 2 ** 64 - 1, [1e-45, -0.0])}.items():
+        write(out + "/sampler", "seed_" + name, struct.pack("<fIfQ", t, k, p, seed) +
+              b"".join(struct.pack("<f", x) for x in logits))
 
 
 if __name__ == "__main__":

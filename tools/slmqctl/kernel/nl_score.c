@@ -84,9 +84,8 @@ int nl_perplexity(const char *name, const struct slmq_model *m, const uint32_t *
 		return slmq_fail(err, -ENODEV, "%s", nl.err);
 	}
 	for (w = 0; w < nw && !ret; w++) {
-		ret = nl_score(&nl, name, ids + (size_t)w * ctx, ctx, nll, err);
-		if (!ret)
-			eval_nll_add(&total, nll, ctx);
+		ret = nl_score(&nl, name, ids + (size_t)w * ctx, ctx, nll, err) ?:
+		      eval_nll_add(&total, nll, ctx, err);
 		if (o->progress)
 			o->progress(o->progress_ctx, w + 1, nw);
 	}

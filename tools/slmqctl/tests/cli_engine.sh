@@ -49,6 +49,16 @@ ok $? "synth: prompt starts with <s>, tokens generated"
 j2=$("$CTL" generate "$TMP/syn.gguf" -p "hello world" -n 12 --json)
 jq -en --argjson a "$j" --argjson b "$j2" '$a.ids == $b.ids' >/dev/null
 ok $? "synth: the converted GGUF generates the same tokens"
+# A config may claim 2^24 positions: a session for all of them is 8 GiB of
+# zeroed KV cache plus 1 GiB of RoPE table (OOM-killed before); sized to the
+# request (prompt + -n), generate runs in 1 GB of address space.
+"$CTL" synth -o "$TMP/long" --hidden 96 --layers 2 --heads 6 --kv-heads 2 --ffn 160 \
+	--vocab 600 --ctx 16777216 --seed 5 >/dev/null
+(ulimit -v 1000000 && "$CTL" generate "$TMP/long" -p "hello world" -n 12 >/dev/null)
+ok $? "generate on a 2^24-position config: the session is sized to the request (1 GB address space)"
+(ulimit -v 1000000 && "$CTL" generate "$TMP/long" -p "hello world" -n 2000000 >/dev/null 2>"$TMP/err")
+[ $? = 1 ] && [ "$(wc -l <"$TMP/err")" = 1 ] && grep -q "engine's limit of 1048576 positions" "$TMP/err"
+ok $? "generate asking for 2M positions: refused at the engine's limit ($(head -c 100 "$TMP/err"))"
 j=$("$CTL" generate "$TMP/syn.gguf" -p "hello" -n 10 --temp 0.9 --top-k 20 --top-p 0.9 --seed 3 --json)
 j2=$("$CTL" generate "$TMP/syn.gguf" -p "hello" -n 10 --temp 0.9 --top-k 20 --top-p 0.9 --seed 3 --json)
 jq -en --argjson a "$j" --argjson b "$j2" '$a.ids == $b.ids' >/dev/null

@@ -456,6 +456,19 @@ static void test_names_and_types(void)
 	gguf_w_u32(w, "general.alignment", 48);
 	write_and_expect(w, "not a power of two", "alignment 48");
 
+	/* powers of two below 8 would let float tensors start misaligned */
+	w = gguf_writer_new();
+	gguf_w_u32(w, "general.alignment", 1);
+	write_and_expect(w, "general.alignment 1 is not a power of two in 8..", "alignment 1");
+
+	w = gguf_writer_new();
+	gguf_w_u32(w, "general.alignment", 4);
+	write_and_expect(w, "general.alignment 4 is not a power of two in 8..", "alignment 4");
+
+	w = gguf_writer_new();
+	gguf_w_u32(w, "general.alignment", 0);
+	write_and_expect(w, "general.alignment 0 is not", "alignment 0");
+
 	w = gguf_writer_new();
 	gguf_w_arr(w, "b", SLMQ_GGUF_BOOL, &two, 1);
 	write_and_expect(w, "not 0 or 1", "bool array element 2");

@@ -165,6 +165,48 @@ static void test_act(void)
 }
 
 /*
+ * Blocks the int8 conversion cannot represent: an Inf or a NaN among
+ * finite values, and a block so small that 127/max|x| overflows.  Every
+ * quant must stay in [-127, 127] with an exact sum (they came out as -128
+ * with an overflowed int sum: converting NaN to int is undefined), the
+ * non-finite blocks' scale NaN (so their dot products stay NaN) and the
+ * tiny block zero, within d/2 of its values.
+ */
+static void test_act_nonfinite(void)
+{
+	enum { N = 128 };
+	static float x[N];
+	struct slmq_act a;
+	void *buf = aligned_alloc(64, (slmq_act_bytes(N) + 63) / 64 * 64);
+	bool range = true, sums = true;
+	u32 j, k;
+
+	slmq_act_init(&a, buf, N);
+	for (j = 0; j < N; j++)
+		x[j] = grand();
+	x[3] = INFINITY;			/* block 0 */
+	x[32 + 17] = NAN;			/* block 1 */
+	for (j = 64; j < 96; j++)		/* block 2: max 3e-37 */
+		x[j] = (float)(j - 64) * 1e-38f;
+	slmq_quantize_act(x, &a, N);
+	for (j = 0; j < N / 32; j++) {
+		s32 s = 0;
+
+		for (k = 0; k < 32; k++) {
+			range &= a.qs[j * 32 + k] != -128;	/* s8: > -128 is the test */
+			s += a.qs[j * 32 + k];
+		}
+		sums &= s == a.sum[j];
+	}
+	tap_ok(range && sums, "activation blocks with Inf, NaN or max 3e-37: quants in [-127, 127], sums exact");
+	tap_ok(isnan(a.d[0]) && isnan(a.d[1]) && isfinite(a.d[3]),
+	       "a block with Inf or NaN gets scale NaN, the others stay finite");
+	tap_ok(a.d[2] == 0.0f && fabsf(a.d[2] * a.qs[64 + 31] - x[64 + 31]) < 1e-36f,
+	       "a block of max 3e-37 quantizes to zeros (d %g)", a.d[2]);
+	free(buf);
+}
+
+/*
  * G8 layout (8 rows interleaved block by block, a last partial group left in
  * ggml's layout): blocks reassemble, and both paths give the same bits as
  * on ggml's layout, for whole matrices and for row ranges that start and
@@ -473,6 +515,7 @@ int main(void)
 		return tap_done();
 	}
 	test_act();
+	test_act_nonfinite();
 	test_dots();
 	test_attention();
 	test_exp_arrays();

@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "tap.h"
 #include "cli.h"
@@ -30,8 +31,36 @@ struct variant {
 	u32 vocab_kv;			/* llama.vocab_size written, 0: absent */
 	u32 tokens;			/* tokenizer entries (VOCAB unless testing) */
 	u32 mat_type;			/* matrices' type */
+	/* hyper-parameters, 0: the defaults above */
+	u32 embd, heads, kv_heads, ff, layers;
+	u32 key_len, value_len;		/* llama.attention.key/value_length written */
+	bool set_eps, set_theta;	/* write eps / theta instead of 1e-5 / 10000 */
+	float eps, theta;
+	const char *poison;		/* a tensor whose first value (or scale) is poison_bits */
+	u32 poison_bits;		/* IEEE single, stored at the tensor's precision */
+	u32 poison_at;			/* byte offset: 2 is Q4_1's first min */
+	bool poison_all;		/* every element of the (F32) tensor */
 	const char *expect;		/* substring of the error, NULL: must load */
 };
+
+/* The shape a variant builds. */
+struct shape {
+	u32 embd, heads, kv, hd, ff, layers;
+};
+
+static struct shape shape_of(const struct variant *v)
+{
+	struct shape sh = {
+		.embd = v->embd ? v->embd : EMBD,
+		.heads = v->heads ? v->heads : HEADS,
+		.kv = v->kv_heads ? v->kv_heads : KV,
+		.ff = v->ff ? v->ff : FF,
+		.layers = v->layers ? v->layers : LAYERS,
+	};
+
+	sh.hd = v->key_len ? v->key_len : sh.embd / sh.heads;
+	return sh;
+}
 
 static u64 rng = 42;
 
@@ -41,6 +70,21 @@ static float frand(void)
 	rng ^= rng << 25;
 	rng ^= rng >> 27;
 	return (float)((double)((rng * 0x2545f4914f6cdd1dull) >> 40) / 16777216.0 - 0.5);
+}
+
+/* Overwrite the first element (F32, F16) or the first block's scale d. */
+static void poison(u8 *data, u32 type, u32 bits, u32 at)
+{
+	float f;
+	u16 h;
+
+	if (type == SLMQ_TYPE_F32) {
+		memcpy(data + at, &bits, 4);
+		return;
+	}
+	memcpy(&f, &bits, 4);
+	h = isnan(f) ? 0x7e00 : isinf(f) ? (f < 0 ? 0xfc00 : 0x7c00) : 0;
+	memcpy(data + at, &h, 2);
 }
 
 static void add_tensor(struct gguf_writer *w, const struct variant *v,
@@ -67,6 +111,9 @@ static void add_tensor(struct gguf_writer *w, const struct variant *v,
 			row[j] = norm ? 1.0f : frand() * 0.4f;
 		slmq_quantize_row(type, row, data + r * rb, ne0);
 	}
+	if (v->poison && !strcmp(name, v->poison))
+		for (r = 0; r < (v->poison_all ? rb * ne1 / 4 : 1); r++)
+			poison(data, type, v->poison_bits, v->poison_at + 4 * r);
 	gguf_w_tensor(w, name, type, norm ? 1 : 2, ne, data, rb * ne1);
 out:
 	free(row);
@@ -114,45 +161,52 @@ static void add_vocab(struct gguf_writer *w, u32 n)
 static int build(const struct variant *v, void **buf, size_t *len)
 {
 	struct gguf_writer *w = gguf_writer_new();
-	u32 hd = EMBD / HEADS, l;
+	struct shape sh = shape_of(v);
+	/* 32-bit products, as the engine formed them before checking shapes */
+	u32 hd = sh.hd, qd = sh.heads * hd, kvd = sh.kv * hd, l;
 	char name[64];
 
 	rng = 42;
 	gguf_w_str(w, "general.architecture", v->arch ? v->arch : "llama");
 	add_key_u32(w, v, "llama.context_length", CTX);
-	add_key_u32(w, v, "llama.embedding_length", EMBD);
-	add_key_u32(w, v, "llama.block_count", LAYERS);
-	add_key_u32(w, v, "llama.feed_forward_length", FF);
-	add_key_u32(w, v, "llama.attention.head_count", HEADS);
-	add_key_u32(w, v, "llama.attention.head_count_kv", KV);
+	add_key_u32(w, v, "llama.embedding_length", sh.embd);
+	add_key_u32(w, v, "llama.block_count", sh.layers);
+	add_key_u32(w, v, "llama.feed_forward_length", sh.ff);
+	add_key_u32(w, v, "llama.attention.head_count", sh.heads);
+	add_key_u32(w, v, "llama.attention.head_count_kv", sh.kv);
 	add_key_u32(w, v, "llama.rope.dimension_count", hd);
+	if (v->key_len)
+		gguf_w_u32(w, "llama.attention.key_length", v->key_len);
+	if (v->value_len)
+		gguf_w_u32(w, "llama.attention.value_length", v->value_len);
 	if (v->vocab_kv)
 		gguf_w_u32(w, "llama.vocab_size", v->vocab_kv);
 	if (!v->drop_key || strcmp(v->drop_key, "llama.attention.layer_norm_rms_epsilon"))
-		gguf_w_f32(w, "llama.attention.layer_norm_rms_epsilon", 1e-5f);
-	gguf_w_f32(w, "llama.rope.freq_base", 10000.0f);
+		gguf_w_f32(w, "llama.attention.layer_norm_rms_epsilon",
+			   v->set_eps ? v->eps : 1e-5f);
+	gguf_w_f32(w, "llama.rope.freq_base", v->set_theta ? v->theta : 10000.0f);
 	add_vocab(w, v->tokens ? v->tokens : VOCAB);
-	add_tensor(w, v, "token_embd.weight", EMBD, VOCAB, false);
-	for (l = 0; l < LAYERS; l++) {
+	add_tensor(w, v, "token_embd.weight", sh.embd, VOCAB, false);
+	for (l = 0; l < sh.layers; l++) {
 #define T(part, ne0, ne1, norm)						\
 		do {							\
 			snprintf(name, sizeof(name), "blk.%u." part ".weight", l); \
 			add_tensor(w, v, name, ne0, ne1, norm);		\
 		} while (0)
-		T("attn_norm", EMBD, 1, true);
-		T("attn_q", EMBD, HEADS * hd, false);
-		T("attn_k", EMBD, KV * hd, false);
-		T("attn_v", EMBD, KV * hd, false);
-		T("attn_output", HEADS * hd, EMBD, false);
-		T("ffn_norm", EMBD, 1, true);
-		T("ffn_gate", EMBD, FF, false);
-		T("ffn_up", EMBD, FF, false);
-		T("ffn_down", FF, EMBD, false);
+		T("attn_norm", sh.embd, 1, true);
+		T("attn_q", sh.embd, qd, false);
+		T("attn_k", sh.embd, kvd, false);
+		T("attn_v", sh.embd, kvd, false);
+		T("attn_output", qd, sh.embd, false);
+		T("ffn_norm", sh.embd, 1, true);
+		T("ffn_gate", sh.embd, sh.ff, false);
+		T("ffn_up", sh.embd, sh.ff, false);
+		T("ffn_down", sh.ff, sh.embd, false);
 #undef T
 	}
-	add_tensor(w, v, "output_norm.weight", EMBD, 1, true);
+	add_tensor(w, v, "output_norm.weight", sh.embd, 1, true);
 	if (!v->tied)
-		add_tensor(w, v, "output.weight", EMBD, VOCAB, false);
+		add_tensor(w, v, "output.weight", sh.embd, VOCAB, false);
 	if (v->extra_tensor)
 		add_tensor(w, v, "rope_freqs.weight", hd / 2, 1, true);
 	return gguf_writer_finish(w, buf, len);
@@ -180,7 +234,114 @@ static const struct variant variants[] = {
 	  .expect = "llama.vocab_size" },
 	{ .what = "tokenizer size disagrees", .tokens = VOCAB - 10,
 	  .expect = "tokenizer has" },
+	{ .what = "explicit equal key and value lengths", .key_len = EMBD / HEADS,
+	  .value_len = EMBD / HEADS },
 };
+
+/*
+ * Hyper-parameters the engine cannot run, each in a file that is otherwise
+ * consistent (tensor shapes follow the keys); also fed to `slmqctl generate`.
+ */
+static const struct variant hostile[] = {
+	/* 65537 * 65536 wraps to 65536 in 32 bits: q is sized for one head */
+	{ .what = "n_head 65537 x head_dim 65536", .embd = 32, .heads = 65537,
+	  .kv_heads = 65537, .key_len = 65536, .ff = 32, .layers = 1,
+	  .mat_type = SLMQ_TYPE_Q4_0, .expect = "llama.attention.head_count 65537 x head dimension 65536" },
+	{ .what = "head_dim 2048", .embd = 64, .heads = 2, .kv_heads = 1,
+	  .key_len = 2048, .layers = 1, .mat_type = SLMQ_TYPE_Q4_0,
+	  .expect = "llama.attention.key_length) 2048 exceeds" },
+	{ .what = "value_length != key_length", .key_len = EMBD / HEADS,
+	  .value_len = EMBD / HEADS * 2, .expect = "llama.attention.value_length 32 != key length 16" },
+	{ .what = "rope.freq_base 1e-30", .set_theta = true, .theta = 1e-30f,
+	  .expect = "llama.rope.freq_base" },
+	{ .what = "rope.freq_base 1", .set_theta = true, .theta = 1.0f,
+	  .expect = "llama.rope.freq_base" },
+	{ .what = "rope.freq_base NaN", .set_theta = true, .theta = NAN,
+	  .expect = "llama.rope.freq_base" },
+	{ .what = "rope.freq_base +Inf", .set_theta = true, .theta = INFINITY,
+	  .expect = "llama.rope.freq_base" },
+	{ .what = "rms epsilon 0", .set_eps = true, .eps = 0.0f,
+	  .expect = "layer_norm_rms_epsilon (bits 0x00000000)" },
+	{ .what = "rms epsilon NaN", .set_eps = true, .eps = NAN,
+	  .expect = "layer_norm_rms_epsilon" },
+	{ .what = "rms epsilon 1", .set_eps = true, .eps = 1.0f,
+	  .expect = "layer_norm_rms_epsilon" },
+	{ .what = "rms epsilon -1e-5", .set_eps = true, .eps = -1e-5f,
+	  .expect = "layer_norm_rms_epsilon" },
+	{ .what = "NaN in an f16 matrix", .poison = "blk.1.attn_v.weight",
+	  .poison_bits = 0x7fc00000u, .expect = "tensor blk.1.attn_v.weight: element 0 is NaN" },
+	{ .what = "Inf in an f32 norm", .poison = "output_norm.weight",
+	  .poison_bits = 0x7f800000u, .expect = "tensor output_norm.weight: element 0 is NaN or infinite" },
+	{ .what = "NaN scale in q4_0", .mat_type = SLMQ_TYPE_Q4_0,
+	  .poison = "blk.0.ffn_down.weight", .poison_bits = 0x7fc00000u,
+	  .expect = "tensor blk.0.ffn_down.weight: scale of block 0" },
+	{ .what = "-Inf scale in q8_0", .mat_type = SLMQ_TYPE_Q8_0,
+	  .poison = "token_embd.weight", .poison_bits = 0xff800000u,
+	  .expect = "tensor token_embd.weight: scale of block 0" },
+	{ .what = "Inf scale in q4_1", .mat_type = SLMQ_TYPE_Q4_1,
+	  .poison = "output.weight", .poison_bits = 0x7f800000u,
+	  .expect = "tensor output.weight: scale of block 0" },
+	{ .what = "NaN min in q4_1", .mat_type = SLMQ_TYPE_Q4_1,
+	  .poison = "blk.1.ffn_gate.weight", .poison_bits = 0x7fc00000u,
+	  .poison_at = 2, .expect = "tensor blk.1.ffn_gate.weight: scale of block 0" },
+};
+
+/*
+ * Finite weights whose activations overflow: output_norm at FLT_MAX turns
+ * the normed residual into +-Inf, the logits into Inf and NaN.  The file
+ * loads; generate and perplexity must fail rather than print garbage.
+ */
+static const struct variant overflowing = {
+	.what = "output_norm at FLT_MAX", .poison = "output_norm.weight",
+	.poison_bits = 0x7f7fffffu, .poison_all = true, .mat_type = SLMQ_TYPE_Q4_0,
+	.expect = "not finite",
+};
+
+/*
+ * slmqctl CMD on a hostile file: exits non-zero (not by a signal: a
+ * crafted shape used to segfault it) with exactly one line on stderr.
+ * cmd is a format taking the model's path and the directory.
+ */
+static void cli_refuses(const struct variant *v, const char *dir,
+			const char *cmdfmt, const char *expect)
+{
+	char path[256], errp[300], cmd[800], line[2048], *p;
+	int lines = 0, st;
+	struct variant vv = *v;
+	size_t len;
+	void *buf;
+	FILE *f;
+
+	if (!vv.mat_type)
+		vv.mat_type = SLMQ_TYPE_F16;
+	snprintf(path, sizeof(path), "%s/model.gguf", dir);
+	snprintf(errp, sizeof(errp), "%s/err", dir);
+	if (build(&vv, &buf, &len) || !(f = fopen(path, "wb"))) {
+		tap_ok(0, "%s: write the file", v->what);
+		return;
+	}
+	fwrite(buf, 1, len, f);
+	fclose(f);
+	free(buf);
+	/* SLMQCTL: another build of it, e.g. with sanitizers */
+	len = (size_t)snprintf(cmd, sizeof(cmd), "'%s' ",
+			       getenv("SLMQCTL") ? getenv("SLMQCTL") : "tools/slmqctl/slmqctl");
+	len += (size_t)snprintf(cmd + len, sizeof(cmd) - len, cmdfmt, path, dir);
+	snprintf(cmd + len, sizeof(cmd) - len, " >/dev/null 2>'%s'", errp);
+	st = system(cmd);
+	f = fopen(errp, "r");
+	len = f ? fread(line, 1, sizeof(line) - 1, f) : 0;
+	line[len] = 0;
+	for (p = line; (p = strchr(p, '\n')); p++)
+		lines++;
+	if (f)
+		fclose(f);
+	if (!tap_ok(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 1 && lines == 1 &&
+		    !strncmp(line, "slmqctl: ", 9) && strstr(line, expect),
+		    "slmqctl %.*s, %s: exit 1, one error line",
+		    (int)strcspn(cmdfmt, " "), cmdfmt, v->what))
+		tap_diag("status 0x%x, %d lines: %s", st, lines, line);
+}
 
 static void test_variant(const struct variant *v, struct slmq_model *keep,
 			 void **keep_buf)
@@ -330,14 +491,57 @@ static void test_pack(struct slmq_model *m)
 	tap_ok(!memcmp(before, after, sizeof(before)), "pack: still identical after the second call");
 }
 
+#define GEN "generate '%s' -p 'hello world' -n 4"
+
+/* 64 in-vocabulary ids as a .bin file for perplexity. */
+static void write_ids(const char *dir)
+{
+	char path[256];
+	u8 b[128];
+	FILE *f;
+	u32 i;
+
+	for (i = 0; i < 64; i++) {
+		b[2 * i] = (u8)(3 + 7 * i);
+		b[2 * i + 1] = 0;
+	}
+	snprintf(path, sizeof(path), "%s/ids.bin", dir);
+	f = fopen(path, "wb");
+	if (f) {
+		fwrite(b, 1, sizeof(b), f);
+		fclose(f);
+	}
+}
+
 int main(void)
 {
 	struct slmq_model keep;
 	void *keep_buf = NULL;
 	size_t i;
 
+	char dir[] = "/tmp/test_model_load.XXXXXX", cmd[64];
+
 	for (i = 0; i < ARRAY_SIZE(variants); i++)
 		test_variant(&variants[i], i == 1 ? &keep : NULL, &keep_buf);
+	for (i = 0; i < ARRAY_SIZE(hostile); i++)
+		test_variant(&hostile[i], NULL, NULL);
+	if (mkdtemp(dir)) {
+		for (i = 0; i < ARRAY_SIZE(hostile); i++)
+			cli_refuses(&hostile[i], dir, GEN, hostile[i].expect);
+		test_variant(&(struct variant){ .what = "output_norm at FLT_MAX",
+						.poison = overflowing.poison,
+						.poison_bits = overflowing.poison_bits,
+						.poison_all = true }, NULL, NULL);
+		cli_refuses(&overflowing, dir, GEN, "generate: logit 0 at position");
+		write_ids(dir);
+		cli_refuses(&overflowing, dir, "perplexity '%s' --data '%s/ids.bin' --ctx 16",
+			    "perplexity: the NLL of prediction 0 of a window is NaN");
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+		if (system(cmd))
+			tap_diag("could not remove %s", dir);
+	} else {
+		tap_ok(0, "mkdtemp");
+	}
 	if (keep_buf) {
 		test_runtime(&keep);
 		test_pack(&keep);

@@ -294,6 +294,157 @@ static void test_edges(const struct slmq_vocab *v)
 	}
 }
 
+/* --- scratch --------------------------------------------------------------------- */
+
+/* An allocator that records the peak of live bytes (sizes in a header). */
+static size_t live, peak;
+
+static void *count_alloc(void *ctx, size_t size)
+{
+	size_t *p = cli_allocator.alloc(NULL, size + 64);
+
+	if (!p)
+		return NULL;
+	*p = size;
+	live += size;
+	peak = live > peak ? live : peak;
+	return (char *)p + 64;
+}
+
+static void count_free(void *ctx, void *ptr)
+{
+	size_t *p = (size_t *)((char *)ptr - 64);
+
+	live -= *p;
+	cli_allocator.free(NULL, p);
+}
+
+static const struct slmq_allocator counting = { count_alloc, count_free, NULL };
+
+/* Peak scratch of one slmq_tokenize() call, and its ids. */
+static int tokenize_peak(const struct slmq_vocab *v, const char *t, size_t n,
+			 uint32_t *ids, uint32_t max, size_t *scratch)
+{
+	int k;
+
+	live = peak = 0;
+	k = slmq_tokenize(v, t, (u32)n, true, ids, max, &counting);
+	*scratch = peak;
+	return k;
+}
+
+/*
+ * Text: words of val.txt, runs of spaces, literal "▁", a long word and
+ * invalid bytes, repeated to n bytes.
+ */
+static char *mixed_text(const char *val, size_t val_len, size_t n)
+{
+	static const char *odd[] = { "  ", "   x", "\xe2\x96\x81\xe2\x96\x81 a", "\xff\xe2 ",
+				     "\xe2\x96\x81 ", " \xe2\x96", "\t\n " };
+	char *t = malloc(n + 1);
+	size_t at = 0, k = 0, i = 0;
+
+	while (t && at < n) {
+		const char *src = val + (i % val_len);
+		size_t len = 1 + (k * 7919) % 200;
+
+		if (k % 5 == 4) {
+			src = odd[k % 7];
+			len = strlen(src);
+		} else if (i % val_len + len > val_len) {
+			len = val_len - i % val_len;
+		}
+		if (at + len > n)
+			len = n - at;
+		memcpy(t + at, src, len);
+		at += len;
+		i += len;
+		k++;
+	}
+	if (t)
+		t[n] = 0;
+	return t;
+}
+
+/*
+ * The tokenizer used to size its scratch for the whole text (~160 bytes
+ * per input byte: 160 MiB here).  Text with spaces now needs scratch for
+ * one stretch of SLMQ_TOK_CHUNK bytes; a stretch without a space (where it
+ * cannot cut) about 53 bytes per byte.  The ids must be the same as the
+ * whole text encoded at once (forced with space_inside).
+ */
+static void test_scratch(const struct slmq_vocab *v)
+{
+	enum { N = 1 << 20, W = 1 << 16 };
+	struct slmq_vocab whole = *v;
+	size_t val_len, sc, sc_whole, sc_word;
+	uint32_t *a = malloc((N + 2) * sizeof(*a)), *b = malloc((N + 2) * sizeof(*b));
+	char path[512], *val = NULL, *t, *word = malloc(W);
+	int na, nb, nw;
+
+	snprintf(path, sizeof(path), "%s/oscorpus/val.txt", tap_fixture_dir());
+	if (cli_read_file(path, (void **)&val, &val_len) || !a || !b || !word ||
+	    !(t = mixed_text(val, val_len, N))) {
+		tap_ok(0, "scratch test setup");
+		return;
+	}
+	tap_ok(!v->space_inside, "the fixture vocabulary has no piece with \"▁\" after another character");
+	na = tokenize_peak(v, t, N, a, N + 2, &sc);
+	whole.space_inside = true;
+	nb = tokenize_peak(&whole, t, N, b, N + 2, &sc_whole);
+	tap_ok(na > 0 && na == nb && !memcmp(a, b, (size_t)na * sizeof(*a)),
+	       "1 MiB of mixed text: %d ids, the same as encoding it at once", na);
+	if (!tap_ok(sc <= 64 * (SLMQ_TOK_CHUNK + 256),
+		    "1 MiB of text: %zu bytes of scratch (at once: %zu)", sc, sc_whole))
+		tap_diag("bound %d", 64 * (SLMQ_TOK_CHUNK + 256));
+	memset(word, 'q', W);
+	nw = tokenize_peak(v, word, W, a, N + 2, &sc_word);
+	tap_ok(nw > 0 && sc_word <= 56 * (size_t)W,
+	       "a 64 KiB word: %zu bytes of scratch (%.1f per byte)", sc_word,
+	       (double)sc_word / W);
+	tap_ok(live == 0, "no scratch left allocated");
+	free(t);
+	free(val);
+	free(word);
+	free(a);
+	free(b);
+}
+
+/* A piece with "▁" after another character: merges cross spaces, no stretches. */
+static void test_space_inside(void)
+{
+#define SP "\xe2\x96\x81"
+	const char *toks[] = { "<unk>", "<s>", "</s>", SP "a", "b", SP "b", "a" SP "b",
+			       SP "a" SP "b" };
+#undef SP
+	float scores[] = { 0, 0, 0, -1, -1, -1, -2, -3 };
+	int32_t types[] = { 2, 3, 3, 1, 1, 1, 1, 1 };
+	struct slmq_err err = { 0 };
+	struct gguf_writer *w = gguf_writer_new();
+	struct slmq_gguf g;
+	struct slmq_vocab v;
+	uint32_t ids[8];
+	size_t len;
+	void *buf;
+	int n = -1;
+
+	gguf_w_str(w, "tokenizer.ggml.model", "llama");
+	gguf_w_arr_str(w, "tokenizer.ggml.tokens", toks, NULL, 8);
+	gguf_w_arr(w, "tokenizer.ggml.scores", SLMQ_GGUF_F32, scores, 8);
+	gguf_w_arr(w, "tokenizer.ggml.token_type", SLMQ_GGUF_I32, types, 8);
+	if (!gguf_writer_finish(w, &buf, &len) && !slmq_gguf_parse(&g, buf, len, A, &err)) {
+		if (!slmq_vocab_load(&v, &g, A, &err)) {
+			n = slmq_tokenize(&v, "a b", 3, false, ids, 8, A);
+			tap_ok(v.space_inside, "a vocabulary with \"a▁b\" is marked space_inside");
+			slmq_vocab_release(&v, A);
+		}
+		slmq_gguf_release(&g, A);
+		free(buf);
+	}
+	gguf_writer_free(w);
+	tap_ok(n == 1 && ids[0] == 7, "\"a b\" merges across the space into \"▁a▁b\" (%d ids)", n);
+}
+
 /* --- malformed vocabularies ------------------------------------------------------ */
 
 static void expect_vocab_fail(struct gguf_writer *w, const char *want, const char *what)
@@ -373,11 +524,13 @@ int main(void)
 		check_against_model(&hv);
 		test_val(&f.v);
 		test_edges(&f.v);
+		test_scratch(&f.v);
 		slmq_vocab_release(&f.v, A);
 		slmq_gguf_release(&f.g, A);
 		free(f.buf);
 		hf_vocab_free(&hv);
 	}
 	test_bad_vocab();
+	test_space_inside();
 	return tap_done();
 }

@@ -124,8 +124,10 @@ static int ppl_check(struct slmq_nl *nl, const char *name, const struct cli_mode
 			break;
 		for (i = 0; i + 1 < ctx; i++)
 			res->nll_mismatches += knll[i] != unll[i];
-		eval_nll_add(&ks, knll, ctx);
-		eval_nll_add(&us, unll, ctx);
+		ret = eval_nll_add(&ks, knll, ctx, err) ?:
+		      eval_nll_add(&us, unll, ctx, err);
+		if (ret)
+			break;
 		cli_progress("kernel perplexity", (unsigned long long)w + 1,
 			     (unsigned long long)nw);
 	}
@@ -155,7 +157,9 @@ static int gen_check(struct slmq_nl *nl, const char *name, const struct cli_mode
 	int k, j, ret = 0;
 
 	cli_env_init(&env);
-	s = slmq_session_new(&cm->model, &env, cm->model.hp.n_ctx_train, err);
+	/* prompts are under 512 ids: sized to that, not the model's context */
+	s = slmq_session_new(&cm->model, &env,
+			     eval_gen_ctx(&cm->model, 512, ko->vo->gen_max_new), err);
 	if (!s)
 		return err->code ? err->code : -ENOMEM;
 	for (k = 0; k < ps->n && !ret; k++) {

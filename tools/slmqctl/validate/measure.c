@@ -197,7 +197,9 @@ static int measure_gen(const struct cli_model *cm, const struct slmq_env *env,
 	f->gen = calloc((size_t)ps->n * per, sizeof(*f->gen));
 	if (!f->gen)
 		return slmq_fail(err, -ENOMEM, "out of memory");
-	s = slmq_session_new(&cm->model, env, cm->model.hp.n_ctx_train, err);
+	/* prompts are under 512 ids: sized to that, not the model's context */
+	s = slmq_session_new(&cm->model, env,
+			     eval_gen_ctx(&cm->model, 512, o->gen_max_new), err);
 	if (!s)
 		return err->code ? err->code : -ENOMEM;
 	for (k = 0; k < ps->n && !ret; k++) {

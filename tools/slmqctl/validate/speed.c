@@ -79,7 +79,7 @@ int val_measure_speed(const struct cli_model *fp, const struct cli_model *q,
 	}
 	cli_env_init(&env);
 	for (k = 0; k < 2; k++) {
-		s[k] = slmq_session_new(&cm[k]->model, &env, ctx, err);
+		s[k] = slmq_session_new(&cm[k]->model, &env, 2 * n, err);
 		if (!s[k]) {
 			ret = err->code ? err->code : -ENOMEM;
 			goto out_free_sessions;
