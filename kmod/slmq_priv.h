@@ -10,7 +10,7 @@
 #include <linux/atomic.h>
 #include <linux/kref.h>
 #include <linux/list.h>
-#include <linux/workqueue.h>
+#include <linux/rcupdate.h>
 #include <linux/slmq.h>
 
 #include "engine/model.h"
@@ -33,12 +33,13 @@ struct slmq_stats {
 /*
  * A published model.  Everything but the stats is immutable once published;
  * the registry holds one reference, every user another.  The last put frees
- * it after an RCU grace period (lookups walk the registry under RCU).
+ * its memory at once and the struct after an RCU grace period (lookups walk
+ * the registry under RCU and only read name, node and ref).
  */
 struct slmq_kmodel {
 	struct kref ref;
 	struct list_head node;		/* in the registry, RCU */
-	struct rcu_work free_work;
+	struct rcu_head rcu;
 	char name[SLMQ_NAME_MAX];
 	void *buf;			/* the GGUF file, kvmalloc'd */
 	u64 size;
@@ -70,6 +71,7 @@ struct slmq_kmodel *slmq_registry_lookup(const char *name);
 struct slmq_kmodel *slmq_registry_nth(unsigned long idx);
 void slmq_kmodel_put(struct slmq_kmodel *m);
 int slmq_registry_init(void);
+void slmq_registry_withdraw_all(void);
 void slmq_registry_exit(void);
 
 /* slmq_gen.c: one generation request, shared by netlink and the exported API. */
