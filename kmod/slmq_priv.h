@@ -52,15 +52,28 @@ struct slmq_kmodel {
 	struct slmq_stats stats;
 };
 
-/* slmq_env.c: engine allocator and FPU environment. */
+/* slmq_env.c: engine allocators and FPU environment. */
 extern const struct slmq_allocator slmq_kalloc;
-void slmq_env_init(struct slmq_env *env);
+
+/* An engine environment whose sessions are counted against max_total_mb. */
+struct slmq_kenv {
+	struct slmq_env env;
+	struct slmq_allocator alloc;
+	u64 refused;			/* largest allocation the limit refused */
+};
+
+void slmq_env_init(struct slmq_kenv *ke);
+int slmq_env_session_err(const struct slmq_kenv *ke, u32 n_ctx, struct slmq_err *err);
 
 /* slmq_registry.c */
 bool slmq_name_valid(const char *name);
 int slmq_mem_reserve(u64 bytes, struct slmq_err *err);
 void slmq_mem_unreserve(u64 bytes);
 u64 slmq_mem_used_bytes(void);
+int slmq_sess_reserve(u64 bytes);
+void slmq_sess_unreserve(u64 bytes);
+u64 slmq_sess_used_bytes(void);
+u64 slmq_mem_total_bytes(void);
 int slmq_sha256(const void *buf, u64 len, u8 *out);
 struct slmq_kmodel *slmq_kmodel_create(const char *name, void *buf, u64 size,
 				       const u8 *sha256, struct slmq_err *err);
@@ -91,6 +104,7 @@ struct slmq_gen_out {
 	u32 n_tokens;
 	u32 n_prompt_tokens;
 	float *logits;			/* n_tokens * n_vocab when want_logits */
+	u64 logits_reserved;		/* its bytes, counted as session memory */
 	char *text;			/* NUL-terminated */
 	u32 text_len;
 	u32 stop;			/* enum slmq_stop */
@@ -108,6 +122,8 @@ int slmq_ids_check(const struct slmq_kmodel *m, const u32 *ids, u32 n,
 int slmq_slot_get(struct slmq_kmodel *m, struct slmq_err *err);
 void slmq_slot_put(void);
 void slmq_stats_count(struct slmq_kmodel *m, int ret, u32 tokens, u64 latency_ns);
+void slmq_stats_refused(struct slmq_kmodel *m);
+void slmq_stats_reply_failed(struct slmq_kmodel *m);
 
 /*
  * slmq_score.c: the NLL of each next token of an id sequence, shared by

@@ -29,6 +29,7 @@ static LIST_HEAD(slmq_models);
 static DEFINE_MUTEX(slmq_reg_lock);	/* serializes changes to slmq_models */
 static DEFINE_SPINLOCK(slmq_mem_lock);
 static u64 slmq_mem_used;		/* published + staging bytes */
+static u64 slmq_sess_used;		/* sessions: KV caches and scratch */
 static struct crypto_shash *slmq_sha_tfm;
 
 /**
@@ -57,8 +58,8 @@ bool slmq_name_valid(const char *name)
  * @bytes: size of the GGUF file
  * @err: names the limit that was hit
  *
- * Return: 0, or -EFBIG when one model or all models together would exceed
- * max_model_mb / max_total_mb.
+ * Return: 0, or -EFBIG when one model would exceed max_model_mb, or models,
+ * loads and sessions together max_total_mb.
  */
 int slmq_mem_reserve(u64 bytes, struct slmq_err *err)
 {
@@ -69,9 +70,9 @@ int slmq_mem_reserve(u64 bytes, struct slmq_err *err)
 		return slmq_fail(err, -EFBIG, "model is %llu bytes, max_model_mb allows %llu",
 				 bytes, one);
 	spin_lock(&slmq_mem_lock);
-	if (slmq_mem_used + bytes > all)
+	if (slmq_mem_used + slmq_sess_used + bytes > all)
 		ret = slmq_fail(err, -EFBIG, "%llu bytes would exceed max_total_mb (%llu in use)",
-				bytes, slmq_mem_used);
+				bytes, slmq_mem_used + slmq_sess_used);
 	else
 		slmq_mem_used += bytes;
 	spin_unlock(&slmq_mem_lock);
@@ -86,8 +87,61 @@ void slmq_mem_unreserve(u64 bytes)
 	spin_unlock(&slmq_mem_lock);
 }
 
+/**
+ * slmq_sess_reserve() - account for session memory before allocating it
+ * @bytes: what the allocation will take
+ *
+ * Sessions share max_total_mb with models and loads: whatever a request
+ * asks for, the module's memory stays within it.
+ *
+ * Return: 0, or -EFBIG when the limit would be exceeded.
+ */
+int slmq_sess_reserve(u64 bytes)
+{
+	u64 all = (u64)slmq_max_total_mb << 20;
+	int ret = 0;
+
+	spin_lock(&slmq_mem_lock);
+	if (bytes > all || slmq_mem_used + slmq_sess_used > all - bytes)
+		ret = -EFBIG;
+	else
+		slmq_sess_used += bytes;
+	spin_unlock(&slmq_mem_lock);
+	return ret;
+}
+
+void slmq_sess_unreserve(u64 bytes)
+{
+	spin_lock(&slmq_mem_lock);
+	WARN_ON(bytes > slmq_sess_used);
+	slmq_sess_used -= min(bytes, slmq_sess_used);
+	spin_unlock(&slmq_mem_lock);
+}
+
+/* Bytes held by sessions (sysfs session_memory). */
+u64 slmq_sess_used_bytes(void)
+{
+	u64 used;
+
+	spin_lock(&slmq_mem_lock);
+	used = slmq_sess_used;
+	spin_unlock(&slmq_mem_lock);
+	return used;
+}
+
+/* Everything max_total_mb bounds. */
+u64 slmq_mem_total_bytes(void)
+{
+	u64 used;
+
+	spin_lock(&slmq_mem_lock);
+	used = slmq_mem_used + slmq_sess_used;
+	spin_unlock(&slmq_mem_lock);
+	return used;
+}
+
 /*
- * Bytes held by published models, loads in progress and sessions (sysfs
+ * Bytes held by published models and loads in progress (sysfs
  * memory_used).  A model's bytes are given back by whoever drops its last
  * reference, before that put returns, so nothing needs flushing here: any
  * user may read this as often as they like, at any time the file exists.

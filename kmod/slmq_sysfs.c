@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * /sys/kernel/slmq/memory_used: bytes of published models and loads in
- * progress (what max_total_mb bounds).
+ * progress; /sys/kernel/slmq/session_memory: bytes of running sessions (KV
+ * caches, scratch).  max_total_mb bounds the two together.
  * /sys/kernel/slmq/generations_{running,waiting}: requests holding one of
  * the max_concurrent slots, and requests queued for one.
  * /sys/kernel/slmq/NAME/{size,sha256,n_params,verdict,requests,tokens,
@@ -141,6 +142,14 @@ static ssize_t memory_used_show(struct kobject *kobj, struct kobj_attribute *att
 
 static struct kobj_attribute slmq_attr_memory_used = __ATTR_RO(memory_used);
 
+static ssize_t session_memory_show(struct kobject *kobj, struct kobj_attribute *attr,
+				   char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", slmq_sess_used_bytes());
+}
+
+static struct kobj_attribute slmq_attr_session_memory = __ATTR_RO(session_memory);
+
 static ssize_t generations_running_show(struct kobject *kobj,
 					struct kobj_attribute *attr, char *buf)
 {
@@ -161,6 +170,7 @@ static struct kobj_attribute slmq_attr_generations_waiting =
 
 static struct attribute *slmq_root_attrs[] = {
 	&slmq_attr_memory_used.attr,
+	&slmq_attr_session_memory.attr,
 	&slmq_attr_generations_running.attr,
 	&slmq_attr_generations_waiting.attr,
 	NULL,
