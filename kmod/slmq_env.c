@@ -5,7 +5,9 @@
  * signal check between them.  A session's memory (KV cache, scratch) is
  * counted against max_total_mb before it is allocated, like a model's.
  */
+#include <linux/ktime.h>
 #include <linux/mm.h>
+#include <linux/percpu.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -97,14 +99,39 @@ static void slmq_sess_free(void *ctx, void *ptr)
 	slmq_sess_unreserve(total);
 }
 
+/*
+ * The longest FPU section so far, in ns (/sys/kernel/slmq/fpu_section_max_ns):
+ * the engine bounds a section by work done, this measures what that costs.
+ * A section runs with preemption off, so a per-CPU start time is enough.
+ */
+static DEFINE_PER_CPU(u64, slmq_fpu_t0);
+static atomic64_t slmq_fpu_max_ns = ATOMIC64_INIT(0);
+
 static void slmq_env_fpu_begin(void *ctx)
 {
 	kernel_fpu_begin();
+	this_cpu_write(slmq_fpu_t0, ktime_get_ns());
 }
 
 static void slmq_env_fpu_end(void *ctx)
 {
+	s64 d = ktime_get_ns() - this_cpu_read(slmq_fpu_t0);
+	s64 old = atomic64_read(&slmq_fpu_max_ns);
+
 	kernel_fpu_end();
+	while (d > old && !atomic64_try_cmpxchg(&slmq_fpu_max_ns, &old, d))
+		;
+}
+
+/* For sysfs: the longest section since load or the last reset. */
+u64 slmq_fpu_section_max_ns(void)
+{
+	return atomic64_read(&slmq_fpu_max_ns);
+}
+
+void slmq_fpu_section_max_reset(void)
+{
+	atomic64_set(&slmq_fpu_max_ns, 0);
 }
 
 /* Between FPU sections: let others run, and stop when asked to. */

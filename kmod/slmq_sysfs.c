@@ -3,6 +3,8 @@
  * /sys/kernel/slmq/memory_used: bytes of published models and loads in
  * progress; /sys/kernel/slmq/session_memory: bytes of running sessions (KV
  * caches, scratch).  max_total_mb bounds the two together.
+ * /sys/kernel/slmq/fpu_section_max_ns: the longest FPU section run so far
+ * (write 0 to start again).
  * /sys/kernel/slmq/generations_{running,waiting}: requests holding one of
  * the max_concurrent slots, and requests queued for one.
  * /sys/kernel/slmq/NAME/{size,sha256,n_params,verdict,requests,tokens,
@@ -150,6 +152,29 @@ static ssize_t session_memory_show(struct kobject *kobj, struct kobj_attribute *
 
 static struct kobj_attribute slmq_attr_session_memory = __ATTR_RO(session_memory);
 
+static ssize_t fpu_section_max_ns_show(struct kobject *kobj, struct kobj_attribute *attr,
+				       char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", slmq_fpu_section_max_ns());
+}
+
+/* Writing 0 starts a new measurement (root: the file is 0644). */
+static ssize_t fpu_section_max_ns_store(struct kobject *kobj, struct kobj_attribute *attr,
+					const char *buf, size_t len)
+{
+	u64 v;
+	int ret = kstrtou64(buf, 0, &v);
+
+	if (ret)
+		return ret;
+	if (v)
+		return -EINVAL;
+	slmq_fpu_section_max_reset();
+	return len;
+}
+
+static struct kobj_attribute slmq_attr_fpu_section_max_ns = __ATTR_RW(fpu_section_max_ns);
+
 static ssize_t generations_running_show(struct kobject *kobj,
 					struct kobj_attribute *attr, char *buf)
 {
@@ -171,6 +196,7 @@ static struct kobj_attribute slmq_attr_generations_waiting =
 static struct attribute *slmq_root_attrs[] = {
 	&slmq_attr_memory_used.attr,
 	&slmq_attr_session_memory.attr,
+	&slmq_attr_fpu_section_max_ns.attr,
 	&slmq_attr_generations_running.attr,
 	&slmq_attr_generations_waiting.attr,
 	NULL,
