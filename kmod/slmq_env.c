@@ -100,12 +100,15 @@ static void slmq_sess_free(void *ctx, void *ptr)
 }
 
 /*
- * The longest FPU section so far, in ns (/sys/kernel/slmq/fpu_section_max_ns):
- * the engine bounds a section by work done, this measures what that costs.
- * A section runs with preemption off, so a per-CPU start time is enough.
+ * FPU sections so far: the longest, how many and their total time
+ * (/sys/kernel/slmq/fpu_section_*): the engine bounds a section by work
+ * done, this measures what that costs.  A section runs with preemption
+ * off, so a per-CPU start time is enough.
  */
 static DEFINE_PER_CPU(u64, slmq_fpu_t0);
 static atomic64_t slmq_fpu_max_ns = ATOMIC64_INIT(0);
+static atomic64_t slmq_fpu_count = ATOMIC64_INIT(0);
+static atomic64_t slmq_fpu_total_ns = ATOMIC64_INIT(0);
 
 static void slmq_env_fpu_begin(void *ctx)
 {
@@ -119,19 +122,31 @@ static void slmq_env_fpu_end(void *ctx)
 	s64 old = atomic64_read(&slmq_fpu_max_ns);
 
 	kernel_fpu_end();
+	atomic64_inc(&slmq_fpu_count);
+	atomic64_add(d, &slmq_fpu_total_ns);
 	while (d > old && !atomic64_try_cmpxchg(&slmq_fpu_max_ns, &old, d))
 		;
 }
 
-/* For sysfs: the longest section since load or the last reset. */
-u64 slmq_fpu_section_max_ns(void)
+/**
+ * slmq_fpu_section_stats() - FPU sections since insmod or the last reset
+ * @count: how many ran
+ * @total_ns: their time together
+ *
+ * Return: the longest one, in ns.
+ */
+u64 slmq_fpu_section_stats(u64 *count, u64 *total_ns)
 {
+	*count = atomic64_read(&slmq_fpu_count);
+	*total_ns = atomic64_read(&slmq_fpu_total_ns);
 	return atomic64_read(&slmq_fpu_max_ns);
 }
 
-void slmq_fpu_section_max_reset(void)
+void slmq_fpu_section_stats_reset(void)
 {
 	atomic64_set(&slmq_fpu_max_ns, 0);
+	atomic64_set(&slmq_fpu_count, 0);
+	atomic64_set(&slmq_fpu_total_ns, 0);
 }
 
 /* Between FPU sections: let others run, and stop when asked to. */
