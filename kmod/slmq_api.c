@@ -197,8 +197,11 @@ EXPORT_SYMBOL_GPL(slmqk_detokenize);
  * @m: a model the caller holds; the session takes its own reference
  * @n_ctx: context length (0: the model's training context)
  *
+ * The session's memory counts against max_total_mb.
+ *
  * Context: process context, may sleep.
- * Return: the session or an ERR_PTR.
+ * Return: the session or an ERR_PTR (-EFBIG when max_total_mb has no room
+ * for it).
  */
 struct slmqk_session *slmqk_session_open(struct slmq_kmodel *m, u32 n_ctx)
 {

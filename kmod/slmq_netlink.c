@@ -803,6 +803,8 @@ static int slmq_nl_score_doit(struct sk_buff *skb, struct genl_info *info)
 		goto free_nll;
 	}
 	ret = slmq_nl_score_reply(info, m, nll_bits, n, latency_ns);
+	if (ret)
+		slmq_stats_reply_failed(m);	/* the caller got nothing */
 free_nll:
 	kvfree(nll_bits);
 put_model:
