@@ -16,7 +16,7 @@
 
 struct slmqk_session {
 	struct slmq_kmodel *m;
-	struct slmq_env env;
+	struct slmq_kenv ke;		/* counts the session against max_total_mb */
 	struct slmq_session *s;
 	bool have_logits;		/* at least one token was fed */
 };
@@ -197,8 +197,11 @@ EXPORT_SYMBOL_GPL(slmqk_detokenize);
  * @m: a model the caller holds; the session takes its own reference
  * @n_ctx: context length (0: the model's training context)
  *
+ * The session's memory counts against max_total_mb.
+ *
  * Context: process context, may sleep.
- * Return: the session or an ERR_PTR.
+ * Return: the session or an ERR_PTR (-EFBIG when max_total_mb has no room
+ * for it).
  */
 struct slmqk_session *slmqk_session_open(struct slmq_kmodel *m, u32 n_ctx)
 {
@@ -210,11 +213,13 @@ struct slmqk_session *slmqk_session_open(struct slmq_kmodel *m, u32 n_ctx)
 	ks = kzalloc(sizeof(*ks), GFP_KERNEL);
 	if (!ks)
 		return ERR_PTR(-ENOMEM);
-	slmq_env_init(&ks->env);
-	ks->s = slmq_session_new(&m->model, &ks->env, n_ctx, &err);
+	slmq_env_init(&ks->ke);
+	ks->s = slmq_session_new(&m->model, &ks->ke.env, n_ctx, &err);
 	if (!ks->s) {
+		int ret = slmq_env_session_err(&ks->ke, n_ctx, &err);
+
 		kfree(ks);
-		return ERR_PTR(err.code ? err.code : -ENOMEM);
+		return ERR_PTR(ret);
 	}
 	kref_get(&m->ref);
 	__module_get(THIS_MODULE);

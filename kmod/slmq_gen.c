@@ -33,14 +33,22 @@ void slmq_gen_init(void)
 	sema_init(&slmq_gen_sem, max(slmq_max_concurrent, 1U));
 }
 
-/* Prompt text to ids (BOS as the model asks): at most one id per byte plus BOS and a space. */
+/*
+ * Prompt text to ids (BOS as the model asks), into a buffer of the most ids
+ * the tokenizer can make of it (byte fallback: up to 3 per byte), so the
+ * kernel takes every prompt slmqctl takes.
+ */
 static int slmq_gen_tokenize(struct slmq_kmodel *m, const struct slmq_gen_req *req,
 			     u32 **ids, struct slmq_err *err)
 {
-	u32 max = req->prompt_len + 3;
+	u64 bound = slmq_tokenize_max_ids(req->prompt_len, m->model.vocab.add_bos);
+	u32 max;
 	int n;
 
-	*ids = kvmalloc_array(max, sizeof(u32), GFP_KERNEL);
+	if (bound > INT_MAX)
+		return slmq_fail(err, -E2BIG, "prompt of %u bytes is too long", req->prompt_len);
+	max = bound;
+	*ids = kvmalloc_array(max, sizeof(u32), GFP_KERNEL | __GFP_NOWARN);
 	if (!*ids)
 		return slmq_fail(err, -ENOMEM, "out of memory");
 	n = slmq_tokenize(&m->model.vocab, req->prompt, req->prompt_len,
@@ -88,16 +96,27 @@ static int slmq_gen_alloc_out(struct slmq_kmodel *m, const struct slmq_gen_req *
 			      struct slmq_gen_out *out, struct slmq_err *err)
 {
 	size_t text_bytes;
+	u64 bytes;
 
 	out->tokens = kvmalloc_array(req->max_tokens, sizeof(u32), GFP_KERNEL);
 	if (check_mul_overflow((size_t)req->max_tokens, (size_t)16, &text_bytes))
 		return slmq_fail(err, -EINVAL, "max_tokens too large");
 	out->text = kvzalloc(text_bytes + 1, GFP_KERNEL);
-	if (req->want_logits)
-		out->logits = kvmalloc_array((size_t)req->max_tokens * m->model.hp.n_vocab,
-					     sizeof(float), GFP_KERNEL);
-	if (!out->tokens || !out->text || (req->want_logits && !out->logits))
+	if (!out->tokens || !out->text)
 		return slmq_fail(err, -ENOMEM, "out of memory for %u tokens", req->max_tokens);
+	if (!req->want_logits)
+		return 0;
+	/* max_tokens * n_vocab floats can be most of memory: a session's bytes. */
+	bytes = (u64)req->max_tokens * m->model.hp.n_vocab * sizeof(float);
+	if (slmq_sess_reserve(bytes))
+		return slmq_fail(err, -EFBIG,
+				 "logits of %u tokens do not fit max_total_mb (%llu MiB in use)",
+				 req->max_tokens, slmq_mem_total_bytes() >> 20);
+	out->logits_reserved = bytes;
+	out->logits = kvmalloc(bytes, GFP_KERNEL | __GFP_NOWARN);
+	if (!out->logits)
+		return slmq_fail(err, -ENOMEM, "out of memory for the logits of %u tokens",
+				 req->max_tokens);
 	return 0;
 }
 
@@ -147,7 +166,7 @@ static int slmq_gen_locked(struct slmq_kmodel *m, const struct slmq_gen_req *req
 			   struct slmq_gen_out *out, struct slmq_err *err)
 {
 	struct slmq_session *s;
-	struct slmq_env env;
+	struct slmq_kenv ke;
 	u32 *ids = NULL, n, i, n_ctx;
 	int ret;
 
@@ -166,11 +185,12 @@ static int slmq_gen_locked(struct slmq_kmodel *m, const struct slmq_gen_req *req
 	if (ret)
 		goto free_ids;
 	out->n_prompt_tokens = n;
+	/* What this request can use: its prompt and max_tokens, within the model's context. */
 	n_ctx = min_t(u64, m->model.hp.n_ctx_train, (u64)n + req->max_tokens);
-	slmq_env_init(&env);
-	s = slmq_session_new(&m->model, &env, n_ctx, err);
+	slmq_env_init(&ke);
+	s = slmq_session_new(&m->model, &ke.env, n_ctx, err);
 	if (!s) {
-		ret = err->code ? err->code : -ENOMEM;
+		ret = slmq_env_session_err(&ke, n_ctx, err);
 		goto free_ids;
 	}
 	for (i = 0; i < n; i++) {
@@ -265,10 +285,24 @@ void slmq_stats_count(struct slmq_kmodel *m, int ret, u32 tokens, u64 latency_ns
 	atomic64_set(&m->stats.last_latency_ns, latency_ns);
 }
 
+/* A request refused before it ran (e.g. a reply it could not get). */
+void slmq_stats_refused(struct slmq_kmodel *m)
+{
+	atomic64_inc(&m->stats.requests);
+	atomic64_inc(&m->stats.errors);
+}
+
+/* A request that ran but whose answer never reached the caller. */
+void slmq_stats_reply_failed(struct slmq_kmodel *m)
+{
+	atomic64_inc(&m->stats.errors);
+}
+
 void slmq_gen_out_free(struct slmq_gen_out *out)
 {
 	kvfree(out->tokens);
 	kvfree(out->text);
 	kvfree(out->logits);
+	slmq_sess_unreserve(out->logits_reserved);
 	memset(out, 0, sizeof(*out));
 }

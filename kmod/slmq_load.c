@@ -269,12 +269,21 @@ int slmq_load_init(void)
 	return netlink_register_notifier(&slmq_load_notifier);
 }
 
+/*
+ * Module exit, after the family is unregistered (no load op runs or can
+ * start) and the notifier is gone (unregistering waits for a running
+ * NETLINK_URELEASE callback): the list is ours, the lock is taken anyway.
+ */
 void slmq_load_exit(void)
 {
 	struct slmq_staging *st, *tmp;
+	LIST_HEAD(dead);
 
 	netlink_unregister_notifier(&slmq_load_notifier);
-	list_for_each_entry_safe(st, tmp, &slmq_stagings, node) {
+	mutex_lock(&slmq_staging_lock);
+	list_splice_init(&slmq_stagings, &dead);
+	mutex_unlock(&slmq_staging_lock);
+	list_for_each_entry_safe(st, tmp, &dead, node) {
 		list_del(&st->node);
 		slmq_staging_free(st);
 	}

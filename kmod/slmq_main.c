@@ -5,6 +5,11 @@
  * Each part of the module (model registry, generic netlink family, firmware
  * loading, ...) provides one init/exit pair; slmq_init() calls them in order
  * and unwinds in reverse on failure, slmq_exit() tears down in reverse.
+ * Internal state comes first and what users can reach (sysfs, the netlink
+ * family, then the models of model=) last, so no user ever reaches a part
+ * that is not set up yet or already torn down.  Unregistering the family
+ * waits for the requests in flight (genl_unregister_family() takes the
+ * lock every request holds) and no new one can start afterwards.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -44,41 +49,44 @@ static int __init slmq_init(void)
 {
 	int ret;
 
-	ret = slmq_sysfs_init();
-	if (ret)
-		return ret;
 	ret = slmq_registry_init();
 	if (ret)
-		goto sysfs_exit;
+		return ret;
 	slmq_gen_init();
-	ret = slmq_nl_init();
-	if (ret)
-		goto registry_exit;
 	ret = slmq_load_init();
 	if (ret)
-		goto nl_exit;
-	ret = slmq_fw_load_param(slmq_model_param);
+		goto registry_exit;
+	ret = slmq_sysfs_init();
 	if (ret)
 		goto load_exit;
+	ret = slmq_nl_init();
+	if (ret)
+		goto sysfs_exit;
+	ret = slmq_fw_load_param(slmq_model_param);
+	if (ret)
+		goto nl_exit;
 	return 0;
 
-load_exit:
-	slmq_load_exit();
 nl_exit:
+	/* Family first: a netlink load could publish after the withdrawal. */
 	slmq_nl_exit();
-registry_exit:
-	slmq_registry_exit();
+	slmq_registry_withdraw_all();	/* what model= published before failing */
 sysfs_exit:
 	slmq_sysfs_exit();
+load_exit:
+	slmq_load_exit();
+registry_exit:
+	slmq_registry_exit();
 	return ret;
 }
 
 static void __exit slmq_exit(void)
 {
-	slmq_load_exit();
 	slmq_nl_exit();
-	slmq_registry_exit();
+	slmq_registry_withdraw_all();
 	slmq_sysfs_exit();
+	slmq_load_exit();
+	slmq_registry_exit();
 }
 
 module_init(slmq_init);

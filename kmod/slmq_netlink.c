@@ -13,6 +13,8 @@
 
 #include <linux/capability.h>
 #include <linux/mm.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
 #include <net/genetlink.h>
 
 #include "slmq_priv.h"
@@ -271,25 +273,121 @@ static int slmq_nl_model_delete_doit(struct sk_buff *skb, struct genl_info *info
 	return 0;
 }
 
-static int slmq_nl_report_get_doit(struct sk_buff *skb, struct genl_info *info)
+/* A report doit reply in one message stays within this; larger ones are dumped. */
+#define SLMQ_REPLY_MAX SZ_1M
+
+static int slmq_nl_report_check(struct genl_info *info, const struct slmq_kmodel *m)
 {
+	if (m->report.len)
+		return 0;
+	NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[SLMQ_A_MODEL_NAME],
+			    "model carries no slmq.report");
+	return -ENODATA;
+}
+
+static size_t slmq_nl_report_size(const struct slmq_kmodel *m)
+{
+	return NLMSG_DEFAULT_SIZE + m->report.len +
+	       (m->report.len / SLMQ_REPORT_PIECE + 1) * NLA_HDRLEN * 2;
+}
+
+/* The piece of the report at off (a multiple of SLMQ_REPORT_PIECE), NUL-terminated. */
+static int slmq_nl_put_report_piece(struct sk_buff *msg, const struct slmq_kmodel *m,
+				    u64 off)
+{
+	u64 n = min_t(u64, m->report.len - off, SLMQ_REPORT_PIECE);
+	struct nlattr *a = nla_reserve(msg, SLMQ_A_MODEL_REPORT, n + 1);
+
+	if (!a)
+		return -EMSGSIZE;
+	memcpy(nla_data(a), m->report.ptr + off, n);
+	((char *)nla_data(a))[n] = '\0';
+	return 0;
+}
+
+/* report-get as a dump: the name, then the pieces, in as many messages as it takes. */
+struct slmq_report_dump_ctx {
+	struct slmq_kmodel *m;
+	u64 off;
+};
+
+static struct slmq_report_dump_ctx *slmq_report_dump_of(struct netlink_callback *cb)
+{
+	NL_ASSERT_DUMP_CTX_FITS(struct slmq_report_dump_ctx);
+	return (struct slmq_report_dump_ctx *)cb->ctx;
+}
+
+static int slmq_nl_report_start(struct netlink_callback *cb)
+{
+	struct genl_info *info = (struct genl_info *)genl_info_dump(cb);
 	struct slmq_kmodel *m = slmq_nl_lookup(info);
-	struct sk_buff *msg;
-	u64 off, n;
-	void *hdr;
 	int ret;
 
 	if (IS_ERR(m))
 		return PTR_ERR(m);
-	if (!m->report.len) {
+	ret = slmq_nl_report_check(info, m);
+	if (ret) {
+		slmq_kmodel_put(m);
+		return ret;
+	}
+	cb->min_dump_alloc = NLMSG_HDRLEN + GENL_HDRLEN + nla_total_size(SLMQ_NAME_MAX) +
+			     nla_total_size(SLMQ_REPORT_PIECE + 1);
+	slmq_report_dump_of(cb)->m = m;
+	return 0;
+}
+
+static int slmq_nl_report_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct slmq_report_dump_ctx *c = slmq_report_dump_of(cb);
+	const struct slmq_kmodel *m = c->m;
+	u64 first = c->off;
+	void *hdr;
+
+	if (c->off >= m->report.len)
+		return 0;
+	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			  &slmq_family, NLM_F_MULTI, SLMQ_CMD_REPORT_GET);
+	if (!hdr || nla_put_string(skb, SLMQ_A_MODEL_NAME, m->name))
+		goto cancel;
+	while (c->off < m->report.len && !slmq_nl_put_report_piece(skb, m, c->off))
+		c->off += SLMQ_REPORT_PIECE;
+	if (c->off == first)
+		goto cancel;
+	genlmsg_end(skb, hdr);
+	return skb->len;
+
+cancel:
+	if (hdr)
+		genlmsg_cancel(skb, hdr);
+	return -EMSGSIZE;	/* min_dump_alloc holds one piece: never here */
+}
+
+static int slmq_nl_report_done(struct netlink_callback *cb)
+{
+	slmq_kmodel_put(slmq_report_dump_of(cb)->m);
+	return 0;
+}
+
+static int slmq_nl_report_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct slmq_kmodel *m = slmq_nl_lookup(info);
+	struct sk_buff *msg;
+	void *hdr;
+	u64 off;
+	int ret;
+
+	if (IS_ERR(m))
+		return PTR_ERR(m);
+	ret = slmq_nl_report_check(info, m);
+	if (ret)
+		goto put_model;
+	if (slmq_nl_report_size(m) > SLMQ_REPLY_MAX) {
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[SLMQ_A_MODEL_NAME],
-				    "model carries no slmq.report");
-		ret = -ENODATA;
+				    "the report exceeds one reply: request a dump");
+		ret = -EMSGSIZE;
 		goto put_model;
 	}
-	msg = genlmsg_new(NLMSG_DEFAULT_SIZE + m->report.len +
-			  (m->report.len / SLMQ_REPORT_PIECE + 1) * NLA_HDRLEN * 2,
-			  GFP_KERNEL);
+	msg = genlmsg_new(slmq_nl_report_size(m), GFP_KERNEL);
 	if (!msg) {
 		ret = -ENOMEM;
 		goto put_model;
@@ -298,16 +396,9 @@ static int slmq_nl_report_get_doit(struct sk_buff *skb, struct genl_info *info)
 	hdr = genlmsg_put_reply(msg, info, &slmq_family, 0, SLMQ_CMD_REPORT_GET);
 	if (!hdr || nla_put_string(msg, SLMQ_A_MODEL_NAME, m->name))
 		goto free_msg;
-	for (off = 0; off < m->report.len; off += n) {
-		struct nlattr *a;
-
-		n = min_t(u64, m->report.len - off, SLMQ_REPORT_PIECE);
-		a = nla_reserve(msg, SLMQ_A_MODEL_REPORT, n + 1);
-		if (!a)
+	for (off = 0; off < m->report.len; off += SLMQ_REPORT_PIECE)
+		if (slmq_nl_put_report_piece(msg, m, off))
 			goto free_msg;
-		memcpy(nla_data(a), m->report.ptr + off, n);
-		((char *)nla_data(a))[n] = '\0';
-	}
 	genlmsg_end(msg, hdr);
 	ret = genlmsg_reply(msg, info);
 	goto put_model;
@@ -376,31 +467,64 @@ static int slmq_nl_gen_parse(struct sk_buff *skb, struct genl_info *info,
 	return 0;
 }
 
-static int slmq_nl_gen_reply(struct genl_info *info, const struct slmq_kmodel *m,
-			     const struct slmq_gen_out *out)
-{
-	size_t vocab_bytes = (size_t)m->model.hp.n_vocab * sizeof(float);
-	size_t size = NLMSG_DEFAULT_SIZE + out->text_len + out->n_tokens * sizeof(u32);
-	struct sk_buff *msg;
-	void *hdr;
-	u32 i;
+/*
+ * A generate reply in one message (doit) stays within SLMQ_REPLY_MAX, what
+ * slmqctl receives in one piece; larger ones (logits) are asked for as a
+ * dump, which sends them in as many messages as it takes, each as the
+ * caller reads.
+ */
 
-	if (out->logits)
-		size += out->n_tokens * nla_total_size(vocab_bytes);
-	msg = genlmsg_new(size, GFP_KERNEL);
-	if (!msg)
-		return -ENOMEM;
-	hdr = genlmsg_put_reply(msg, info, &slmq_family, 0, SLMQ_CMD_GENERATE);
-	if (!hdr || nla_put_string(msg, SLMQ_A_MODEL_NAME, m->name) ||
+/* Most bytes of the first reply message: everything but the logits. */
+static size_t slmq_nl_gen_head_size(u32 text_len, u32 n_tokens)
+{
+	return NLMSG_DEFAULT_SIZE + text_len + (size_t)n_tokens * sizeof(u32);
+}
+
+static size_t slmq_nl_logits_attr_size(const struct slmq_kmodel *m)
+{
+	return nla_total_size((size_t)m->model.hp.n_vocab * sizeof(float));
+}
+
+static int slmq_nl_put_gen_head(struct sk_buff *msg, const struct slmq_kmodel *m,
+				const struct slmq_gen_out *out)
+{
+	if (nla_put_string(msg, SLMQ_A_MODEL_NAME, m->name) ||
 	    nla_put_string(msg, SLMQ_A_MODEL_TEXT, out->text) ||
 	    nla_put(msg, SLMQ_A_MODEL_TOKENS, out->n_tokens * sizeof(u32), out->tokens) ||
 	    nla_put_u32(msg, SLMQ_A_MODEL_STOP, out->stop) ||
 	    nla_put_u32(msg, SLMQ_A_MODEL_N_PROMPT_TOKENS, out->n_prompt_tokens) ||
 	    nla_put_u64_64bit(msg, SLMQ_A_MODEL_LATENCY_NS, out->latency_ns, 0))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int slmq_nl_put_logits(struct sk_buff *msg, const struct slmq_kmodel *m,
+			      const struct slmq_gen_out *out, u32 i)
+{
+	u32 n_vocab = m->model.hp.n_vocab;
+
+	return nla_put(msg, SLMQ_A_MODEL_LOGITS, n_vocab * sizeof(float),
+		       out->logits + (size_t)i * n_vocab);
+}
+
+static int slmq_nl_gen_reply(struct genl_info *info, const struct slmq_kmodel *m,
+			     const struct slmq_gen_out *out)
+{
+	size_t size = slmq_nl_gen_head_size(out->text_len, out->n_tokens);
+	struct sk_buff *msg;
+	void *hdr;
+	u32 i;
+
+	if (out->logits)
+		size += out->n_tokens * slmq_nl_logits_attr_size(m);
+	msg = genlmsg_new(size, GFP_KERNEL | __GFP_NOWARN);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &slmq_family, 0, SLMQ_CMD_GENERATE);
+	if (!hdr || slmq_nl_put_gen_head(msg, m, out))
 		goto free_msg;
 	for (i = 0; out->logits && i < out->n_tokens; i++)
-		if (nla_put(msg, SLMQ_A_MODEL_LOGITS, vocab_bytes,
-			    out->logits + (size_t)i * m->model.hp.n_vocab))
+		if (slmq_nl_put_logits(msg, m, out, i))
 			goto free_msg;
 	genlmsg_end(msg, hdr);
 	return genlmsg_reply(msg, info);
@@ -410,50 +534,211 @@ free_msg:
 	return -EMSGSIZE;
 }
 
-static int slmq_nl_generate_doit(struct sk_buff *skb, struct genl_info *info)
+/* Refuses, before anything runs, logits that cannot be sent as asked. */
+static int slmq_nl_gen_fits(struct genl_info *info, const struct slmq_kmodel *m,
+			    const struct slmq_gen_req *req, bool dump)
+{
+	struct nlattr *attr = info->attrs[SLMQ_A_MODEL_WANT_LOGITS];
+
+	if (!req->want_logits)
+		return 0;
+	if (slmq_nl_logits_attr_size(m) > U16_MAX) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attr,
+				    "this model's logits do not fit one attribute");
+		return -EMSGSIZE;
+	}
+	if (!dump && slmq_nl_gen_head_size(req->max_tokens * 16, req->max_tokens) +
+		     (size_t)req->max_tokens * slmq_nl_logits_attr_size(m) > SLMQ_REPLY_MAX) {
+		NL_SET_ERR_MSG_ATTR_FMT(info->extack, attr,
+					"logits of %u tokens exceed one reply: request a dump",
+					req->max_tokens);
+		return -EMSGSIZE;
+	}
+	return 0;
+}
+
+/*
+ * Everything a generate request does before its reply, for the doit and
+ * the dump: permission, limits, the model, the run.  On success *mp holds
+ * a reference and out the results; on failure the extack says why.
+ */
+static int slmq_nl_gen_run(struct sk_buff *skb, struct genl_info *info, bool dump,
+			   struct slmq_kmodel **mp, struct slmq_gen_out *out)
 {
 	struct nlattr **tb = info->attrs;
 	struct slmq_err err = {};
 	struct slmq_gen_req req;
-	struct slmq_gen_out out;
 	struct slmq_kmodel *m;
 	int ret;
 
+	memset(out, 0, sizeof(*out));
 	ret = slmq_nl_gen_parse(skb, info, &req);
 	if (ret)
 		return ret;
 	m = slmq_nl_lookup(info);
 	if (IS_ERR(m))
 		return PTR_ERR(m);
-	if (req.want_logits &&
-	    nla_total_size((size_t)m->model.hp.n_vocab * sizeof(float)) > U16_MAX) {
-		NL_SET_ERR_MSG_ATTR(info->extack, tb[SLMQ_A_MODEL_WANT_LOGITS],
-				    "this model's logits do not fit one attribute");
-		ret = -EMSGSIZE;
+	ret = slmq_nl_gen_fits(info, m, &req, dump);
+	if (ret) {
+		slmq_stats_refused(m);
 		goto put_model;
 	}
-	ret = slmq_gen_run(m, &req, &out, &err);
+	ret = slmq_gen_run(m, &req, out, &err);
 	if (ret) {
-		/* Prompt problems name the prompt; the rest (signals, memory) the model. */
+		/*
+		 * Prompt problems name the prompt, a session over max_total_mb
+		 * what sized it (max-tokens, else the prompt); the rest
+		 * (signals, memory) the model.
+		 */
 		struct nlattr *bad = tb[SLMQ_A_MODEL_PROMPT] ?: tb[SLMQ_A_MODEL_PROMPT_TOKENS];
 
-		if (ret != -EINVAL && ret != -E2BIG && ret != -EOVERFLOW)
+		if (ret == -EFBIG)
+			bad = tb[SLMQ_A_MODEL_MAX_TOKENS] ?: bad;
+		else if (ret != -EINVAL && ret != -E2BIG && ret != -EOVERFLOW)
 			bad = tb[SLMQ_A_MODEL_NAME];
 		SLMQ_EXTACK_MSG(info->extack, bad, err.msg);
+		slmq_gen_out_free(out);
 		/*
 		 * netlink_rcv_skb() sends no ACK at all for -EINTR (it means
 		 * "replay" there), which would leave the caller waiting.
 		 */
 		if (ret == -EINTR)
 			ret = -ECANCELED;
-		goto free_out;
+		goto put_model;
 	}
-	ret = slmq_nl_gen_reply(info, m, &out);
-free_out:
-	slmq_gen_out_free(&out);
+	*mp = m;
+	return 0;
+
 put_model:
 	slmq_kmodel_put(m);
 	return ret;
+}
+
+static int slmq_nl_generate_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct slmq_gen_out out;
+	struct slmq_kmodel *m;
+	int ret;
+
+	ret = slmq_nl_gen_run(skb, info, false, &m, &out);
+	if (ret)
+		return ret;
+	ret = slmq_nl_gen_reply(info, m, &out);
+	if (ret) {
+		/* The caller got nothing: the request failed, whatever ran. */
+		slmq_stats_reply_failed(m);
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[SLMQ_A_MODEL_NAME],
+				    "the reply could not be sent");
+	}
+	slmq_gen_out_free(&out);
+	slmq_kmodel_put(m);
+	return ret;
+}
+
+/* A generate request as a dump: the results wait here until all are sent. */
+struct slmq_gen_dump {
+	struct slmq_kmodel *m;
+	struct slmq_gen_out out;
+	u32 next;			/* next token whose logits go out */
+	bool head_sent;
+	bool complete;
+};
+
+struct slmq_gen_dump_ctx {
+	struct slmq_gen_dump *d;
+};
+
+static struct slmq_gen_dump *slmq_gen_dump_of(struct netlink_callback *cb)
+{
+	NL_ASSERT_DUMP_CTX_FITS(struct slmq_gen_dump_ctx);
+	return ((struct slmq_gen_dump_ctx *)cb->ctx)->d;
+}
+
+/* Runs the generation; the dump callbacks only send what it made. */
+static int slmq_nl_generate_start(struct netlink_callback *cb)
+{
+	struct genl_info *info = (struct genl_info *)genl_info_dump(cb);
+	struct slmq_gen_dump *d;
+	size_t head, one;
+	int ret;
+
+	d = kzalloc(sizeof(*d), GFP_KERNEL);
+	if (!d)
+		return -ENOMEM;
+	ret = slmq_nl_gen_run(cb->skb, info, true, &d->m, &d->out);
+	if (ret) {
+		kfree(d);
+		return ret;
+	}
+	/* Each message must fit one dump skb: the head, or one token's logits. */
+	head = slmq_nl_gen_head_size(d->out.text_len, d->out.n_tokens);
+	one = NLMSG_HDRLEN + GENL_HDRLEN + slmq_nl_logits_attr_size(d->m);
+	cb->min_dump_alloc = max(head, d->out.logits ? one : 0);
+	((struct slmq_gen_dump_ctx *)cb->ctx)->d = d;
+	return 0;
+}
+
+/* One message with as many tokens' logits as fit; 0 when not even one did. */
+static u32 slmq_nl_gen_dump_logits(struct sk_buff *skb, struct netlink_callback *cb,
+				   struct slmq_gen_dump *d)
+{
+	u32 sent = 0;
+	void *hdr;
+
+	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			  &slmq_family, NLM_F_MULTI, SLMQ_CMD_GENERATE);
+	if (!hdr)
+		return 0;
+	while (d->next < d->out.n_tokens && !slmq_nl_put_logits(skb, d->m, &d->out, d->next)) {
+		d->next++;
+		sent++;
+	}
+	if (!sent) {
+		genlmsg_cancel(skb, hdr);
+		return 0;
+	}
+	genlmsg_end(skb, hdr);
+	return sent;
+}
+
+static int slmq_nl_generate_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct slmq_gen_dump *d = slmq_gen_dump_of(cb);
+	void *hdr;
+
+	if (!d->head_sent) {
+		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+				  &slmq_family, NLM_F_MULTI, SLMQ_CMD_GENERATE);
+		if (!hdr || slmq_nl_put_gen_head(skb, d->m, &d->out)) {
+			if (hdr)
+				genlmsg_cancel(skb, hdr);
+			return -EMSGSIZE;	/* min_dump_alloc was set for it */
+		}
+		genlmsg_end(skb, hdr);
+		d->head_sent = true;
+	}
+	while (d->out.logits && d->next < d->out.n_tokens)
+		if (!slmq_nl_gen_dump_logits(skb, cb, d))
+			break;
+	if (d->out.logits && d->next < d->out.n_tokens)
+		return skb->len ?: -EMSGSIZE;
+	d->complete = true;
+	return skb->len;
+}
+
+/* The dump ended, or the caller went away before it did: then it failed. */
+static int slmq_nl_generate_done(struct netlink_callback *cb)
+{
+	struct slmq_gen_dump *d = slmq_gen_dump_of(cb);
+
+	if (!d)
+		return 0;
+	if (!d->complete)
+		slmq_stats_reply_failed(d->m);
+	slmq_gen_out_free(&d->out);
+	slmq_kmodel_put(d->m);
+	kfree(d);
+	return 0;
 }
 
 static int slmq_nl_score_reply(struct genl_info *info, const struct slmq_kmodel *m,
@@ -509,8 +794,8 @@ static int slmq_nl_score_doit(struct sk_buff *skb, struct genl_info *info)
 	}
 	ret = slmq_score_run(m, nla_data(ids), n, nll_bits, &latency_ns, &err);
 	if (ret) {
-		/* Bad ids name prompt-tokens; the rest (signals, memory) the model. */
-		SLMQ_EXTACK_MSG(info->extack, ret == -EINVAL ? ids :
+		/* Bad ids or too many for max_total_mb name prompt-tokens; the rest the model. */
+		SLMQ_EXTACK_MSG(info->extack, ret == -EINVAL || ret == -EFBIG ? ids :
 				info->attrs[SLMQ_A_MODEL_NAME], err.msg);
 		/* As for generate: -EINTR would make netlink_rcv_skb() drop the ACK. */
 		if (ret == -EINTR)
@@ -518,6 +803,8 @@ static int slmq_nl_score_doit(struct sk_buff *skb, struct genl_info *info)
 		goto free_nll;
 	}
 	ret = slmq_nl_score_reply(info, m, nll_bits, n, latency_ns);
+	if (ret)
+		slmq_stats_reply_failed(m);	/* the caller got nothing */
 free_nll:
 	kvfree(nll_bits);
 put_model:
@@ -571,12 +858,18 @@ static const struct genl_ops slmq_ops[] = {
 	{
 		.cmd = SLMQ_CMD_REPORT_GET,
 		.doit = slmq_nl_report_get_doit,
+		.start = slmq_nl_report_start,
+		.dumpit = slmq_nl_report_dumpit,
+		.done = slmq_nl_report_done,
 		.policy = slmq_name_policy,
 		.maxattr = ARRAY_SIZE(slmq_name_policy) - 1,
 	},
 	{
 		.cmd = SLMQ_CMD_GENERATE,
 		.doit = slmq_nl_generate_doit,
+		.start = slmq_nl_generate_start,
+		.dumpit = slmq_nl_generate_dumpit,
+		.done = slmq_nl_generate_done,
 		.policy = slmq_generate_policy,
 		.maxattr = ARRAY_SIZE(slmq_generate_policy) - 1,
 	},

@@ -10,7 +10,7 @@
 #include <linux/atomic.h>
 #include <linux/kref.h>
 #include <linux/list.h>
-#include <linux/workqueue.h>
+#include <linux/rcupdate.h>
 #include <linux/slmq.h>
 
 #include "engine/model.h"
@@ -33,12 +33,13 @@ struct slmq_stats {
 /*
  * A published model.  Everything but the stats is immutable once published;
  * the registry holds one reference, every user another.  The last put frees
- * it after an RCU grace period (lookups walk the registry under RCU).
+ * its memory at once and the struct after an RCU grace period (lookups walk
+ * the registry under RCU and only read name, node and ref).
  */
 struct slmq_kmodel {
 	struct kref ref;
 	struct list_head node;		/* in the registry, RCU */
-	struct rcu_work free_work;
+	struct rcu_head rcu;
 	char name[SLMQ_NAME_MAX];
 	void *buf;			/* the GGUF file, kvmalloc'd */
 	u64 size;
@@ -51,15 +52,30 @@ struct slmq_kmodel {
 	struct slmq_stats stats;
 };
 
-/* slmq_env.c: engine allocator and FPU environment. */
+/* slmq_env.c: engine allocators and FPU environment. */
 extern const struct slmq_allocator slmq_kalloc;
-void slmq_env_init(struct slmq_env *env);
+
+/* An engine environment whose sessions are counted against max_total_mb. */
+struct slmq_kenv {
+	struct slmq_env env;
+	struct slmq_allocator alloc;
+	u64 refused;			/* largest allocation the limit refused */
+};
+
+void slmq_env_init(struct slmq_kenv *ke);
+int slmq_env_session_err(const struct slmq_kenv *ke, u32 n_ctx, struct slmq_err *err);
+u64 slmq_fpu_section_stats(u64 *count, u64 *total_ns);
+void slmq_fpu_section_stats_reset(void);
 
 /* slmq_registry.c */
 bool slmq_name_valid(const char *name);
 int slmq_mem_reserve(u64 bytes, struct slmq_err *err);
 void slmq_mem_unreserve(u64 bytes);
 u64 slmq_mem_used_bytes(void);
+int slmq_sess_reserve(u64 bytes);
+void slmq_sess_unreserve(u64 bytes);
+u64 slmq_sess_used_bytes(void);
+u64 slmq_mem_total_bytes(void);
 int slmq_sha256(const void *buf, u64 len, u8 *out);
 struct slmq_kmodel *slmq_kmodel_create(const char *name, void *buf, u64 size,
 				       const u8 *sha256, struct slmq_err *err);
@@ -70,6 +86,7 @@ struct slmq_kmodel *slmq_registry_lookup(const char *name);
 struct slmq_kmodel *slmq_registry_nth(unsigned long idx);
 void slmq_kmodel_put(struct slmq_kmodel *m);
 int slmq_registry_init(void);
+void slmq_registry_withdraw_all(void);
 void slmq_registry_exit(void);
 
 /* slmq_gen.c: one generation request, shared by netlink and the exported API. */
@@ -89,6 +106,7 @@ struct slmq_gen_out {
 	u32 n_tokens;
 	u32 n_prompt_tokens;
 	float *logits;			/* n_tokens * n_vocab when want_logits */
+	u64 logits_reserved;		/* its bytes, counted as session memory */
 	char *text;			/* NUL-terminated */
 	u32 text_len;
 	u32 stop;			/* enum slmq_stop */
@@ -106,6 +124,8 @@ int slmq_ids_check(const struct slmq_kmodel *m, const u32 *ids, u32 n,
 int slmq_slot_get(struct slmq_kmodel *m, struct slmq_err *err);
 void slmq_slot_put(void);
 void slmq_stats_count(struct slmq_kmodel *m, int ret, u32 tokens, u64 latency_ns);
+void slmq_stats_refused(struct slmq_kmodel *m);
+void slmq_stats_reply_failed(struct slmq_kmodel *m);
 
 /*
  * slmq_score.c: the NLL of each next token of an id sequence, shared by

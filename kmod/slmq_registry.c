@@ -5,8 +5,12 @@
  * Writers (publish, replace, delete) serialize on slmq_reg_lock; readers find
  * models under RCU and take a reference with kref_get_unless_zero().  A
  * replaced or deleted model leaves the list at once and is freed after the
- * last holder drops it and an RCU grace period has passed, so a caller in
- * the middle of a generation finishes with the model it started with.
+ * last holder drops it, so a caller in the middle of a generation finishes
+ * with the model it started with.  The last holder frees the weights at
+ * once (a lookup racing with it only reads the name and the refcount, and
+ * kref_get_unless_zero() turns it away); only that small struct waits for
+ * an RCU grace period (kfree_rcu()).  So memory_used is exact whenever it
+ * is read, without waiting for anything.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -25,7 +29,7 @@ static LIST_HEAD(slmq_models);
 static DEFINE_MUTEX(slmq_reg_lock);	/* serializes changes to slmq_models */
 static DEFINE_SPINLOCK(slmq_mem_lock);
 static u64 slmq_mem_used;		/* published + staging bytes */
-static struct workqueue_struct *slmq_free_wq;
+static u64 slmq_sess_used;		/* sessions: KV caches and scratch */
 static struct crypto_shash *slmq_sha_tfm;
 
 /**
@@ -54,8 +58,8 @@ bool slmq_name_valid(const char *name)
  * @bytes: size of the GGUF file
  * @err: names the limit that was hit
  *
- * Return: 0, or -EFBIG when one model or all models together would exceed
- * max_model_mb / max_total_mb.
+ * Return: 0, or -EFBIG when one model would exceed max_model_mb, or models,
+ * loads and sessions together max_total_mb.
  */
 int slmq_mem_reserve(u64 bytes, struct slmq_err *err)
 {
@@ -66,9 +70,9 @@ int slmq_mem_reserve(u64 bytes, struct slmq_err *err)
 		return slmq_fail(err, -EFBIG, "model is %llu bytes, max_model_mb allows %llu",
 				 bytes, one);
 	spin_lock(&slmq_mem_lock);
-	if (slmq_mem_used + bytes > all)
+	if (slmq_mem_used + slmq_sess_used + bytes > all)
 		ret = slmq_fail(err, -EFBIG, "%llu bytes would exceed max_total_mb (%llu in use)",
-				bytes, slmq_mem_used);
+				bytes, slmq_mem_used + slmq_sess_used);
 	else
 		slmq_mem_used += bytes;
 	spin_unlock(&slmq_mem_lock);
@@ -83,17 +87,68 @@ void slmq_mem_unreserve(u64 bytes)
 	spin_unlock(&slmq_mem_lock);
 }
 
+/**
+ * slmq_sess_reserve() - account for session memory before allocating it
+ * @bytes: what the allocation will take
+ *
+ * Sessions share max_total_mb with models and loads: whatever a request
+ * asks for, the module's memory stays within it.
+ *
+ * Return: 0, or -EFBIG when the limit would be exceeded.
+ */
+int slmq_sess_reserve(u64 bytes)
+{
+	u64 all = (u64)slmq_max_total_mb << 20;
+	int ret = 0;
+
+	spin_lock(&slmq_mem_lock);
+	if (bytes > all || slmq_mem_used + slmq_sess_used > all - bytes)
+		ret = -EFBIG;
+	else
+		slmq_sess_used += bytes;
+	spin_unlock(&slmq_mem_lock);
+	return ret;
+}
+
+void slmq_sess_unreserve(u64 bytes)
+{
+	spin_lock(&slmq_mem_lock);
+	WARN_ON(bytes > slmq_sess_used);
+	slmq_sess_used -= min(bytes, slmq_sess_used);
+	spin_unlock(&slmq_mem_lock);
+}
+
+/* Bytes held by sessions (sysfs session_memory). */
+u64 slmq_sess_used_bytes(void)
+{
+	u64 used;
+
+	spin_lock(&slmq_mem_lock);
+	used = slmq_sess_used;
+	spin_unlock(&slmq_mem_lock);
+	return used;
+}
+
+/* Everything max_total_mb bounds. */
+u64 slmq_mem_total_bytes(void)
+{
+	u64 used;
+
+	spin_lock(&slmq_mem_lock);
+	used = slmq_mem_used + slmq_sess_used;
+	spin_unlock(&slmq_mem_lock);
+	return used;
+}
+
 /*
- * Bytes held by published models and loads in progress (sysfs memory_used).
- * Models already released are freed first (they wait for an RCU grace
- * period), so the figure does not depend on when it is read.
+ * Bytes held by published models and loads in progress (sysfs
+ * memory_used).  A model's bytes are given back by whoever drops its last
+ * reference, before that put returns, so nothing needs flushing here: any
+ * user may read this as often as they like, at any time the file exists.
  */
 u64 slmq_mem_used_bytes(void)
 {
 	u64 used;
-
-	rcu_barrier();
-	flush_workqueue(slmq_free_wq);
 
 	spin_lock(&slmq_mem_lock);
 	used = slmq_mem_used;
@@ -203,32 +258,31 @@ free_m:
 	return ERR_PTR(ret);
 }
 
-static void slmq_kmodel_free_work(struct work_struct *work)
-{
-	struct slmq_kmodel *m = container_of(to_rcu_work(work), struct slmq_kmodel,
-					     free_work);
-
-	slmq_model_release(&m->model, &slmq_kalloc);
-	kvfree(m->buf);
-	slmq_mem_unreserve(m->size);
-	kfree(m);
-}
-
+/*
+ * The last reference is gone, so the model is off the list (or was never
+ * on it) and nobody can take a new one: a reader still walking the list
+ * under RCU reads only name, node and ref, so the weights go now and the
+ * struct itself after a grace period.
+ */
 static void slmq_kmodel_release(struct kref *ref)
 {
 	struct slmq_kmodel *m = container_of(ref, struct slmq_kmodel, ref);
 
-	/* A reader may still be looking at it under RCU: wait for a grace period. */
-	INIT_RCU_WORK(&m->free_work, slmq_kmodel_free_work);
-	queue_rcu_work(slmq_free_wq, &m->free_work);
+	slmq_model_release(&m->model, &slmq_kalloc);
+	kvfree(m->buf);
+	slmq_mem_unreserve(m->size);
+	kfree_rcu(m, rcu);
 }
 
 /**
  * slmq_kmodel_put() - drop a reference taken by lookup or create
  * @m: model (NULL is ignored)
+ *
+ * Context: process context; the last put frees the model's memory.
  */
 void slmq_kmodel_put(struct slmq_kmodel *m)
 {
+	might_sleep();
 	if (m)
 		kref_put(&m->ref, slmq_kmodel_release);
 }
@@ -364,18 +418,17 @@ struct slmq_kmodel *slmq_registry_nth(unsigned long idx)
 int slmq_registry_init(void)
 {
 	slmq_sha_tfm = crypto_alloc_shash("sha256", 0, 0);
-	if (IS_ERR(slmq_sha_tfm))
-		return PTR_ERR(slmq_sha_tfm);
-	slmq_free_wq = alloc_workqueue("slmq_free", WQ_UNBOUND, 0);
-	if (!slmq_free_wq) {
-		crypto_free_shash(slmq_sha_tfm);
-		return -ENOMEM;
-	}
-	return 0;
+	return PTR_ERR_OR_ZERO(slmq_sha_tfm);
 }
 
-/* Module exit: no outside references exist (they pin the module). */
-void slmq_registry_exit(void)
+/**
+ * slmq_registry_withdraw_all() - unpublish every model (module exit, failed init)
+ *
+ * Called once nothing can publish any more: the netlink family is gone
+ * and model modules pin slmq.ko.  Other references pin it too, so each
+ * model is freed here, and its sysfs directory removed.
+ */
+void slmq_registry_withdraw_all(void)
 {
 	struct slmq_kmodel *m, *tmp;
 
@@ -387,7 +440,10 @@ void slmq_registry_exit(void)
 		slmq_kmodel_put(m);
 	}
 	mutex_unlock(&slmq_reg_lock);
-	rcu_barrier();			/* queue_rcu_work callbacks have queued */
-	destroy_workqueue(slmq_free_wq);	/* ... and the frees have run */
+}
+
+/* Module exit, after slmq_registry_withdraw_all(): kfree_rcu() needs no barrier. */
+void slmq_registry_exit(void)
+{
 	crypto_free_shash(slmq_sha_tfm);
 }

@@ -33,14 +33,14 @@ static int slmq_score_locked(struct slmq_kmodel *m, const u32 *ids, u32 n,
 			     u32 *nll_bits, struct slmq_err *err)
 {
 	struct slmq_session *s;
-	struct slmq_env env;
+	struct slmq_kenv ke;
 	u32 i;
 	int ret = 0;
 
-	slmq_env_init(&env);
-	s = slmq_session_new(&m->model, &env, n, err);
+	slmq_env_init(&ke);
+	s = slmq_session_new(&m->model, &ke.env, n, err);
 	if (!s)
-		return err->code ? err->code : -ENOMEM;
+		return slmq_env_session_err(&ke, n, err);
 	for (i = 0; i + 1 < n; i++) {
 		ret = slmq_session_eval(s, ids[i]);
 		if (ret) {
@@ -69,7 +69,8 @@ static int slmq_score_locked(struct slmq_kmodel *m, const u32 *ids, u32 n,
  *
  * Context: process context, may sleep.
  * Return: 0, -EINVAL for bad ids (nothing run), -EINTR when a signal
- * arrived while waiting for a slot or while scoring, -ENOMEM.
+ * arrived while waiting for a slot or while scoring, -EFBIG when the
+ * session would exceed max_total_mb, -ENOMEM.
  */
 int slmq_score_run(struct slmq_kmodel *m, const u32 *ids, u32 n, u32 *nll_bits,
 		   u64 *latency_ns, struct slmq_err *err)

@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * /sys/kernel/slmq/memory_used: bytes of published models and loads in
- * progress (what max_total_mb bounds).
+ * progress; /sys/kernel/slmq/session_memory: bytes of running sessions (KV
+ * caches, scratch).  max_total_mb bounds the two together.
+ * /sys/kernel/slmq/fpu_section_{max_ns,total_ns}, fpu_sections: the longest
+ * FPU section run so far, their total time and number (write 0 to
+ * fpu_section_max_ns to start all three again).
  * /sys/kernel/slmq/generations_{running,waiting}: requests holding one of
  * the max_concurrent slots, and requests queued for one.
  * /sys/kernel/slmq/NAME/{size,sha256,n_params,verdict,requests,tokens,
@@ -141,6 +145,61 @@ static ssize_t memory_used_show(struct kobject *kobj, struct kobj_attribute *att
 
 static struct kobj_attribute slmq_attr_memory_used = __ATTR_RO(memory_used);
 
+static ssize_t session_memory_show(struct kobject *kobj, struct kobj_attribute *attr,
+				   char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", slmq_sess_used_bytes());
+}
+
+static struct kobj_attribute slmq_attr_session_memory = __ATTR_RO(session_memory);
+
+enum slmq_fpu_stat { SLMQ_FPU_MAX_NS, SLMQ_FPU_COUNT, SLMQ_FPU_TOTAL_NS };
+
+static ssize_t slmq_fpu_stat_show(char *buf, enum slmq_fpu_stat which)
+{
+	u64 v[3];
+
+	v[SLMQ_FPU_MAX_NS] = slmq_fpu_section_stats(&v[SLMQ_FPU_COUNT], &v[SLMQ_FPU_TOTAL_NS]);
+	return sysfs_emit(buf, "%llu\n", v[which]);
+}
+
+static ssize_t fpu_section_max_ns_show(struct kobject *kobj, struct kobj_attribute *attr,
+				       char *buf)
+{
+	return slmq_fpu_stat_show(buf, SLMQ_FPU_MAX_NS);
+}
+
+static ssize_t fpu_sections_show(struct kobject *kobj, struct kobj_attribute *attr,
+				 char *buf)
+{
+	return slmq_fpu_stat_show(buf, SLMQ_FPU_COUNT);
+}
+
+static ssize_t fpu_section_total_ns_show(struct kobject *kobj, struct kobj_attribute *attr,
+					 char *buf)
+{
+	return slmq_fpu_stat_show(buf, SLMQ_FPU_TOTAL_NS);
+}
+
+/* Writing 0 starts a new measurement of all three (root: the file is 0644). */
+static ssize_t fpu_section_max_ns_store(struct kobject *kobj, struct kobj_attribute *attr,
+					const char *buf, size_t len)
+{
+	u64 v;
+	int ret = kstrtou64(buf, 0, &v);
+
+	if (ret)
+		return ret;
+	if (v)
+		return -EINVAL;
+	slmq_fpu_section_stats_reset();
+	return len;
+}
+
+static struct kobj_attribute slmq_attr_fpu_sections = __ATTR_RO(fpu_sections);
+static struct kobj_attribute slmq_attr_fpu_section_total_ns = __ATTR_RO(fpu_section_total_ns);
+static struct kobj_attribute slmq_attr_fpu_section_max_ns = __ATTR_RW(fpu_section_max_ns);
+
 static ssize_t generations_running_show(struct kobject *kobj,
 					struct kobj_attribute *attr, char *buf)
 {
@@ -161,6 +220,10 @@ static struct kobj_attribute slmq_attr_generations_waiting =
 
 static struct attribute *slmq_root_attrs[] = {
 	&slmq_attr_memory_used.attr,
+	&slmq_attr_session_memory.attr,
+	&slmq_attr_fpu_section_max_ns.attr,
+	&slmq_attr_fpu_sections.attr,
+	&slmq_attr_fpu_section_total_ns.attr,
 	&slmq_attr_generations_running.attr,
 	&slmq_attr_generations_waiting.attr,
 	NULL,

@@ -182,12 +182,14 @@ static int on_gen(struct nlattr **tb, struct nlattr *head, int len, void *arg)
 {
 	struct st_gen *g = arg;
 	struct nlattr *a;
-	size_t n = 0;
+	size_t n = g->logits_len;	/* a dump's logits span several messages */
 	int rem;
 
+	if (tb[SLMQ_A_MODEL_N_PROMPT_TOKENS])
+		g->n_prompt = nla_get_u32(tb[SLMQ_A_MODEL_N_PROMPT_TOKENS]);
 	if (tb[SLMQ_A_MODEL_TOKENS]) {
 		g->n_tokens = nla_len(tb[SLMQ_A_MODEL_TOKENS]) / 4;
-		if (g->n_tokens > 512)
+		if (g->n_tokens > ST_GEN_MAX)
 			return -E2BIG;
 		memcpy(g->tokens, nla_data(tb[SLMQ_A_MODEL_TOKENS]), g->n_tokens * 4);
 	}
@@ -213,9 +215,12 @@ static int on_gen(struct nlattr **tb, struct nlattr *head, int len, void *arg)
 
 int st_generate(struct slmq_nl *nl, const char *name, struct st_gen *g)
 {
-	struct nl_msg *m = slmq_nl_msg(nl, SLMQ_CMD_GENERATE, 0);
+	/* Logits come as a dump (several messages), as slmqctl asks for them. */
+	struct nl_msg *m = slmq_nl_msg(nl, SLMQ_CMD_GENERATE,
+				       g->want_logits && !g->no_dump ? NLM_F_DUMP : 0);
 
 	g->n_tokens = 0;
+	g->n_prompt = 0;
 	g->logits = NULL;
 	g->logits_len = 0;
 	g->text[0] = '\0';

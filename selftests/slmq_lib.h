@@ -46,15 +46,19 @@ struct st_model {
 
 int st_get(struct slmq_nl *nl, const char *name, struct st_model *m);
 
+#define ST_GEN_MAX 1024
+
 struct st_gen {
 	const char *prompt;		/* or ids */
 	const uint32_t *ids;
 	uint32_t n_ids;
 	uint32_t max_tokens;
 	bool want_logits;
+	bool no_dump;			/* logits in one doit reply (refused when large) */
 	/* results */
-	uint32_t tokens[512];
+	uint32_t tokens[ST_GEN_MAX];
 	uint32_t n_tokens;
+	uint32_t n_prompt;
 	float *logits;			/* n_tokens * n_vocab, malloc'd */
 	size_t logits_len;		/* floats */
 	char text[8192];

@@ -309,7 +309,21 @@ void slmq_expf_array(float *y, const float *x, u32 n)
  */
 double slmq_exp_sum(const float *x, u32 n, float shift)
 {
-	double sum = 0.0;
+	return slmq_exp_sum_from(x, n, shift, 0.0);
+}
+
+/**
+ * slmq_exp_sum_from() - the same, added to sum in the same order.
+ * @x: n values
+ * @n: count
+ * @shift: subtracted (in double) before exp
+ * @sum: the sum so far
+ *
+ * Summing x in pieces of an even length, each continuing the last, gives
+ * the bits of one slmq_exp_sum() over all of it (the pairs are the same).
+ */
+double slmq_exp_sum_from(const float *x, u32 n, float shift, double sum)
+{
 	u32 i = 0;
 
 	for (; i + 2 <= n; i += 2) {

@@ -29,5 +29,7 @@ float slmq_powf(float b, float e);
 /* The same results as the scalar functions, two lanes at a time. */
 void slmq_expf_array(float *y, const float *x, u32 n);
 double slmq_exp_sum(const float *x, u32 n, float shift);
+/* The same continuing from sum: pieces of even length give the same bits. */
+double slmq_exp_sum_from(const float *x, u32 n, float shift, double sum);
 
 #endif /* SLMQ_MATHF_H */

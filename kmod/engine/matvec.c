@@ -16,13 +16,33 @@
 void slmq_matvec_q(const struct slmq_env *env, const struct slmq_tensor *w,
 		   const float *x, const struct slmq_act *xa, float *y)
 {
+	slmq_matvec_rows(env, w, x, xa, y, 0, w->ne1);
+}
+
+/**
+ * slmq_matvec_rows() - rows [r0, r1) of y = W x, x's int8 form in xa.
+ * @env: picks the AVX2 or the generic kernels
+ * @w: weight matrix, ne1 rows of ne0
+ * @x: ne0 floats
+ * @xa: x quantized (needed for block types)
+ * @y: ne1 outputs, of which [r0, r1) are written
+ * @r0: first row, a multiple of 8
+ * @r1: one past the last row, a multiple of 8 or w->ne1
+ *
+ * Each row's result does not depend on the range it was computed in, so
+ * a product split into ranges (one per FPU section) has the same bits.
+ */
+void slmq_matvec_rows(const struct slmq_env *env, const struct slmq_tensor *w,
+		      const float *x, const struct slmq_act *xa, float *y,
+		      u32 r0, u32 r1)
+{
 	u64 rb = slmq_row_bytes(w->type, w->ne0);
 	u32 t = w->type | (w->layout == SLMQ_LAYOUT_G8 ? SLMQ_DOT_G8 : 0);
 
 	if (env->use_avx2)
-		slmq_dot_rows_avx2(t, w->data, rb, w->ne0, x, xa, y, 0, w->ne1);
+		slmq_dot_rows_avx2(t, w->data, rb, w->ne0, x, xa, y, r0, r1);
 	else
-		slmq_dot_rows_generic(t, w->data, rb, w->ne0, x, xa, y, 0, w->ne1);
+		slmq_dot_rows_generic(t, w->data, rb, w->ne0, x, xa, y, r0, r1);
 }
 
 /**

@@ -25,6 +25,14 @@ void slmq_matvec(const struct slmq_env *env, const struct slmq_tensor *w,
 void slmq_matvec_q(const struct slmq_env *env, const struct slmq_tensor *w,
 		   const float *x, const struct slmq_act *xa, float *y);
 
+/*
+ * Rows [r0, r1) of the same (r0 a multiple of 8, r1 one too or w->ne1): a
+ * product split by rows, the same bits as in one piece.
+ */
+void slmq_matvec_rows(const struct slmq_env *env, const struct slmq_tensor *w,
+		      const float *x, const struct slmq_act *xa, float *y,
+		      u32 r0, u32 r1);
+
 /* One row of w expanded to floats (embedding lookup). */
 void slmq_tensor_row(const struct slmq_tensor *w, u32 row, float *out);
 

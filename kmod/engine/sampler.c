@@ -3,6 +3,11 @@
  * Token sampling: greedy, or temperature with optional top-k and top-p, from
  * a seeded xorshift64* generator kept in struct slmq_sampler, so the same
  * seed gives the same tokens in the kernel and in userspace.
+ *
+ * A vocabulary can have millions of entries: every loop over it spends its
+ * work (slmq_session_spend()) every SAMPLE_CHUNK entries, so the FPU
+ * section ends and another begins within the budget.  A sample cannot fail,
+ * so a signal seen there is left for the next slmq_session_eval().
  */
 #include "compat.h"
 #include "mathf.h"
@@ -62,13 +67,18 @@ static float uniform(u64 *state)
 	return (float)(u32)(xorshift64s(state) >> 40) * (1.0f / 16777216.0f);
 }
 
-static u32 argmax_scalar(const float *x, u32 n)
+#define SAMPLE_CHUNK (1u << 14)	/* entries between two chances to end the section */
+
+static u32 argmax_scalar(struct slmq_session *s, const float *x, u32 n)
 {
 	u32 i, best = 0;
 
-	for (i = 1; i < n; i++)
+	for (i = 1; i < n; i++) {
 		if (x[i] > x[best])
 			best = i;
+		if (!(i % SAMPLE_CHUNK))
+			slmq_session_spend(s, SAMPLE_CHUNK);
+	}
 	return best;
 }
 
@@ -89,7 +99,7 @@ static inline v4sf load_v4sf(const float *p)
  * index holding max(x) (+0 and -0 compare equal both ways); with a NaN,
  * leave it to the scalar rule.
  */
-static u32 argmax(const float *x, u32 n)
+static u32 argmax(struct slmq_session *s, const float *x, u32 n)
 {
 	v4sf m;
 	v4si nan = { 0, 0, 0, 0 };
@@ -97,13 +107,15 @@ static u32 argmax(const float *x, u32 n)
 	u32 i;
 
 	if (n < 4)
-		return argmax_scalar(x, n);
+		return argmax_scalar(s, x, n);
 	m = load_v4sf(x);
 	for (i = 0; i + 4 <= n; i += 4) {
 		v4sf v = load_v4sf(x + i);
 
 		nan |= v != v;
 		m = __builtin_ia32_maxps(v, m);
+		if (!((i + 4) % SAMPLE_CHUNK))
+			slmq_session_spend(s, SAMPLE_CHUNK);
 	}
 	for (; i < n; i++) {
 		nan[0] |= -(x[i] != x[i]);
@@ -111,7 +123,7 @@ static u32 argmax(const float *x, u32 n)
 			m[0] = x[i];
 	}
 	if (nan[0] | nan[1] | nan[2] | nan[3])
-		return argmax_scalar(x, n);
+		return argmax_scalar(s, x, n);
 	best = m[0];
 	for (i = 1; i < 4; i++)
 		if (m[i] > best)
@@ -122,6 +134,8 @@ static u32 argmax(const float *x, u32 n)
 
 		if (mask)
 			return i + __builtin_ctz(mask);
+		if (!((i + 4) % SAMPLE_CHUNK))
+			slmq_session_spend(s, SAMPLE_CHUNK);
 	}
 	for (; i < n; i++)
 		if (x[i] == best)
@@ -159,19 +173,27 @@ static void sift_worst(u32 *h, u32 n, u32 i, const float *lg)
  * seen so far with the worst at the root, then heap-sorted.  Deterministic
  * on ties (lower id wins).
  */
-static void top_candidates(const float *lg, u32 n, u32 *cand, u32 k)
+static void top_candidates(struct slmq_session *s, const float *lg, u32 n,
+			   u32 *cand, u32 k)
 {
+	/* A sift is up to depth levels, a few comparisons each. */
+	u64 sift = 4 * (u64)(32 - __builtin_clz(k));
 	u32 i, t;
 
 	for (i = 0; i < k; i++)
 		cand[i] = i;
-	for (i = k / 2; i-- > 0;)
+	for (i = k / 2; i-- > 0;) {
 		sift_worst(cand, k, i, lg);
+		if (!(i % SAMPLE_CHUNK))
+			slmq_session_spend(s, SAMPLE_CHUNK * sift);
+	}
 	for (i = k; i < n; i++) {
 		if (worse(lg, cand[0], i)) {
 			cand[0] = i;
 			sift_worst(cand, k, 0, lg);
 		}
+		if (!(i % SAMPLE_CHUNK))
+			slmq_session_spend(s, SAMPLE_CHUNK * sift);
 	}
 	/* pop the worst to the back repeatedly: ends sorted best first */
 	for (i = k; i > 1; i--) {
@@ -179,12 +201,14 @@ static void top_candidates(const float *lg, u32 n, u32 *cand, u32 k)
 		cand[0] = cand[i - 1];
 		cand[i - 1] = t;
 		sift_worst(cand, i - 1, 0, lg);
+		if (!(i % SAMPLE_CHUNK))
+			slmq_session_spend(s, SAMPLE_CHUNK * sift);
 	}
 }
 
 /* Softmax at temperature over the sorted candidates, truncated by top-p; returns the count kept. */
-static u32 candidate_probs(const float *lg, const u32 *cand, u32 k, float temp,
-			   float top_p, float *p)
+static u32 candidate_probs(struct slmq_session *s, const float *lg, const u32 *cand,
+			   u32 k, float temp, float top_p, float *p)
 {
 	float max = lg[cand[0]], sum = 0.0f, cum = 0.0f;
 	u32 i;
@@ -192,29 +216,38 @@ static u32 candidate_probs(const float *lg, const u32 *cand, u32 k, float temp,
 	for (i = 0; i < k; i++) {
 		p[i] = slmq_expf((lg[cand[i]] - max) / temp);
 		sum += p[i];
+		if (!((i + 1) % SAMPLE_CHUNK))
+			slmq_session_spend(s, 16 * SAMPLE_CHUNK);	/* an expf */
 	}
 	for (i = 0; i < k; i++) {
 		p[i] /= sum;
 		cum += p[i];
 		if (cum >= top_p)
 			return i + 1;
+		if (!((i + 1) % SAMPLE_CHUNK))
+			slmq_session_spend(s, SAMPLE_CHUNK);
 	}
 	return k;
 }
 
-static u32 sample_dist(struct slmq_sampler *sp, const u32 *cand,
-		       const float *p, u32 kept)
+static u32 sample_dist(struct slmq_session *s, struct slmq_sampler *sp,
+		       const u32 *cand, const float *p, u32 kept)
 {
 	float total = 0.0f, r, acc = 0.0f;
 	u32 i;
 
-	for (i = 0; i < kept; i++)
+	for (i = 0; i < kept; i++) {
 		total += p[i];
+		if (!((i + 1) % SAMPLE_CHUNK))
+			slmq_session_spend(s, SAMPLE_CHUNK);
+	}
 	r = uniform(&sp->rng) * total;
 	for (i = 0; i < kept; i++) {
 		acc += p[i];
 		if (r < acc)
 			return cand[i];
+		if (!((i + 1) % SAMPLE_CHUNK))
+			slmq_session_spend(s, SAMPLE_CHUNK);
 	}
 	return cand[kept - 1];
 }
@@ -238,15 +271,15 @@ u32 slmq_sample(struct slmq_sampler *sp, struct slmq_session *s)
 	temp = bits_f32(sp->temp_bits);
 	top_p = bits_f32(sp->top_p_bits);
 	if (!(temp > 0.0f) || sp->top_k == 1) {
-		tok = argmax(lg, n);
+		tok = argmax(s, lg, n);
 		goto out;
 	}
 	if (!(top_p > 0.0f) || top_p > 1.0f)
 		top_p = 1.0f;
 	k = sp->top_k && sp->top_k < n ? sp->top_k : n;
-	top_candidates(lg, n, cand, k);
-	kept = candidate_probs(lg, cand, k, temp, top_p, slmq_session_probs(s));
-	tok = sample_dist(sp, cand, slmq_session_probs(s), kept);
+	top_candidates(s, lg, n, cand, k);
+	kept = candidate_probs(s, lg, cand, k, temp, top_p, slmq_session_probs(s));
+	tok = sample_dist(s, sp, cand, slmq_session_probs(s), kept);
 out:
 	slmq_fpu_end(env);
 	return tok;

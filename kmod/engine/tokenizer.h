@@ -56,6 +56,17 @@ int slmq_tokenize(const struct slmq_vocab *v, const char *text, u32 text_len,
 		  bool add_bos, u32 *ids, u32 max_ids,
 		  const struct slmq_allocator *a);
 
+/*
+ * The most ids slmq_tokenize() can return for text_len bytes: every id
+ * covers at least one byte of the normalized text, which is the "▁" prefix
+ * plus the text with each space turned into "▁" (3 bytes, so byte fallback
+ * can make 3 ids of one space), plus BOS.
+ */
+static inline u64 slmq_tokenize_max_ids(u32 text_len, bool add_bos)
+{
+	return (text_len ? (u64)text_len * 3 + 3 : 0) + add_bos;
+}
+
 /* Longest piece text a vocabulary may hold, so also the longest decoded token. */
 #define SLMQ_TOKEN_MAX_BYTES 256
 

@@ -33,14 +33,37 @@ static uint32_t f32_bits(float f)
 	return u;
 }
 
+/* The logits of a reply message, in order: they may span many messages. */
+static void write_logits(struct ask_result *r, struct nlattr *head, int len)
+{
+	struct nlattr *a;
+	int rem;
+
+	nla_for_each_attr(a, head, len, rem)
+		if (nla_type(a) == SLMQ_A_MODEL_LOGITS && r->logits &&
+		    fwrite(nla_data(a), 1, nla_len(a), r->logits) != (size_t)nla_len(a))
+			r->error = -EIO;
+}
+
+/*
+ * With logits the reply is a dump: a first message with text and tokens,
+ * then messages of logits only.
+ */
 static int on_reply(struct nlattr **tb, struct nlattr *head, int len, void *arg)
 {
 	struct ask_result *r = arg;
-	struct json_object *o = json_object_new_object(), *toks = json_object_new_array();
+	struct json_object *o, *toks;
 	const uint32_t *ids;
-	struct nlattr *a;
 	uint32_t stop;
-	int i, n, rem;
+	int i, n;
+
+	write_logits(r, head, len);
+	if (!tb[SLMQ_A_MODEL_TOKENS])
+		return 0;
+	if (r->obj)
+		return -EPROTO;
+	o = json_object_new_object();
+	toks = json_object_new_array();
 
 	json_object_object_add(o, "name", json_object_new_string(tb[SLMQ_A_MODEL_NAME] ?
 				nla_get_string(tb[SLMQ_A_MODEL_NAME]) : ""));
@@ -61,10 +84,6 @@ static int on_reply(struct nlattr **tb, struct nlattr *head, int len, void *arg)
 	if (tb[SLMQ_A_MODEL_LATENCY_NS])
 		json_object_object_add(o, "latency_ns",
 				       json_object_new_uint64(nla_get_u64(tb[SLMQ_A_MODEL_LATENCY_NS])));
-	nla_for_each_attr(a, head, len, rem)
-		if (nla_type(a) == SLMQ_A_MODEL_LOGITS && r->logits &&
-		    fwrite(nla_data(a), 1, nla_len(a), r->logits) != (size_t)nla_len(a))
-			r->error = -EIO;
 	r->obj = o;
 	return 0;
 }
@@ -147,7 +166,8 @@ static int cmd_ask(int argc, char **argv)
 			fclose(r.logits);
 		return cli_fail("%s", nl.err);
 	}
-	m = slmq_nl_msg(&nl, SLMQ_CMD_GENERATE, 0);
+	/* Logits can be megabytes: ask for a dump, which streams them. */
+	m = slmq_nl_msg(&nl, SLMQ_CMD_GENERATE, logits_path ? NLM_F_DUMP : 0);
 	if (!m || nla_put_string(m, SLMQ_A_MODEL_NAME, argv[optind]) ||
 	    (prompt && nla_put_string(m, SLMQ_A_MODEL_PROMPT, prompt)) ||
 	    (ids && nla_put(m, SLMQ_A_MODEL_PROMPT_TOKENS, n_ids * 4, ids)) ||

@@ -18,7 +18,7 @@ static int cmd_info(int argc, char **argv)
 	struct json_object *o = NULL;
 	const char *name;
 
-	if (slmq_nl_named_request(argc, argv, "NAME [--json]", SLMQ_CMD_MODEL_GET,
+	if (slmq_nl_named_request(argc, argv, "NAME [--json]", SLMQ_CMD_MODEL_GET, 0,
 				  on_model, &o, &name))
 		return 1;
 	if (!o)

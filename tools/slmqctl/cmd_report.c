@@ -42,7 +42,7 @@ static int cmd_report(int argc, char **argv)
 	struct report r = { 0 };
 	const char *name;
 
-	if (slmq_nl_named_request(argc, argv, "NAME [--json]", SLMQ_CMD_REPORT_GET,
+	if (slmq_nl_named_request(argc, argv, "NAME [--json]", SLMQ_CMD_REPORT_GET, NLM_F_DUMP,
 				  on_report, &r, &name)) {
 		free(r.text);
 		return 1;

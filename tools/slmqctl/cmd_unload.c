@@ -10,7 +10,7 @@ static int cmd_unload(int argc, char **argv)
 {
 	const char *name;
 
-	if (slmq_nl_named_request(argc, argv, "NAME [--json]", SLMQ_CMD_MODEL_DELETE,
+	if (slmq_nl_named_request(argc, argv, "NAME [--json]", SLMQ_CMD_MODEL_DELETE, 0,
 				  NULL, NULL, &name))
 		return 1;
 	if (cli_quiet) {

@@ -36,8 +36,9 @@ typedef int (*slmq_nl_reply_fn)(struct nlattr **tb, struct nlattr *head, int len
 				void *arg);
 
 /*
- * Sends msg (and frees it), feeds every reply to fn (may be NULL) until the
- * kernel's ACK or the end of a dump.  Returns 0 or -errno; on a kernel error
+ * Sends msg (and frees it), feeds every reply message to fn (may be NULL)
+ * until the kernel's ACK or the end of a dump (NLMSG_DONE): a dump's reply
+ * is many messages, each within the receive buffer.  Returns 0 or -errno; on a kernel error
  * nl->err holds its extack message and the bad attribute's name.
  */
 int slmq_nl_call(struct slmq_nl *nl, struct nl_msg *msg, slmq_nl_reply_fn fn,
@@ -46,12 +47,13 @@ int slmq_nl_call(struct slmq_nl *nl, struct nl_msg *msg, slmq_nl_reply_fn fn,
 /*
  * The whole exchange of a command that names one model (info, report,
  * unload): takes NAME from argv (the only argument besides --json), sends
- * cmd with SLMQ_A_MODEL_NAME, feeds replies to fn.  Returns 0 with *name
+ * cmd with SLMQ_A_MODEL_NAME and flags (NLM_F_DUMP: the reply may come in
+ * several messages), feeds replies to fn.  Returns 0 with *name
  * set, or prints one error line ("usage: ..." or "VERB NAME: <kernel's
  * reason>") and returns 1, the exit code.
  */
 int slmq_nl_named_request(int argc, char **argv, const char *usage,
-			  uint8_t cmd, slmq_nl_reply_fn fn, void *arg,
+			  uint8_t cmd, int flags, slmq_nl_reply_fn fn, void *arg,
 			  const char **name);
 
 /* Name of an attribute of the model set (e.g. "sha256"), "?" if unknown. */

@@ -12,7 +12,7 @@
 #include "nl_client.h"
 
 int slmq_nl_named_request(int argc, char **argv, const char *usage,
-			  uint8_t cmd, slmq_nl_reply_fn fn, void *arg,
+			  uint8_t cmd, int flags, slmq_nl_reply_fn fn, void *arg,
 			  const char **name)
 {
 	const char *n = NULL;
@@ -27,7 +27,7 @@ int slmq_nl_named_request(int argc, char **argv, const char *usage,
 		return cli_fail("usage: slmqctl %s %s", argv[0], usage);
 	if (slmq_nl_open(&nl))
 		return cli_fail("%s", nl.err);
-	m = slmq_nl_msg(&nl, cmd, 0);
+	m = slmq_nl_msg(&nl, cmd, flags);
 	if (!m || nla_put_string(m, SLMQ_A_MODEL_NAME, n)) {
 		ret = -ENOMEM;
 		snprintf(nl.err, sizeof(nl.err), "out of memory");

@@ -336,6 +336,12 @@ static void test_exp_arrays(void)
 	for (i = 0; i < N; i++)
 		sum += slmq_exp((double)x[i] - 3.0f);
 	tap_ok(sum == slmq_exp_sum(x, N, 3.0f), "slmq_exp_sum() equals the scalar sum bit for bit");
+	/* How slmq_session_nll_bits() splits it over FPU sections: even pieces. */
+	sum = 0;
+	for (i = 0; i < N; i += 6)
+		sum = slmq_exp_sum_from(x + i, N - i < 6 ? N - i : 6, 3.0f, sum);
+	tap_ok(sum == slmq_exp_sum(x, N, 3.0f),
+	       "slmq_exp_sum_from() in pieces of 6 equals one slmq_exp_sum() bit for bit");
 }
 
 /* Attention loops: generic and AVX2 give the same bits (tails included). */
