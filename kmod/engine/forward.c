@@ -10,6 +10,7 @@
  */
 #include "compat.h"
 #include "dot.h"
+#include "fbits.h"
 #include "mathf.h"
 #include "matvec.h"
 #include "model.h"
@@ -37,22 +38,6 @@ struct slmq_session {
 	float *probs;		/* sampler scratch, n_vocab */
 	u32 *cand;		/* sampler scratch, n_vocab */
 };
-
-static inline float bits_f32(u32 u)
-{
-	float f;
-
-	memcpy(&f, &u, sizeof(f));
-	return f;
-}
-
-static inline u32 f32_bits(float f)
-{
-	u32 u;
-
-	memcpy(&u, &f, sizeof(u));
-	return u;
-}
 
 /* Frees everything slmq_session_new() may have allocated (NULLs are fine). */
 static void session_free_buffers(struct slmq_session *s)
@@ -127,7 +112,7 @@ static int rope_table(struct slmq_session *s)
 		slmq_fpu_begin(&s->env);
 		for (; p < p1; p++) {
 			float *r = s->rope + (u64)p * hp->head_dim;
-			double theta = bits_f32(hp->rope_theta_bits);
+			double theta = slmq_bits_f32(hp->rope_theta_bits);
 
 			for (i = 0; i < half; i++) {
 				double f = slmq_pow(theta, -(double)(2 * i) /
@@ -468,7 +453,7 @@ int slmq_session_eval(struct slmq_session *s, u32 token)
 		float eps;
 
 		slmq_fpu_begin(&s->env);
-		eps = bits_f32(m->hp.rms_eps_bits);
+		eps = slmq_bits_f32(m->hp.rms_eps_bits);
 		if (!l)
 			slmq_tensor_row(&m->tok_embd, token, s->x);
 		layer_attention(s, &m->layers[l], l, eps);
@@ -482,7 +467,7 @@ int slmq_session_eval(struct slmq_session *s, u32 token)
 	if (!m->hp.n_layer)
 		slmq_tensor_row(&m->tok_embd, token, s->x);
 	rmsnorm(s->xb, s->x, m->output_norm.data, m->hp.n_embd,
-		bits_f32(m->hp.rms_eps_bits));
+		slmq_bits_f32(m->hp.rms_eps_bits));
 	slmq_matvec(&s->env, &m->output, s->xb, &s->xa, s->logits);
 	slmq_fpu_end(&s->env);
 	s->pos++;
@@ -516,7 +501,7 @@ u32 slmq_session_nll_bits(struct slmq_session *s, u32 target)
 			max = lg[i];
 	sum = slmq_exp_sum(lg, n, max);
 	nll = (float)(((double)max + slmq_log(sum)) - lg[target]);
-	bits = f32_bits(nll);
+	bits = slmq_f32_bits(nll);
 	slmq_fpu_end(&s->env);
 	return bits;
 }

@@ -125,5 +125,7 @@ void slmq_sampler_init(struct slmq_sampler *sp, u32 temp_bits, u32 top_k,
 		       u32 top_p_bits, u64 seed);
 /* Picks the next token from the session's logits (FPU section inside). */
 u32 slmq_sample(struct slmq_sampler *sp, struct slmq_session *s);
+/* The lowest index of the largest of x[0..n), greedy's pick (FPU code). */
+u32 slmq_argmax(const float *x, u32 n);
 
 #endif /* SLMQ_MODEL_H */

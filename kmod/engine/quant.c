@@ -9,27 +9,12 @@
  * rounds it.
  */
 #include "compat.h"
+#include "fbits.h"
 #include "quant.h"
-
-static inline u32 f32_bits(float f)
-{
-	u32 u;
-
-	memcpy(&u, &f, sizeof(u));
-	return u;
-}
-
-static inline float bits_f32(u32 u)
-{
-	float f;
-
-	memcpy(&f, &u, sizeof(f));
-	return f;
-}
 
 static inline float abs_f32(float f)
 {
-	return bits_f32(f32_bits(f) & 0x7fffffffu);
+	return slmq_bits_f32(slmq_f32_bits(f) & 0x7fffffffu);
 }
 
 /*
@@ -58,7 +43,7 @@ static inline float round_away(float x)
  */
 u16 slmq_f32_to_f16(float f)
 {
-	u32 x = f32_bits(f);
+	u32 x = slmq_f32_bits(f);
 	u32 sign = (x >> 16) & 0x8000u;
 	u32 exp = (x >> 23) & 0xffu;
 	u32 mant = x & 0x7fffffu;
@@ -100,19 +85,19 @@ float slmq_f16_to_f32(u16 h)
 	u32 mant = h & 0x3ffu;
 
 	if (exp == 0x1f)	/* inf, or NaN made quiet as F16C does */
-		return bits_f32(sign | 0x7f800000u | (mant << 13) |
+		return slmq_bits_f32(sign | 0x7f800000u | (mant << 13) |
 				(mant ? 0x400000u : 0));
 	if (exp)
-		return bits_f32(sign | ((exp + 112) << 23) | (mant << 13));
+		return slmq_bits_f32(sign | ((exp + 112) << 23) | (mant << 13));
 	if (!mant)
-		return bits_f32(sign);
+		return slmq_bits_f32(sign);
 	/* subnormal: normalise the mantissa */
 	exp = 113;
 	while (!(mant & 0x400u)) {
 		mant <<= 1;
 		exp--;
 	}
-	return bits_f32(sign | (exp << 23) | ((mant & 0x3ffu) << 13));
+	return slmq_bits_f32(sign | (exp << 23) | ((mant & 0x3ffu) << 13));
 }
 
 static void quantize_q4_0(const float *x, struct slmq_block_q4_0 *y, u32 nb)

@@ -5,17 +5,10 @@
  * seed gives the same tokens in the kernel and in userspace.
  */
 #include "compat.h"
+#include "fbits.h"
 #include "mathf.h"
 #include "model.h"
 #include "session.h"
-
-static inline float bits_f32(u32 u)
-{
-	float f;
-
-	memcpy(&f, &u, sizeof(f));
-	return f;
-}
 
 /* splitmix64: spreads any seed (0 included) over the state space. */
 static u64 mix_seed(u64 z)
@@ -83,13 +76,16 @@ static inline v4sf load_v4sf(const float *p)
 	return v;
 }
 
-/*
- * The first index of the largest logit, as argmax_scalar() picks it, four
- * lanes at a time (SSE, in every build): without NaNs that is the lowest
- * index holding max(x) (+0 and -0 compare equal both ways); with a NaN,
- * leave it to the scalar rule.
+/**
+ * slmq_argmax() - the first index of the largest value (greedy decoding).
+ * @x: n values (logits)
+ * @n: count, > 0
+ *
+ * argmax_scalar()'s answer, four lanes at a time (SSE, in every build):
+ * without NaNs that is the lowest index holding max(x) (+0 and -0 compare
+ * equal both ways); with a NaN, leave it to the scalar rule.  FPU code.
  */
-static u32 argmax(const float *x, u32 n)
+u32 slmq_argmax(const float *x, u32 n)
 {
 	v4sf m;
 	v4si nan = { 0, 0, 0, 0 };
@@ -235,10 +231,10 @@ u32 slmq_sample(struct slmq_sampler *sp, struct slmq_session *s)
 	float temp, top_p;
 
 	slmq_fpu_begin(env);
-	temp = bits_f32(sp->temp_bits);
-	top_p = bits_f32(sp->top_p_bits);
+	temp = slmq_bits_f32(sp->temp_bits);
+	top_p = slmq_bits_f32(sp->top_p_bits);
 	if (!(temp > 0.0f) || sp->top_k == 1) {
-		tok = argmax(lg, n);
+		tok = slmq_argmax(lg, n);
 		goto out;
 	}
 	if (!(top_p > 0.0f) || top_p > 1.0f)

@@ -5,16 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../kmod/engine/fbits.h"
 #include "cli.h"
 #include "eval.h"
-
-static float bits_f32(uint32_t u)
-{
-	float f;
-
-	memcpy(&f, &u, sizeof(f));
-	return f;
-}
 
 int eval_ppl_windows(size_t max_tokens, size_t n, uint32_t ctx, uint32_t n_ctx_train,
 		     uint32_t *nw, struct slmq_err *err)
@@ -59,7 +52,7 @@ void eval_nll_add(double *total, const uint32_t *nll, uint32_t ctx)
 	uint32_t i;
 
 	for (i = 0; i + 1 < ctx; i++)
-		*total += bits_f32(nll[i]);
+		*total += slmq_bits_f32(nll[i]);
 }
 
 void eval_ppl_finish(struct eval_ppl *r, uint32_t ctx, uint32_t nw, double total,

@@ -10,8 +10,6 @@
 
 #include "validate.h"
 
-#define J_ADD(o, k, v) json_object_object_add(o, k, v)
-
 struct json_object *val_json_num(double x)
 {
 	return isfinite(x) ? json_object_new_double(x) : NULL;
