@@ -20,14 +20,7 @@
 #define SLMQ_DOT_H
 
 #include "compat.h"
-#include "blocks.h"
-
-/* True for the types that need the activation in int8 form. */
-static inline bool slmq_type_is_block(u32 type)
-{
-	return type == SLMQ_TYPE_Q4_0 || type == SLMQ_TYPE_Q4_1 ||
-	       type == SLMQ_TYPE_Q8_0;
-}
+#include "type_traits.h"
 
 /*
  * An activation quantized for the integer kernels: x ~= d[b] * qs[32b + j].

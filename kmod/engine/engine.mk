@@ -7,7 +7,7 @@
 # SLMQ_ENGINE_AVX2_SRCS additionally get -mavx2 -mfma -mf16c and are only
 # called after a CPU feature check.
 
-SLMQ_ENGINE_SRCS := err.c blocks.c gguf.c tokenizer.c model_load.c pack.c
+SLMQ_ENGINE_SRCS := err.c type_traits.c gguf.c tokenizer.c model_load.c pack.c
 SLMQ_ENGINE_FPU_SRCS := quant.c mathf.c dot_generic.c matvec.c forward.c sampler.c
 SLMQ_ENGINE_AVX2_SRCS := dot_avx2.c
 

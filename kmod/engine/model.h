@@ -12,9 +12,9 @@
 #define SLMQ_MODEL_H
 
 #include "compat.h"
-#include "blocks.h"
 #include "gguf.h"
 #include "tokenizer.h"
+#include "type_traits.h"
 
 struct slmq_tensor {
 	u32 type;		/* enum slmq_type */

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../kmod/engine/blocks.h"
+#include "../../kmod/engine/type_traits.h"
 #include "../../kmod/engine/gguf.h"
 #include "gguf_writer.h"
 

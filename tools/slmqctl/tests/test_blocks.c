@@ -9,7 +9,7 @@
 
 #include "tap.h"
 #include "../../../kmod/engine/quant.h"
-#include "../../../kmod/engine/blocks.h"
+#include "../../../kmod/engine/type_traits.h"
 #include "../../../kmod/engine/fbits.h"
 
 static u64 rng = 0x1234567887654321ull;
