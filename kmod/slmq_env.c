@@ -8,7 +8,6 @@
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
-#include <asm/cpufeature.h>
 #include <asm/fpu/api.h>
 
 #include "slmq_priv.h"
@@ -68,8 +67,8 @@ static int slmq_env_yield(void *ctx)
  * slmq_env_init() - an engine environment for the calling task
  * @env: filled in
  *
- * The AVX2 kernels are used only when the CPU has AVX2, FMA and F16C;
- * otherwise the engine takes its generic C path.
+ * The kernels are slmq_cpu_kernels()' choice: AVX2 only when the CPU has
+ * AVX2, FMA and F16C (and cpu_path= does not pin generic).
  */
 void slmq_env_init(struct slmq_env *env)
 {
@@ -78,7 +77,5 @@ void slmq_env_init(struct slmq_env *env)
 	env->fpu_begin = slmq_env_fpu_begin;
 	env->fpu_end = slmq_env_fpu_end;
 	env->yield = slmq_env_yield;
-	env->use_avx2 = boot_cpu_has(X86_FEATURE_AVX2) &&
-			boot_cpu_has(X86_FEATURE_FMA) &&
-			boot_cpu_has(X86_FEATURE_F16C);
+	env->kernels = slmq_cpu_kernels();
 }

@@ -54,6 +54,8 @@ struct slmq_kmodel {
 /* slmq_env.c: engine allocator and FPU environment. */
 extern const struct slmq_allocator slmq_kalloc;
 void slmq_env_init(struct slmq_env *env);
+/* slmq_cpu.c: the engine kernels for new sessions (CPU probe, cpu_path=). */
+const struct slmq_kernels *slmq_cpu_kernels(void);
 
 /* slmq_registry.c */
 bool slmq_name_valid(const char *name);

@@ -11,6 +11,7 @@
 #include "compat.h"
 #include "dot.h"
 #include "fbits.h"
+#include "kernels.h"
 #include "mathf.h"
 #include "matvec.h"
 #include "model.h"
@@ -272,10 +273,7 @@ static void rope(float *v, u32 n_heads, u32 head_dim, const float *cs)
 static void expf_array(const struct slmq_env *env, float *y, const float *x,
 		       u32 n)
 {
-	if (env->use_avx2)
-		slmq_expf_array_avx2(y, x, n);
-	else
-		slmq_expf_array(y, x, n);
+	slmq_env_kernels(env)->expf_array(y, x, n);
 }
 
 typedef float v4sf __attribute__((vector_size(16)));
@@ -349,6 +347,7 @@ static void softmax(const struct slmq_env *env, float *x, u32 n)
 static void attention(struct slmq_session *s, u32 layer)
 {
 	const struct slmq_hparams *hp = &s->m->hp;
+	const struct slmq_kernels *k = slmq_env_kernels(&s->env);
 	u32 hd = hp->head_dim, group = hp->n_head / hp->n_head_kv;
 	u64 lbase = (u64)layer * s->n_ctx * s->kv_dim, hbase;
 	float scale = 1.0f / slmq_sqrtf((float)hd);
@@ -360,19 +359,10 @@ static void attention(struct slmq_session *s, u32 layer)
 
 		hbase = lbase + (u64)(h / group) * s->n_ctx * hd;
 
-		if (s->env.use_avx2)
-			slmq_attn_scores_avx2(qh, s->kcache + hbase, hd, s->pos + 1,
-					      scale, s->att);
-		else
-			slmq_attn_scores_generic(qh, s->kcache + hbase, hd,
-						 s->pos + 1, scale, s->att);
+		k->attn_scores(qh, s->kcache + hbase, hd, s->pos + 1, scale,
+			       s->att);
 		softmax(&s->env, s->att, s->pos + 1);
-		if (s->env.use_avx2)
-			slmq_attn_wsum_avx2(out, s->att, s->vcache + hbase, hd,
-					    s->pos + 1);
-		else
-			slmq_attn_wsum_generic(out, s->att, s->vcache + hbase, hd,
-					       s->pos + 1);
+		k->attn_wsum(out, s->att, s->vcache + hbase, hd, s->pos + 1);
 	}
 }
 

@@ -45,7 +45,10 @@ static inline bool slmq_type_is_block(u32 type)
 	return tt && tt->is_quantized;
 }
 
-/* Bytes of one row of n weights of type t, or 0 when t is unknown or n is not a multiple of the block size. */
+/*
+ * Bytes of one row of n weights of type t, or 0 when t is unknown or n is
+ * not a multiple of the block size.
+ */
 static inline u64 slmq_row_bytes(u32 type, u64 n)
 {
 	const struct slmq_type_traits *tt = slmq_type_traits_of(type);
