@@ -11,7 +11,6 @@
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
-#include <asm/cpufeature.h>
 #include <asm/fpu/api.h>
 
 #include "slmq_priv.h"
@@ -164,9 +163,9 @@ static int slmq_env_yield(void *ctx)
  *
  * Sessions allocate through an allocator that counts their bytes against
  * max_total_mb (slmq_sess_reserve()), and records in @ke->refused an
- * allocation the limit turned down.  The AVX2 kernels are used only when
- * the CPU has AVX2, FMA and F16C; otherwise the engine takes its generic C
- * path.
+ * allocation the limit turned down.  The kernels are slmq_cpu_kernels()'
+ * choice: AVX2 only when the CPU has AVX2, FMA and F16C (and cpu_path= does
+ * not pin generic).
  */
 void slmq_env_init(struct slmq_kenv *ke)
 {
@@ -180,9 +179,7 @@ void slmq_env_init(struct slmq_kenv *ke)
 	env->fpu_begin = slmq_env_fpu_begin;
 	env->fpu_end = slmq_env_fpu_end;
 	env->yield = slmq_env_yield;
-	env->use_avx2 = boot_cpu_has(X86_FEATURE_AVX2) &&
-			boot_cpu_has(X86_FEATURE_FMA) &&
-			boot_cpu_has(X86_FEATURE_F16C);
+	env->kernels = slmq_cpu_kernels();
 }
 
 /**

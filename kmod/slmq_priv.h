@@ -66,6 +66,8 @@ void slmq_env_init(struct slmq_kenv *ke);
 int slmq_env_session_err(const struct slmq_kenv *ke, u32 n_ctx, struct slmq_err *err);
 u64 slmq_fpu_section_stats(u64 *count, u64 *total_ns);
 void slmq_fpu_section_stats_reset(void);
+/* slmq_cpu.c: the engine kernels for new sessions (CPU probe, cpu_path=). */
+const struct slmq_kernels *slmq_cpu_kernels(void);
 
 /* slmq_registry.c */
 bool slmq_name_valid(const char *name);

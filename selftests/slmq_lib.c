@@ -12,6 +12,7 @@
 #include "slmq_lib.h"
 #include "kernel/sha256.h"
 #include "../kmod/engine/model.h"
+#include "cli.h"
 
 int st_module_load(void)
 {
@@ -315,13 +316,12 @@ int st_user_tokenize(const void *buf, size_t len, const char *text, uint32_t *id
 	return n;
 }
 
-/* The engine as slmqctl runs it.  The kernel's rule: AVX2 kernels need AVX2, FMA and F16C. */
+/* The engine as slmqctl runs it: the same kernel choice (cpu.c), our allocator. */
 static void user_env(struct slmq_env *env)
 {
 	memset(env, 0, sizeof(*env));
 	env->alloc = &u_allocator;
-	__builtin_cpu_init();
-	env->use_avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+	env->kernels = cli_kernels();
 }
 
 int st_user_generate(const void *buf, size_t len, const uint32_t *ids, uint32_t n_ids,

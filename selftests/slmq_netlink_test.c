@@ -24,6 +24,7 @@
 #include "kselftest_harness.h"
 #include "slmq_lib.h"
 #include "kernel/sha256.h"
+#include "../kmod/engine/fbits.h"
 
 #define PROMPT "PCI device 8086:10d3 is"
 #define SCORE_N 256	/* tiny's context: one full perplexity window */
@@ -242,14 +243,6 @@ static bool nll_ok(uint32_t b)
 	return b && !(b >> 31) && ((b >> 23) & 0xff) != 0xff;
 }
 
-static float f32(uint32_t b)
-{
-	float f;
-
-	memcpy(&f, &b, 4);
-	return f;
-}
-
 /* -log softmax(l)[t] in double, computed here from generate's logits. */
 static double ref_nll(const float *l, uint32_t n, uint32_t t)
 {
@@ -292,17 +285,17 @@ static void score_case(struct __test_metadata *_metadata, FIXTURE_DATA(slmq) *se
 		TH_LOG("%s: NLLs differ between kernel and userspace", file);
 	for (i = 0; i < SCORE_N - 1; i++) {
 		EXPECT_TRUE(nll_ok(knll[i])) TH_LOG("position %u: bits %#x", i, knll[i]);
-		sum += f32(knll[i]);
+		sum += slmq_bits_f32(knll[i]);
 	}
 	ASSERT_EQ(0, st_score(&self->nl, "sc", ids, SCORE_N, again));
 	EXPECT_EQ(0, memcmp(knll, again, sizeof(knll)));
 	ASSERT_EQ(0, st_generate(&self->nl, "sc", &g)) TH_LOG("%s", self->nl.err);
 	ASSERT_EQ(2048, g.logits_len);
 	ref = ref_nll(g.logits, 2048, ids[1]);
-	EXPECT_GT(1e-4 * (ref > 1 ? ref : 1), fabs(f32(knll[0]) - ref))
-		TH_LOG("first NLL %.9g, -log softmax of generate's logits %.9g", f32(knll[0]), ref);
+	EXPECT_GT(1e-4 * (ref > 1 ? ref : 1), fabs(slmq_bits_f32(knll[0]) - ref))
+		TH_LOG("first NLL %.9g, -log softmax of generate's logits %.9g", slmq_bits_f32(knll[0]), ref);
 	TH_LOG("%s: %d NLLs identical, perplexity %.6f; first %.7g (from logits %.7g)", file,
-	       SCORE_N - 1, exp(sum / (SCORE_N - 1)), f32(knll[0]), ref);
+	       SCORE_N - 1, exp(sum / (SCORE_N - 1)), slmq_bits_f32(knll[0]), ref);
 	free(g.logits);
 	free(buf);
 	ASSERT_EQ(0, st_name_cmd(&self->nl, SLMQ_CMD_MODEL_DELETE, "sc"));

@@ -4,7 +4,9 @@
  * GGUF file written by slmqctl runs unchanged in llama.cpp.
  *
  * Every block covers SLMQ_QK = 32 consecutive weights of one row.  The scale
- * (and min) are IEEE half floats stored as raw u16 bits.
+ * (and min) are IEEE half floats stored as raw u16 bits.  What the engine
+ * knows about each type (name, block size, conversions) is in
+ * type_traits.h.
  */
 #ifndef SLMQ_BLOCKS_H
 #define SLMQ_BLOCKS_H
@@ -20,6 +22,7 @@ enum slmq_type {
 	SLMQ_TYPE_Q4_0 = 2,
 	SLMQ_TYPE_Q4_1 = 3,
 	SLMQ_TYPE_Q8_0 = 8,
+	SLMQ_TYPE_COUNT		/* bound of type_traits.h's table */
 };
 
 /* Q4_0: w = d * (q - 8); low nibbles hold weights 0..15, high nibbles 16..31. 4.5 bits/weight. */
@@ -55,27 +58,5 @@ struct slmq_block_q8a {
 	s32 sum;
 	s8 qs[SLMQ_QK];
 };
-
-/* Bytes of one row of n weights of type t, or 0 when t is unknown or n is not a multiple of the block size. */
-static inline u64 slmq_row_bytes(u32 type, u64 n)
-{
-	switch (type) {
-	case SLMQ_TYPE_F32:
-		return n * 4;
-	case SLMQ_TYPE_F16:
-		return n * 2;
-	case SLMQ_TYPE_Q4_0:
-		return n % SLMQ_QK ? 0 : n / SLMQ_QK * sizeof(struct slmq_block_q4_0);
-	case SLMQ_TYPE_Q4_1:
-		return n % SLMQ_QK ? 0 : n / SLMQ_QK * sizeof(struct slmq_block_q4_1);
-	case SLMQ_TYPE_Q8_0:
-		return n % SLMQ_QK ? 0 : n / SLMQ_QK * sizeof(struct slmq_block_q8_0);
-	default:
-		return 0;
-	}
-}
-
-/* "q4_0" etc., or NULL for a type the engine does not run. */
-const char *slmq_type_name(u32 type);
 
 #endif /* SLMQ_BLOCKS_H */

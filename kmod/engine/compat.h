@@ -97,13 +97,16 @@ static inline void slmq_free(const struct slmq_allocator *a, void *ptr)
  * yield() between sections; a non-zero return from yield() aborts the work
  * with that error (-EINTR when a signal is pending).
  */
+struct slmq_kernels;
+
 struct slmq_env {
 	const struct slmq_allocator *alloc;
 	void (*fpu_begin)(void *ctx);
 	void (*fpu_end)(void *ctx);
 	int (*yield)(void *ctx);
 	void *ctx;
-	bool use_avx2;		/* caller checked the CPU (and may force generic) */
+	/* slmq_kernels_select()'s pick (kernels.h); NULL: the generic C kernels */
+	const struct slmq_kernels *kernels;
 };
 
 static inline void slmq_fpu_begin(const struct slmq_env *env)

@@ -2,8 +2,9 @@
 /*
  * Dot products of weight rows with one activation vector, the inner loop of
  * every matrix-vector product.  Two implementations with one interface:
- * dot_generic.c (plain C, any CPU) and dot_avx2.c (AVX2+FMA+F16C, only
- * called when env->use_avx2).
+ * dot_generic.c (plain C, any CPU) and dot_avx2.c (AVX2+FMA+F16C), each
+ * a struct slmq_kernels table (kernels.h) of which slmq_kernels_select()
+ * picks one.
  *
  * Block-quantized rows (Q4_0, Q4_1, Q8_0) are multiplied with the activation
  * quantized to int8 per 32-block (struct slmq_act): per block an exact
@@ -20,14 +21,7 @@
 #define SLMQ_DOT_H
 
 #include "compat.h"
-#include "blocks.h"
-
-/* True for the types that need the activation in int8 form. */
-static inline bool slmq_type_is_block(u32 type)
-{
-	return type == SLMQ_TYPE_Q4_0 || type == SLMQ_TYPE_Q4_1 ||
-	       type == SLMQ_TYPE_Q8_0;
-}
+#include "type_traits.h"
 
 /*
  * An activation quantized for the integer kernels: x ~= d[b] * qs[32b + j].

@@ -31,6 +31,7 @@
  */
 #include "compat.h"
 #include "dot.h"
+#include "kernels.h"
 #include "mathf.h"
 
 typedef float v8sf __attribute__((vector_size(32)));
@@ -399,9 +400,63 @@ static float dot_f32(const float *w, const float *x, u32 n)
 	return hsum((a0 + a1) + (a2 + a3)) + tail;
 }
 
+static void rows_q4_0(const void *w, u64 row_bytes, u32 n, const float *x,
+		      const struct slmq_act *xa, float *y, u32 r0, u32 r1)
+{
+	rows_block(SLMQ_TYPE_Q4_0, false, w, row_bytes, xa, y, r0, r1);
+}
+
+static void rows_q4_0_g8(const void *w, u64 row_bytes, u32 n, const float *x,
+			 const struct slmq_act *xa, float *y, u32 r0, u32 r1)
+{
+	rows_block(SLMQ_TYPE_Q4_0, true, w, row_bytes, xa, y, r0, r1);
+}
+
+static void rows_q4_1(const void *w, u64 row_bytes, u32 n, const float *x,
+		      const struct slmq_act *xa, float *y, u32 r0, u32 r1)
+{
+	rows_block(SLMQ_TYPE_Q4_1, false, w, row_bytes, xa, y, r0, r1);
+}
+
+static void rows_q4_1_g8(const void *w, u64 row_bytes, u32 n, const float *x,
+			 const struct slmq_act *xa, float *y, u32 r0, u32 r1)
+{
+	rows_block(SLMQ_TYPE_Q4_1, true, w, row_bytes, xa, y, r0, r1);
+}
+
+static void rows_q8_0(const void *w, u64 row_bytes, u32 n, const float *x,
+		      const struct slmq_act *xa, float *y, u32 r0, u32 r1)
+{
+	rows_block(SLMQ_TYPE_Q8_0, false, w, row_bytes, xa, y, r0, r1);
+}
+
+static void rows_q8_0_g8(const void *w, u64 row_bytes, u32 n, const float *x,
+			 const struct slmq_act *xa, float *y, u32 r0, u32 r1)
+{
+	rows_block(SLMQ_TYPE_Q8_0, true, w, row_bytes, xa, y, r0, r1);
+}
+
+static void rows_f16(const void *w, u64 row_bytes, u32 n, const float *x,
+		     const struct slmq_act *xa, float *y, u32 r0, u32 r1)
+{
+	u32 r;
+
+	for (r = r0; r < r1; r++)
+		y[r] = dot_f16((const void *)((const u8 *)w + (u64)r * row_bytes), x, n);
+}
+
+static void rows_f32(const void *w, u64 row_bytes, u32 n, const float *x,
+		     const struct slmq_act *xa, float *y, u32 r0, u32 r1)
+{
+	u32 r;
+
+	for (r = r0; r < r1; r++)
+		y[r] = dot_f32((const void *)((const u8 *)w + (u64)r * row_bytes), x, n);
+}
+
 /**
  * slmq_dot_rows_avx2() - AVX2 row dot products (see dot.h).
- * @type: weight type
+ * @type: weight type, | SLMQ_DOT_G8 for rows in G8 groups
  * @w: first row of the matrix
  * @row_bytes: bytes per row
  * @n: weights per row
@@ -415,38 +470,8 @@ void slmq_dot_rows_avx2(u32 type, const void *w, u64 row_bytes, u32 n,
 			const float *x, const struct slmq_act *xa,
 			float *y, u32 r0, u32 r1)
 {
-	const u8 *base = w;
-	u32 r;
-
-	/* the switch is outside the row loop so each loop inlines its kernel */
-	switch (type) {
-	case SLMQ_TYPE_Q4_0:
-		rows_block(SLMQ_TYPE_Q4_0, false, base, row_bytes, xa, y, r0, r1);
-		break;
-	case SLMQ_TYPE_Q4_0 | SLMQ_DOT_G8:
-		rows_block(SLMQ_TYPE_Q4_0, true, base, row_bytes, xa, y, r0, r1);
-		break;
-	case SLMQ_TYPE_Q4_1:
-		rows_block(SLMQ_TYPE_Q4_1, false, base, row_bytes, xa, y, r0, r1);
-		break;
-	case SLMQ_TYPE_Q4_1 | SLMQ_DOT_G8:
-		rows_block(SLMQ_TYPE_Q4_1, true, base, row_bytes, xa, y, r0, r1);
-		break;
-	case SLMQ_TYPE_Q8_0:
-		rows_block(SLMQ_TYPE_Q8_0, false, base, row_bytes, xa, y, r0, r1);
-		break;
-	case SLMQ_TYPE_Q8_0 | SLMQ_DOT_G8:
-		rows_block(SLMQ_TYPE_Q8_0, true, base, row_bytes, xa, y, r0, r1);
-		break;
-	case SLMQ_TYPE_F16:
-		for (r = r0; r < r1; r++)
-			y[r] = dot_f16((const void *)(base + (u64)r * row_bytes), x, n);
-		break;
-	default:
-		for (r = r0; r < r1; r++)
-			y[r] = dot_f32((const void *)(base + (u64)r * row_bytes), x, n);
-		break;
-	}
+	slmq_dot_rows(&slmq_kernels_avx2, type, w, row_bytes, n, x, xa, y,
+		      r0, r1);
 }
 
 /*
@@ -626,3 +651,28 @@ void slmq_expf_array_avx2(float *y, const float *x, u32 n)
 	}
 	slmq_expf_array(y + i, x + i, n - i);
 }
+
+/*
+ * One rows_*() per type and layout, each with its own inlined loop (the
+ * type is a constant in rows_block()).  Only chosen by slmq_kernels_select()
+ * on a CPU with AVX2, FMA and F16C.
+ */
+const struct slmq_kernels slmq_kernels_avx2 = {
+	.name = "avx2",
+	.needs = SLMQ_CPU_AVX2 | SLMQ_CPU_FMA | SLMQ_CPU_F16C,
+	.dot_rows = {
+		[SLMQ_TYPE_F32] = rows_f32,
+		[SLMQ_TYPE_F16] = rows_f16,
+		[SLMQ_TYPE_Q4_0] = rows_q4_0,
+		[SLMQ_TYPE_Q4_1] = rows_q4_1,
+		[SLMQ_TYPE_Q8_0] = rows_q8_0,
+	},
+	.dot_rows_g8 = {
+		[SLMQ_TYPE_Q4_0] = rows_q4_0_g8,
+		[SLMQ_TYPE_Q4_1] = rows_q4_1_g8,
+		[SLMQ_TYPE_Q8_0] = rows_q8_0_g8,
+	},
+	.attn_scores = slmq_attn_scores_avx2,
+	.attn_wsum = slmq_attn_wsum_avx2,
+	.expf_array = slmq_expf_array_avx2,
+};

@@ -5,6 +5,8 @@
  */
 #include "compat.h"
 #include "dot.h"
+#include "kernels.h"
+#include "mathf.h"
 #include "quant.h"
 
 /**
@@ -266,9 +268,73 @@ static float dot_f32(const float *w, const float *x, u32 n)
 	return (a0 + a1) + (a2 + a3);
 }
 
+/* Block-type rows, each on its own; below g8_rows they are in G8 groups. */
+static void rows_block(u32 type, bool g8, const void *w, u64 row_bytes,
+		       const struct slmq_act *xa, float *y, u32 r0, u32 r1)
+{
+	u32 r, g8_rows = g8 ? r1 / 8 * 8 : 0;
+
+	for (r = r0; r < r1; r++)
+		y[r] = dot_block_row(type, w, row_bytes, g8_rows, r, xa);
+}
+
+static void rows_q4_0(const void *w, u64 row_bytes, u32 n, const float *x,
+		      const struct slmq_act *xa, float *y, u32 r0, u32 r1)
+{
+	rows_block(SLMQ_TYPE_Q4_0, false, w, row_bytes, xa, y, r0, r1);
+}
+
+static void rows_q4_0_g8(const void *w, u64 row_bytes, u32 n, const float *x,
+			 const struct slmq_act *xa, float *y, u32 r0, u32 r1)
+{
+	rows_block(SLMQ_TYPE_Q4_0, true, w, row_bytes, xa, y, r0, r1);
+}
+
+static void rows_q4_1(const void *w, u64 row_bytes, u32 n, const float *x,
+		      const struct slmq_act *xa, float *y, u32 r0, u32 r1)
+{
+	rows_block(SLMQ_TYPE_Q4_1, false, w, row_bytes, xa, y, r0, r1);
+}
+
+static void rows_q4_1_g8(const void *w, u64 row_bytes, u32 n, const float *x,
+			 const struct slmq_act *xa, float *y, u32 r0, u32 r1)
+{
+	rows_block(SLMQ_TYPE_Q4_1, true, w, row_bytes, xa, y, r0, r1);
+}
+
+static void rows_q8_0(const void *w, u64 row_bytes, u32 n, const float *x,
+		      const struct slmq_act *xa, float *y, u32 r0, u32 r1)
+{
+	rows_block(SLMQ_TYPE_Q8_0, false, w, row_bytes, xa, y, r0, r1);
+}
+
+static void rows_q8_0_g8(const void *w, u64 row_bytes, u32 n, const float *x,
+			 const struct slmq_act *xa, float *y, u32 r0, u32 r1)
+{
+	rows_block(SLMQ_TYPE_Q8_0, true, w, row_bytes, xa, y, r0, r1);
+}
+
+static void rows_f16(const void *w, u64 row_bytes, u32 n, const float *x,
+		     const struct slmq_act *xa, float *y, u32 r0, u32 r1)
+{
+	u32 r;
+
+	for (r = r0; r < r1; r++)
+		y[r] = dot_f16((const void *)((const u8 *)w + (u64)r * row_bytes), x, n);
+}
+
+static void rows_f32(const void *w, u64 row_bytes, u32 n, const float *x,
+		     const struct slmq_act *xa, float *y, u32 r0, u32 r1)
+{
+	u32 r;
+
+	for (r = r0; r < r1; r++)
+		y[r] = dot_f32((const void *)((const u8 *)w + (u64)r * row_bytes), x, n);
+}
+
 /**
  * slmq_dot_rows_generic() - portable row dot products (see dot.h).
- * @type: weight type
+ * @type: weight type, | SLMQ_DOT_G8 for rows in G8 groups
  * @w: first row of the matrix
  * @row_bytes: bytes per row
  * @n: weights per row
@@ -282,27 +348,8 @@ void slmq_dot_rows_generic(u32 type, const void *w, u64 row_bytes, u32 n,
 			   const float *x, const struct slmq_act *xa,
 			   float *y, u32 r0, u32 r1)
 {
-	const u8 *base = w;
-	u32 r, bt = type & ~SLMQ_DOT_G8;
-	u32 g8_rows = type & SLMQ_DOT_G8 ? r1 / 8 * 8 : 0;
-
-	for (r = r0; r < r1; r++) {
-		const void *row = base + (u64)r * row_bytes;
-
-		switch (bt) {
-		case SLMQ_TYPE_Q4_0:
-		case SLMQ_TYPE_Q4_1:
-		case SLMQ_TYPE_Q8_0:
-			y[r] = dot_block_row(bt, base, row_bytes, g8_rows, r, xa);
-			break;
-		case SLMQ_TYPE_F16:
-			y[r] = dot_f16(row, x, n);
-			break;
-		default:
-			y[r] = dot_f32(row, x, n);
-			break;
-		}
-	}
+	slmq_dot_rows(&slmq_kernels_generic, type, w, row_bytes, n, x, xa, y,
+		      r0, r1);
 }
 
 /*
@@ -388,3 +435,24 @@ void slmq_attn_wsum_generic(float *out, const float *a, const float *v, u32 hd,
 		out[i] = s;
 	}
 }
+
+/* The portable kernels: any CPU, and the reference the AVX2 ones match. */
+const struct slmq_kernels slmq_kernels_generic = {
+	.name = "generic",
+	.dot_rows = {
+		[SLMQ_TYPE_F32] = rows_f32,
+		[SLMQ_TYPE_F16] = rows_f16,
+		[SLMQ_TYPE_Q4_0] = rows_q4_0,
+		[SLMQ_TYPE_Q4_1] = rows_q4_1,
+		[SLMQ_TYPE_Q8_0] = rows_q8_0,
+	},
+	.dot_rows_g8 = {
+		[SLMQ_TYPE_F16] = rows_f16,
+		[SLMQ_TYPE_Q4_0] = rows_q4_0_g8,
+		[SLMQ_TYPE_Q4_1] = rows_q4_1_g8,
+		[SLMQ_TYPE_Q8_0] = rows_q8_0_g8,
+	},
+	.attn_scores = slmq_attn_scores_generic,
+	.attn_wsum = slmq_attn_wsum_generic,
+	.expf_array = slmq_expf_array,
+};

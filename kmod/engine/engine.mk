@@ -5,9 +5,10 @@
 # the FPU enabled and only ever run between kernel_fpu_begin()/end().  The
 # others (parsers, tokenizer) must not touch a float at all.
 # SLMQ_ENGINE_AVX2_SRCS additionally get -mavx2 -mfma -mf16c and are only
-# called after a CPU feature check.
+# called through the table kernels.c's slmq_kernels_select() picks on a CPU
+# that has them (a build without them defines SLMQ_GENERIC_ONLY).
 
-SLMQ_ENGINE_SRCS := err.c blocks.c gguf.c tokenizer.c model_load.c pack.c
+SLMQ_ENGINE_SRCS := err.c type_traits.c kernels.c gguf.c tokenizer.c model_load.c pack.c
 SLMQ_ENGINE_FPU_SRCS := quant.c mathf.c dot_generic.c matvec.c forward.c sampler.c
 SLMQ_ENGINE_AVX2_SRCS := dot_avx2.c
 

@@ -14,6 +14,8 @@
  */
 #include "compat.h"
 #include "dot.h"
+#include "fbits.h"
+#include "kernels.h"
 #include "mathf.h"
 #include "matvec.h"
 #include "model.h"
@@ -49,22 +51,6 @@ struct slmq_session {
 	float *probs;		/* sampler scratch, n_vocab */
 	u32 *cand;		/* sampler scratch, n_vocab */
 };
-
-static inline float bits_f32(u32 u)
-{
-	float f;
-
-	memcpy(&f, &u, sizeof(f));
-	return f;
-}
-
-static inline u32 f32_bits(float f)
-{
-	u32 u;
-
-	memcpy(&u, &f, sizeof(u));
-	return u;
-}
 
 /* Frees everything slmq_session_new() may have allocated (NULLs are fine). */
 static void session_free_buffers(struct slmq_session *s)
@@ -139,7 +125,7 @@ static int rope_table(struct slmq_session *s)
 		slmq_fpu_begin(&s->env);
 		for (; p < p1; p++) {
 			float *r = s->rope + (u64)p * hp->head_dim;
-			double theta = bits_f32(hp->rope_theta_bits);
+			double theta = slmq_bits_f32(hp->rope_theta_bits);
 
 			for (i = 0; i < half; i++) {
 				double f = slmq_pow(theta, -(double)(2 * i) /
@@ -367,10 +353,7 @@ static void rope(float *v, u32 n_heads, u32 head_dim, const float *cs)
 static void expf_array(const struct slmq_env *env, float *y, const float *x,
 		       u32 n)
 {
-	if (env->use_avx2)
-		slmq_expf_array_avx2(y, x, n);
-	else
-		slmq_expf_array(y, x, n);
+	slmq_env_kernels(env)->expf_array(y, x, n);
 }
 
 typedef float v4sf __attribute__((vector_size(16)));
@@ -444,6 +427,7 @@ static void softmax(const struct slmq_env *env, float *x, u32 n)
 static int attention(struct slmq_session *s, u32 layer)
 {
 	const struct slmq_hparams *hp = &s->m->hp;
+	const struct slmq_kernels *k = slmq_env_kernels(&s->env);
 	u32 hd = hp->head_dim, group = hp->n_head / hp->n_head_kv;
 	u64 lbase = (u64)layer * s->n_ctx * s->kv_dim, hbase;
 	u32 h;
@@ -457,19 +441,10 @@ static int attention(struct slmq_session *s, u32 layer)
 
 		hbase = lbase + (u64)(h / group) * s->n_ctx * hd;
 
-		if (s->env.use_avx2)
-			slmq_attn_scores_avx2(qh, s->kcache + hbase, hd, s->pos + 1,
-					      scale, s->att);
-		else
-			slmq_attn_scores_generic(qh, s->kcache + hbase, hd,
-						 s->pos + 1, scale, s->att);
+		k->attn_scores(qh, s->kcache + hbase, hd, s->pos + 1, scale,
+			       s->att);
 		softmax(&s->env, s->att, s->pos + 1);
-		if (s->env.use_avx2)
-			slmq_attn_wsum_avx2(out, s->att, s->vcache + hbase, hd,
-					    s->pos + 1);
-		else
-			slmq_attn_wsum_generic(out, s->att, s->vcache + hbase, hd,
-					       s->pos + 1);
+		k->attn_wsum(out, s->att, s->vcache + hbase, hd, s->pos + 1);
 		ret = slmq_session_spend(s, 2 * (u64)(s->pos + 1) * hd);
 		if (ret)
 			return ret;
@@ -501,7 +476,7 @@ static int layer_attention(struct slmq_session *s, const struct slmq_layer *L,
 	u32 i;
 	int ret;
 
-	rmsnorm(s->xb, s->x, L->attn_norm.data, hp->n_embd, bits_f32(hp->rms_eps_bits));
+	rmsnorm(s->xb, s->x, L->attn_norm.data, hp->n_embd, slmq_bits_f32(hp->rms_eps_bits));
 	prepare_input(s, s->xb, &L->wq, &L->wk, &L->wv);
 	ret = matvec_split(s, &L->wq, s->xb, s->q) ?:
 	      matvec_split(s, &L->wk, s->xb, s->k) ?:
@@ -532,7 +507,7 @@ static int layer_ffn(struct slmq_session *s, const struct slmq_layer *L)
 	u32 i;
 	int ret;
 
-	rmsnorm(s->xb, s->x, L->ffn_norm.data, hp->n_embd, bits_f32(hp->rms_eps_bits));
+	rmsnorm(s->xb, s->x, L->ffn_norm.data, hp->n_embd, slmq_bits_f32(hp->rms_eps_bits));
 	prepare_input(s, s->xb, &L->w_gate, &L->w_up, NULL);
 	ret = matvec_split(s, &L->w_gate, s->xb, s->hb) ?:
 	      matvec_split(s, &L->w_up, s->xb, s->hb2);
@@ -575,7 +550,7 @@ int slmq_session_eval(struct slmq_session *s, u32 token)
 		ret = layer_attention(s, &m->layers[l], l) ?: layer_ffn(s, &m->layers[l]);
 	if (!ret) {
 		rmsnorm(s->xb, s->x, m->output_norm.data, m->hp.n_embd,
-			bits_f32(m->hp.rms_eps_bits));
+			slmq_bits_f32(m->hp.rms_eps_bits));
 		ret = matvec_split_x(s, &m->output, s->xb, s->logits);
 	}
 	slmq_fpu_end(&s->env);
@@ -624,7 +599,7 @@ u32 slmq_session_nll_bits(struct slmq_session *s, u32 target)
 		slmq_session_spend(s, 16 * (u64)c);
 	}
 	nll = (float)(((double)max + slmq_log(sum)) - lg[target]);
-	bits = f32_bits(nll);
+	bits = slmq_f32_bits(nll);
 	slmq_fpu_end(&s->env);
 	return bits;
 }

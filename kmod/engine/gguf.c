@@ -15,8 +15,8 @@
  * No floating point: F32/F64 values are only ever copied as bits.
  */
 #include "compat.h"
-#include "blocks.h"
 #include "gguf.h"
+#include "type_traits.h"
 
 /* Limits well above any real model and well below what could hurt us. */
 #define GGUF_MAX_KV		4096u
@@ -302,25 +302,6 @@ out_free_set:
 	return ret;
 }
 
-/* The engine's weight types by name (for messages); NULL for the others. */
-static const char *tensor_type_name(u32 type)
-{
-	switch (type) {
-	case SLMQ_TYPE_F32:
-		return "F32";
-	case SLMQ_TYPE_F16:
-		return "F16";
-	case SLMQ_TYPE_Q4_0:
-		return "Q4_0";
-	case SLMQ_TYPE_Q4_1:
-		return "Q4_1";
-	case SLMQ_TYPE_Q8_0:
-		return "Q8_0";
-	default:
-		return NULL;
-	}
-}
-
 static int tensor_fail(struct slmq_err *err, const struct slmq_gguf_tensor *t,
 		       const char *what)
 {
@@ -331,6 +312,7 @@ static int tensor_fail(struct slmq_err *err, const struct slmq_gguf_tensor *t,
 /* Shape, type and size of one tensor; offsets are checked later. */
 static int check_tensor_shape(struct slmq_gguf_tensor *t, struct slmq_err *err)
 {
+	const struct slmq_type_traits *tt;
 	u64 rows = 1, row_bytes;
 	u32 d;
 
@@ -347,7 +329,8 @@ static int check_tensor_shape(struct slmq_gguf_tensor *t, struct slmq_err *err)
 		if (d && check_mul_overflow(rows, t->ne[d], &rows))
 			return tensor_fail(err, t, "element count overflows");
 	}
-	if (!tensor_type_name(t->type))
+	tt = slmq_type_traits_of(t->type);
+	if (!tt)
 		return slmq_fail(err, -EINVAL,
 				 "gguf: tensor %.*s: unsupported tensor type %u (slmq runs F32, F16, Q4_0, Q4_1, Q8_0)",
 				 (int)t->name.len, t->name.ptr, t->type);
@@ -356,7 +339,7 @@ static int check_tensor_shape(struct slmq_gguf_tensor *t, struct slmq_err *err)
 		return slmq_fail(err, -EINVAL,
 				 "gguf: tensor %.*s: row length %llu is not a multiple of the %s block size",
 				 (int)t->name.len, t->name.ptr,
-				 (unsigned long long)t->ne[0], tensor_type_name(t->type));
+				 (unsigned long long)t->ne[0], tt->gguf_name);
 	/* row_bytes itself cannot overflow: ne[0] <= 2^40 and 4 bytes per weight */
 	if (check_mul_overflow(row_bytes, rows, &t->nbytes))
 		return tensor_fail(err, t, "byte size overflows");

@@ -2,12 +2,13 @@
 /* Matrix-vector products and row lookups on engine tensors (FPU code). */
 #include "compat.h"
 #include "dot.h"
+#include "kernels.h"
 #include "matvec.h"
 #include "quant.h"
 
 /**
  * slmq_matvec_q() - y = W x with x's int8 form already in xa.
- * @env: picks the AVX2 or the generic kernels
+ * @env: its kernels compute the rows
  * @w: weight matrix, ne1 rows of ne0
  * @x: ne0 floats
  * @xa: x quantized (needed for block types)
@@ -39,15 +40,12 @@ void slmq_matvec_rows(const struct slmq_env *env, const struct slmq_tensor *w,
 	u64 rb = slmq_row_bytes(w->type, w->ne0);
 	u32 t = w->type | (w->layout == SLMQ_LAYOUT_G8 ? SLMQ_DOT_G8 : 0);
 
-	if (env->use_avx2)
-		slmq_dot_rows_avx2(t, w->data, rb, w->ne0, x, xa, y, r0, r1);
-	else
-		slmq_dot_rows_generic(t, w->data, rb, w->ne0, x, xa, y, r0, r1);
+	slmq_dot_rows(slmq_env_kernels(env), t, w->data, rb, w->ne0, x, xa, y, r0, r1);
 }
 
 /**
  * slmq_matvec() - y = W x, quantizing x first when W is block-quantized.
- * @env: picks the AVX2 or the generic kernels
+ * @env: its kernels compute the rows
  * @w: weight matrix, ne1 rows of ne0
  * @x: ne0 floats
  * @xa: scratch activation, capacity >= ne0

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Matrix-vector product for one token, y = W x, dispatched to the generic or
- * AVX2 kernels by env->use_avx2.  FPU code.
+ * Matrix-vector product for one token, y = W x, through the environment's
+ * kernels (kernels.h).  FPU code.
  */
 #ifndef SLMQ_MATVEC_H
 #define SLMQ_MATVEC_H

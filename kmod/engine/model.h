@@ -12,9 +12,9 @@
 #define SLMQ_MODEL_H
 
 #include "compat.h"
-#include "blocks.h"
 #include "gguf.h"
 #include "tokenizer.h"
+#include "type_traits.h"
 
 struct slmq_tensor {
 	u32 type;		/* enum slmq_type */
@@ -139,5 +139,7 @@ void slmq_sampler_init(struct slmq_sampler *sp, u32 temp_bits, u32 top_k,
 		       u32 top_p_bits, u64 seed);
 /* Picks the next token from the session's logits (FPU section inside). */
 u32 slmq_sample(struct slmq_sampler *sp, struct slmq_session *s);
+/* The lowest index of the largest of x[0..n), greedy's pick (FPU code). */
+u32 slmq_argmax(const float *x, u32 n);
 
 #endif /* SLMQ_MODEL_H */

@@ -9,27 +9,12 @@
  * rounds it.
  */
 #include "compat.h"
+#include "fbits.h"
 #include "quant.h"
-
-static inline u32 f32_bits(float f)
-{
-	u32 u;
-
-	memcpy(&u, &f, sizeof(u));
-	return u;
-}
-
-static inline float bits_f32(u32 u)
-{
-	float f;
-
-	memcpy(&f, &u, sizeof(f));
-	return f;
-}
 
 static inline float abs_f32(float f)
 {
-	return bits_f32(f32_bits(f) & 0x7fffffffu);
+	return slmq_bits_f32(slmq_f32_bits(f) & 0x7fffffffu);
 }
 
 /*
@@ -58,7 +43,7 @@ static inline float round_away(float x)
  */
 u16 slmq_f32_to_f16(float f)
 {
-	u32 x = f32_bits(f);
+	u32 x = slmq_f32_bits(f);
 	u32 sign = (x >> 16) & 0x8000u;
 	u32 exp = (x >> 23) & 0xffu;
 	u32 mant = x & 0x7fffffu;
@@ -100,24 +85,31 @@ float slmq_f16_to_f32(u16 h)
 	u32 mant = h & 0x3ffu;
 
 	if (exp == 0x1f)	/* inf, or NaN made quiet as F16C does */
-		return bits_f32(sign | 0x7f800000u | (mant << 13) |
+		return slmq_bits_f32(sign | 0x7f800000u | (mant << 13) |
 				(mant ? 0x400000u : 0));
 	if (exp)
-		return bits_f32(sign | ((exp + 112) << 23) | (mant << 13));
+		return slmq_bits_f32(sign | ((exp + 112) << 23) | (mant << 13));
 	if (!mant)
-		return bits_f32(sign);
+		return slmq_bits_f32(sign);
 	/* subnormal: normalise the mantissa */
 	exp = 113;
 	while (!(mant & 0x400u)) {
 		mant <<= 1;
 		exp--;
 	}
-	return bits_f32(sign | (exp << 23) | ((mant & 0x3ffu) << 13));
+	return slmq_bits_f32(sign | (exp << 23) | ((mant & 0x3ffu) << 13));
 }
 
-static void quantize_q4_0(const float *x, struct slmq_block_q4_0 *y, u32 nb)
+/**
+ * slmq_quantize_row_q4_0() - n floats to Q4_0 blocks, ggml's quantize_row_q4_0_ref().
+ * @x: n floats
+ * @out: n / SLMQ_QK blocks
+ * @n: a multiple of SLMQ_QK
+ */
+void slmq_quantize_row_q4_0(const float *x, void *out, u32 n)
 {
-	u32 i, j;
+	struct slmq_block_q4_0 *y = out;
+	u32 i, j, nb = n / SLMQ_QK;
 
 	for (i = 0; i < nb; i++, x += SLMQ_QK) {
 		float amax = 0.0f, max = 0.0f, d, id;
@@ -143,9 +135,16 @@ static void quantize_q4_0(const float *x, struct slmq_block_q4_0 *y, u32 nb)
 	}
 }
 
-static void quantize_q4_1(const float *x, struct slmq_block_q4_1 *y, u32 nb)
+/**
+ * slmq_quantize_row_q4_1() - n floats to Q4_1 blocks, ggml's quantize_row_q4_1_ref().
+ * @x: n floats
+ * @out: n / SLMQ_QK blocks
+ * @n: a multiple of SLMQ_QK
+ */
+void slmq_quantize_row_q4_1(const float *x, void *out, u32 n)
 {
-	u32 i, j;
+	struct slmq_block_q4_1 *y = out;
+	u32 i, j, nb = n / SLMQ_QK;
 
 	for (i = 0; i < nb; i++, x += SLMQ_QK) {
 		float min = x[0], max = x[0], d, id;
@@ -171,9 +170,16 @@ static void quantize_q4_1(const float *x, struct slmq_block_q4_1 *y, u32 nb)
 	}
 }
 
-static void quantize_q8_0(const float *x, struct slmq_block_q8_0 *y, u32 nb)
+/**
+ * slmq_quantize_row_q8_0() - n floats to Q8_0 blocks, ggml's quantize_row_q8_0_ref().
+ * @x: n floats
+ * @out: n / SLMQ_QK blocks
+ * @n: a multiple of SLMQ_QK
+ */
+void slmq_quantize_row_q8_0(const float *x, void *out, u32 n)
 {
-	u32 i, j;
+	struct slmq_block_q8_0 *y = out;
+	u32 i, j, nb = n / SLMQ_QK;
 
 	for (i = 0; i < nb; i++, x += SLMQ_QK) {
 		float amax = 0.0f, d, id;
@@ -190,6 +196,32 @@ static void quantize_q8_0(const float *x, struct slmq_block_q8_0 *y, u32 nb)
 }
 
 /**
+ * slmq_quantize_row_f32() - a row of floats stored as F32 (a copy).
+ * @x: n floats
+ * @out: 4 * n bytes
+ * @n: row length
+ */
+void slmq_quantize_row_f32(const float *x, void *out, u32 n)
+{
+	memcpy(out, x, (size_t)n * sizeof(float));
+}
+
+/**
+ * slmq_quantize_row_f16() - a row of floats to IEEE halves (nearest even).
+ * @x: n floats
+ * @out: n halves
+ * @n: row length
+ */
+void slmq_quantize_row_f16(const float *x, void *out, u32 n)
+{
+	u16 *h = out;
+	u32 j;
+
+	for (j = 0; j < n; j++)
+		h[j] = slmq_f32_to_f16(x[j]);
+}
+
+/**
  * slmq_quantize_row() - quantize one row of weights, ggml-exact.
  * @type: SLMQ_TYPE_F32, F16, Q4_0, Q4_1 or Q8_0
  * @x: n floats
@@ -200,32 +232,22 @@ static void quantize_q8_0(const float *x, struct slmq_block_q8_0 *y, u32 nb)
  */
 void slmq_quantize_row(u32 type, const float *x, void *out, u32 n)
 {
-	u16 *h = out;
-	u32 j;
+	const struct slmq_type_traits *tt = slmq_type_traits_of(type);
 
-	switch (type) {
-	case SLMQ_TYPE_F32:
-		memcpy(out, x, (size_t)n * sizeof(float));
-		break;
-	case SLMQ_TYPE_F16:
-		for (j = 0; j < n; j++)
-			h[j] = slmq_f32_to_f16(x[j]);
-		break;
-	case SLMQ_TYPE_Q4_0:
-		quantize_q4_0(x, out, n / SLMQ_QK);
-		break;
-	case SLMQ_TYPE_Q4_1:
-		quantize_q4_1(x, out, n / SLMQ_QK);
-		break;
-	case SLMQ_TYPE_Q8_0:
-		quantize_q8_0(x, out, n / SLMQ_QK);
-		break;
-	}
+	if (tt)
+		tt->from_float(x, out, n);
 }
 
-static void dequantize_q4_0(const struct slmq_block_q4_0 *b, float *y, u32 nb)
+/**
+ * slmq_dequantize_row_q4_0() - Q4_0 blocks to n floats, ggml's dequantize_row_q4_0().
+ * @in: n / SLMQ_QK blocks
+ * @y: n floats
+ * @n: a multiple of SLMQ_QK
+ */
+void slmq_dequantize_row_q4_0(const void *in, float *y, u32 n)
 {
-	u32 i, j;
+	const struct slmq_block_q4_0 *b = in;
+	u32 i, j, nb = n / SLMQ_QK;
 
 	for (i = 0; i < nb; i++, y += SLMQ_QK) {
 		float d = slmq_f16_to_f32(b[i].d);
@@ -237,9 +259,16 @@ static void dequantize_q4_0(const struct slmq_block_q4_0 *b, float *y, u32 nb)
 	}
 }
 
-static void dequantize_q4_1(const struct slmq_block_q4_1 *b, float *y, u32 nb)
+/**
+ * slmq_dequantize_row_q4_1() - Q4_1 blocks to n floats, ggml's dequantize_row_q4_1().
+ * @in: n / SLMQ_QK blocks
+ * @y: n floats
+ * @n: a multiple of SLMQ_QK
+ */
+void slmq_dequantize_row_q4_1(const void *in, float *y, u32 n)
 {
-	u32 i, j;
+	const struct slmq_block_q4_1 *b = in;
+	u32 i, j, nb = n / SLMQ_QK;
 
 	for (i = 0; i < nb; i++, y += SLMQ_QK) {
 		float d = slmq_f16_to_f32(b[i].d);
@@ -252,9 +281,16 @@ static void dequantize_q4_1(const struct slmq_block_q4_1 *b, float *y, u32 nb)
 	}
 }
 
-static void dequantize_q8_0(const struct slmq_block_q8_0 *b, float *y, u32 nb)
+/**
+ * slmq_dequantize_row_q8_0() - Q8_0 blocks to n floats, ggml's dequantize_row_q8_0().
+ * @in: n / SLMQ_QK blocks
+ * @y: n floats
+ * @n: a multiple of SLMQ_QK
+ */
+void slmq_dequantize_row_q8_0(const void *in, float *y, u32 n)
 {
-	u32 i, j;
+	const struct slmq_block_q8_0 *b = in;
+	u32 i, j, nb = n / SLMQ_QK;
 
 	for (i = 0; i < nb; i++, y += SLMQ_QK) {
 		float d = slmq_f16_to_f32(b[i].d);
@@ -262,6 +298,32 @@ static void dequantize_q8_0(const struct slmq_block_q8_0 *b, float *y, u32 nb)
 		for (j = 0; j < SLMQ_QK; j++)
 			y[j] = (float)b[i].qs[j] * d;
 	}
+}
+
+/**
+ * slmq_dequantize_row_f32() - an F32 row to floats (a copy).
+ * @in: 4 * n bytes
+ * @y: n floats
+ * @n: row length
+ */
+void slmq_dequantize_row_f32(const void *in, float *y, u32 n)
+{
+	memcpy(y, in, (size_t)n * sizeof(float));
+}
+
+/**
+ * slmq_dequantize_row_f16() - an F16 row to floats (exact).
+ * @in: n halves
+ * @y: n floats
+ * @n: row length
+ */
+void slmq_dequantize_row_f16(const void *in, float *y, u32 n)
+{
+	const u16 *h = in;
+	u32 j;
+
+	for (j = 0; j < n; j++)
+		y[j] = slmq_f16_to_f32(h[j]);
 }
 
 /**
@@ -273,25 +335,8 @@ static void dequantize_q8_0(const struct slmq_block_q8_0 *b, float *y, u32 nb)
  */
 void slmq_dequantize_row(u32 type, const void *in, float *y, u32 n)
 {
-	const u16 *h = in;
-	u32 j;
+	const struct slmq_type_traits *tt = slmq_type_traits_of(type);
 
-	switch (type) {
-	case SLMQ_TYPE_F32:
-		memcpy(y, in, (size_t)n * sizeof(float));
-		break;
-	case SLMQ_TYPE_F16:
-		for (j = 0; j < n; j++)
-			y[j] = slmq_f16_to_f32(h[j]);
-		break;
-	case SLMQ_TYPE_Q4_0:
-		dequantize_q4_0(in, y, n / SLMQ_QK);
-		break;
-	case SLMQ_TYPE_Q4_1:
-		dequantize_q4_1(in, y, n / SLMQ_QK);
-		break;
-	case SLMQ_TYPE_Q8_0:
-		dequantize_q8_0(in, y, n / SLMQ_QK);
-		break;
-	}
+	if (tt)
+		tt->to_float(in, y, n);
 }

@@ -10,17 +10,10 @@
  * so a signal seen there is left for the next slmq_session_eval().
  */
 #include "compat.h"
+#include "fbits.h"
 #include "mathf.h"
 #include "model.h"
 #include "session.h"
-
-static inline float bits_f32(u32 u)
-{
-	float f;
-
-	memcpy(&f, &u, sizeof(f));
-	return f;
-}
 
 /* splitmix64: spreads any seed (0 included) over the state space. */
 static u64 mix_seed(u64 z)
@@ -69,6 +62,13 @@ static float uniform(u64 *state)
 
 #define SAMPLE_CHUNK (1u << 14)	/* entries between two chances to end the section */
 
+/* Work accounting when there is a session (slmq_argmax() has none). */
+static void spend(struct slmq_session *s, u64 n)
+{
+	if (s)
+		slmq_session_spend(s, n);
+}
+
 static u32 argmax_scalar(struct slmq_session *s, const float *x, u32 n)
 {
 	u32 i, best = 0;
@@ -77,7 +77,7 @@ static u32 argmax_scalar(struct slmq_session *s, const float *x, u32 n)
 		if (x[i] > x[best])
 			best = i;
 		if (!(i % SAMPLE_CHUNK))
-			slmq_session_spend(s, SAMPLE_CHUNK);
+			spend(s, SAMPLE_CHUNK);
 	}
 	return best;
 }
@@ -94,10 +94,9 @@ static inline v4sf load_v4sf(const float *p)
 }
 
 /*
- * The first index of the largest logit, as argmax_scalar() picks it, four
- * lanes at a time (SSE, in every build): without NaNs that is the lowest
- * index holding max(x) (+0 and -0 compare equal both ways); with a NaN,
- * leave it to the scalar rule.
+ * argmax_scalar()'s answer, four lanes at a time (SSE, in every build):
+ * without NaNs that is the lowest index holding max(x) (+0 and -0 compare
+ * equal both ways); with a NaN, leave it to the scalar rule.
  */
 static u32 argmax(struct slmq_session *s, const float *x, u32 n)
 {
@@ -115,7 +114,7 @@ static u32 argmax(struct slmq_session *s, const float *x, u32 n)
 		nan |= v != v;
 		m = __builtin_ia32_maxps(v, m);
 		if (!((i + 4) % SAMPLE_CHUNK))
-			slmq_session_spend(s, SAMPLE_CHUNK);
+			spend(s, SAMPLE_CHUNK);
 	}
 	for (; i < n; i++) {
 		nan[0] |= -(x[i] != x[i]);
@@ -135,12 +134,26 @@ static u32 argmax(struct slmq_session *s, const float *x, u32 n)
 		if (mask)
 			return i + __builtin_ctz(mask);
 		if (!((i + 4) % SAMPLE_CHUNK))
-			slmq_session_spend(s, SAMPLE_CHUNK);
+			spend(s, SAMPLE_CHUNK);
 	}
 	for (; i < n; i++)
 		if (x[i] == best)
 			return i;
 	return 0;
+}
+
+/**
+ * slmq_argmax() - the first index of the largest value (greedy decoding).
+ * @x: n values (logits)
+ * @n: count, > 0
+ *
+ * The sampler's rule, outside a session (no work accounting).  FPU code.
+ *
+ * Return: the index.
+ */
+u32 slmq_argmax(const float *x, u32 n)
+{
+	return argmax(NULL, x, n);
 }
 
 /* Candidate a ranks below b: lower logit, or equal logit and higher id. */
@@ -268,8 +281,8 @@ u32 slmq_sample(struct slmq_sampler *sp, struct slmq_session *s)
 	float temp, top_p;
 
 	slmq_fpu_begin(env);
-	temp = bits_f32(sp->temp_bits);
-	top_p = bits_f32(sp->top_p_bits);
+	temp = slmq_bits_f32(sp->temp_bits);
+	top_p = slmq_bits_f32(sp->top_p_bits);
 	if (!(temp > 0.0f) || sp->top_k == 1) {
 		tok = argmax(s, lg, n);
 		goto out;

@@ -154,18 +154,6 @@ const struct slmq_allocator cli_allocator = {
 	.free = user_free,
 };
 
-void cli_env_init(struct slmq_env *env)
-{
-	const char *force = getenv("SLMQ_FORCE_GENERIC");
-
-	memset(env, 0, sizeof(*env));
-	env->alloc = &cli_allocator;
-	__builtin_cpu_init();
-	env->use_avx2 = __builtin_cpu_supports("avx2") &&
-			__builtin_cpu_supports("fma") &&
-			!(force && *force && strcmp(force, "0"));
-}
-
 const char *cli_basename(const char *path, char *buf, size_t len)
 {
 	const char *s;

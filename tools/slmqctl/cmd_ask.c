@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../kmod/engine/fbits.h"
 #include "cli.h"
 #include "kernel/nl_client.h"
 
@@ -24,14 +25,6 @@ struct ask_result {
 	FILE *logits;
 	int error;
 };
-
-static uint32_t f32_bits(float f)
-{
-	uint32_t u;
-
-	memcpy(&u, &f, sizeof(u));
-	return u;
-}
 
 /* The logits of a reply message, in order: they may span many messages. */
 static void write_logits(struct ask_result *r, struct nlattr *head, int len)
@@ -172,9 +165,9 @@ static int cmd_ask(int argc, char **argv)
 	    (prompt && nla_put_string(m, SLMQ_A_MODEL_PROMPT, prompt)) ||
 	    (ids && nla_put(m, SLMQ_A_MODEL_PROMPT_TOKENS, n_ids * 4, ids)) ||
 	    nla_put_u32(m, SLMQ_A_MODEL_MAX_TOKENS, n) ||
-	    nla_put_u32(m, SLMQ_A_MODEL_TEMPERATURE, f32_bits(temp)) ||
+	    nla_put_u32(m, SLMQ_A_MODEL_TEMPERATURE, slmq_f32_bits(temp)) ||
 	    nla_put_u32(m, SLMQ_A_MODEL_TOP_K, top_k) ||
-	    nla_put_u32(m, SLMQ_A_MODEL_TOP_P, f32_bits(top_p)) ||
+	    nla_put_u32(m, SLMQ_A_MODEL_TOP_P, slmq_f32_bits(top_p)) ||
 	    nla_put_u64(m, SLMQ_A_MODEL_SEED, seed) ||
 	    (logits_path && nla_put_flag(m, SLMQ_A_MODEL_WANT_LOGITS)))
 		ret = -ENOMEM;

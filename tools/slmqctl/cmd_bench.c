@@ -113,7 +113,7 @@ static void report(const struct cli_model *cm, const struct slmq_env *env,
 		printf("%s: %llu params, %.1f MB weights (%.1f MB read per token), %s kernels, 1 thread, %d runs of %u+%u tokens\n",
 		       cm->path, (unsigned long long)m->n_params,
 		       m->weight_bytes / 1e6, bytes_per_token(m) / 1e6,
-		       env->use_avx2 ? "avx2" : "generic", runs, n, n);
+		       slmq_env_kernels(env)->name, runs, n, n);
 		printf("  prompt %8.1f tok/s  (min %.1f, max %.1f; wall clock %.1f)\n",
 		       p[0], p[1], p[2], pw[0]);
 		printf("  decode %8.1f tok/s  (min %.1f, max %.1f; wall clock %.1f), %.1f GB/s of weights\n",
@@ -124,7 +124,7 @@ static void report(const struct cli_model *cm, const struct slmq_env *env,
 	json_object_object_add(j, "model", json_object_new_string(cm->path));
 	json_object_object_add(j, "params", json_object_new_int64((int64_t)m->n_params));
 	json_object_object_add(j, "weight_bytes", json_object_new_int64((int64_t)m->weight_bytes));
-	json_object_object_add(j, "kernels", json_object_new_string(env->use_avx2 ? "avx2" : "generic"));
+	json_object_object_add(j, "kernels", json_object_new_string(slmq_env_kernels(env)->name));
 	json_object_object_add(j, "threads", json_object_new_int(1));
 	json_object_object_add(j, "tokens", json_object_new_int(n));
 	json_object_object_add(j, "runs", json_object_new_int(runs));

@@ -111,13 +111,13 @@ static int cmd_perplexity(int argc, char **argv)
 			json_object_object_add(j, "kernel_model", json_object_new_string(kname));
 		else
 			json_object_object_add(j, "kernels",
-					       json_object_new_string(env.use_avx2 ? "avx2" : "generic"));
+					       json_object_new_string(slmq_env_kernels(&env)->name));
 		json_object_object_add(j, "seconds", json_object_new_double(r.seconds));
 		cli_print_json(j);
 	} else {
 		printf("perplexity %.4f  (mean nll %.5f over %llu predictions, %u windows of %u, %.1f s, %s%s)\n",
 		       r.ppl, r.nll, (unsigned long long)r.scored, r.windows, r.ctx,
-		       r.seconds, kname ? "slmq.ko model " : env.use_avx2 ? "avx2" : "generic",
+		       r.seconds, kname ? "slmq.ko model " : slmq_env_kernels(&env)->name,
 		       kname ? kname : " kernels");
 	}
 	cli_model_close(&cm);

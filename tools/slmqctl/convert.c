@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../kmod/engine/blocks.h"
 #include "../../kmod/engine/gguf.h"
 #include "../../kmod/engine/quant.h"
 #include "cli.h"
@@ -13,14 +12,9 @@
 
 const char *convert_type_name(uint32_t type)
 {
-	switch (type) {
-	case SLMQ_TYPE_F32: return "f32";
-	case SLMQ_TYPE_F16: return "f16";
-	case SLMQ_TYPE_Q4_0: return "q4_0";
-	case SLMQ_TYPE_Q4_1: return "q4_1";
-	case SLMQ_TYPE_Q8_0: return "q8_0";
-	default: return "?";
-	}
+	const char *name = slmq_type_name(type);
+
+	return name ? name : "?";
 }
 
 int convert_parse_type(const char *s)
@@ -37,13 +31,9 @@ int convert_parse_type(const char *s)
 
 static uint32_t ftype_of(uint32_t weight_type)
 {
-	switch (weight_type) {
-	case SLMQ_TYPE_F16: return LLAMA_FTYPE_MOSTLY_F16;
-	case SLMQ_TYPE_Q4_0: return LLAMA_FTYPE_MOSTLY_Q4_0;
-	case SLMQ_TYPE_Q4_1: return LLAMA_FTYPE_MOSTLY_Q4_1;
-	case SLMQ_TYPE_Q8_0: return LLAMA_FTYPE_MOSTLY_Q8_0;
-	default: return LLAMA_FTYPE_ALL_F32;
-	}
+	const struct slmq_type_traits *tt = slmq_type_traits_of(weight_type);
+
+	return tt ? tt->file_type : LLAMA_FTYPE_ALL_F32;
 }
 
 /* --- plan ------------------------------------------------------------------ */

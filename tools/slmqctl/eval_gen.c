@@ -5,16 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../kmod/engine/fbits.h"
 #include "cli.h"
 #include "eval.h"
-
-static uint32_t f32_bits(float f)
-{
-	uint32_t u;
-
-	memcpy(&u, &f, sizeof(u));
-	return u;
-}
 
 /**
  * eval_detokenize() - decoded text of a token sequence.
@@ -155,8 +148,8 @@ int eval_generate(struct slmq_session *s, const struct slmq_vocab *v,
 	r->ids = malloc(((size_t)max_new + 1) * sizeof(uint32_t));
 	if (!r->ids)
 		return slmq_fail(err, -ENOMEM, "generate: out of memory");
-	slmq_sampler_init(&sp, o->temp > 0 ? f32_bits(o->temp) : 0, o->top_k,
-			  f32_bits(o->top_p > 0 && o->top_p <= 1 ? o->top_p : 1.0f),
+	slmq_sampler_init(&sp, o->temp > 0 ? slmq_f32_bits(o->temp) : 0, o->top_k,
+			  slmq_f32_bits(o->top_p > 0 && o->top_p <= 1 ? o->top_p : 1.0f),
 			  o->seed);
 	slmq_session_reset(s);
 	ret = feed_prompt(s, prompt, n_prompt, err);

@@ -5,16 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../kmod/engine/fbits.h"
 #include "cli.h"
 #include "eval.h"
-
-static float bits_f32(uint32_t u)
-{
-	float f;
-
-	memcpy(&f, &u, sizeof(f));
-	return f;
-}
 
 int eval_ppl_windows(size_t max_tokens, size_t n, uint32_t ctx, uint32_t n_ctx_train,
 		     uint32_t *nw, struct slmq_err *err)
@@ -60,11 +53,11 @@ int eval_nll_add(double *total, const uint32_t *nll, uint32_t ctx,
 	uint32_t i;
 
 	for (i = 0; i + 1 < ctx; i++) {
-		if (!isfinite(bits_f32(nll[i])))
+		if (!isfinite(slmq_bits_f32(nll[i])))
 			return slmq_fail(err, -ERANGE,
 					 "perplexity: the NLL of prediction %u of a window is %s (the model's logits are not finite)",
-					 i, isnan(bits_f32(nll[i])) ? "NaN" : "infinite");
-		*total += bits_f32(nll[i]);
+					 i, isnan(slmq_bits_f32(nll[i])) ? "NaN" : "infinite");
+		*total += slmq_bits_f32(nll[i]);
 	}
 	return 0;
 }

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../kmod/engine/blocks.h"
+#include "../../kmod/engine/type_traits.h"
 #include "../../kmod/engine/gguf.h"
 #include "gguf_writer.h"
 
@@ -25,11 +25,21 @@ struct bytes {
 	size_t len, cap;
 };
 
+/* Tensors copied from a parsed file: infos and data section as they were. */
+struct copied_tensors {
+	struct bytes infos;
+	uint64_t n;
+	const void *data;
+	uint64_t data_len;
+};
+
 struct gguf_writer {
 	struct bytes kv;
 	uint64_t n_kv;
 	struct wtensor *t;
 	size_t n_t, cap_t;
+	struct copied_tensors copied;
+	uint32_t version;
 	uint32_t alignment;
 	int err;
 };
@@ -78,8 +88,10 @@ struct gguf_writer *gguf_writer_new(void)
 {
 	struct gguf_writer *w = calloc(1, sizeof(*w));
 
-	if (w)
+	if (w) {
+		w->version = SLMQ_GGUF_VERSION;
 		w->alignment = SLMQ_GGUF_DEFAULT_ALIGNMENT;
+	}
 	return w;
 }
 
@@ -95,6 +107,7 @@ void gguf_writer_free(struct gguf_writer *w)
 	}
 	free(w->t);
 	free(w->kv.p);
+	free(w->copied.infos.p);
 	free(w);
 }
 
@@ -203,7 +216,7 @@ void gguf_w_tensor_raw(struct gguf_writer *w, const char *name, uint32_t type,
 	struct wtensor *t;
 	uint32_t d;
 
-	if (w->err || n_dims > SLMQ_GGUF_MAX_DIMS) {
+	if (w->err || n_dims > SLMQ_GGUF_MAX_DIMS || w->copied.n) {
 		w->err = w->err ? w->err : -EINVAL;
 		free(data);
 		return;
@@ -255,6 +268,39 @@ void gguf_w_tensor(struct gguf_writer *w, const char *name, uint32_t type,
 	gguf_w_tensor_raw(w, name, type, n_dims, ne, data, nbytes);
 }
 
+/* Raw bytes of one parsed kv: u64 key length, key, u32 type, value. */
+void gguf_w_copy_kv(struct gguf_writer *w, const struct slmq_gguf_kv *kv)
+{
+	const char *start = kv->key.ptr - 8;
+	const char *end = kv->key.ptr + kv->key.len + 4 + kv->val_len;
+
+	put(w, &w->kv, start, (size_t)(end - start));
+	if (!w->err)
+		w->n_kv++;
+}
+
+void gguf_w_copy_tensors(struct gguf_writer *w, const struct slmq_gguf *g)
+{
+	uint64_t i;
+
+	if (w->n_t || w->copied.n) {
+		w->err = w->err ? w->err : -EINVAL;
+		return;
+	}
+	/* u64 name length, name, u32 n_dims, n_dims u64 dims, u32 type, u64 offset */
+	for (i = 0; i < g->n_tensors; i++) {
+		const struct slmq_gguf_tensor *t = &g->tensors[i];
+
+		put(w, &w->copied.infos, t->name.ptr - 8,
+		    8 + t->name.len + 4 + 8 * (size_t)t->n_dims + 4 + 8);
+	}
+	w->copied.n = g->n_tensors;
+	w->copied.data = g->data;
+	w->copied.data_len = g->data_len;
+	w->version = g->version;
+	w->alignment = g->alignment;
+}
+
 static uint64_t pad_to(uint64_t n, uint32_t al)
 {
 	return (n + al - 1) / al * al;
@@ -269,10 +315,12 @@ static int build_head(struct gguf_writer *w, struct bytes *h,
 	uint32_t d;
 
 	put_u32(w, h, SLMQ_GGUF_MAGIC);
-	put_u32(w, h, SLMQ_GGUF_VERSION);
-	put_u64(w, h, w->n_t);
+	put_u32(w, h, w->version);
+	put_u64(w, h, w->n_t + w->copied.n);
 	put_u64(w, h, w->n_kv);
 	put(w, h, w->kv.p, w->kv.len);
+	put(w, h, w->copied.infos.p, w->copied.infos.len);
+	off = w->copied.data_len;	/* offsets of copied tensors are as they were */
 	for (i = 0; i < w->n_t; i++) {
 		struct wtensor *t = &w->t[i];
 
@@ -309,6 +357,8 @@ int gguf_writer_finish(struct gguf_writer *w, void **buf, size_t *len)
 		return -ENOMEM;
 	}
 	memcpy(p, h.p, h.len);
+	if (w->copied.data_len)
+		memcpy(p + start, w->copied.data, w->copied.data_len);
 	for (i = 0; i < w->n_t; i++)
 		memcpy(p + start + w->t[i].offset, w->t[i].data, w->t[i].nbytes);
 	free(h.p);
@@ -340,6 +390,8 @@ static int write_stream(struct gguf_writer *w, FILE *f, const struct bytes *h)
 	if (fwrite(h->p, 1, h->len, f) != h->len)
 		return -EIO;
 	if (write_zeros(f, pad_to(h->len, w->alignment) - h->len))
+		return -EIO;
+	if (fwrite(w->copied.data, 1, w->copied.data_len, f) != w->copied.data_len)
 		return -EIO;
 	for (i = 0; i < w->n_t; i++) {
 		const struct wtensor *t = &w->t[i];

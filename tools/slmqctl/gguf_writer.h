@@ -8,6 +8,10 @@
  * Calls never fail individually: the first error (out of memory, bad
  * argument) is remembered and reported by gguf_writer_finish(), so building
  * a file is a straight sequence of calls.
+ *
+ * It also re-serializes a parsed file (gguf_w_copy_kv, gguf_w_copy_tensors):
+ * what is copied keeps its bytes, so a file with some keys changed differs
+ * from the original only in those keys (validate/gguf_meta.c).
  */
 #ifndef SLMQCTL_GGUF_WRITER_H
 #define SLMQCTL_GGUF_WRITER_H
@@ -17,6 +21,8 @@
 #include <stdint.h>
 
 struct gguf_writer;
+struct slmq_gguf;
+struct slmq_gguf_kv;
 
 struct gguf_writer *gguf_writer_new(void);
 void gguf_writer_free(struct gguf_writer *w);
@@ -54,6 +60,16 @@ void gguf_w_tensor(struct gguf_writer *w, const char *name, uint32_t type,
 void gguf_w_tensor_raw(struct gguf_writer *w, const char *name, uint32_t type,
 		       uint32_t n_dims, const uint64_t *ne, void *data,
 		       uint64_t nbytes);
+
+/*
+ * From a parsed file (which must outlive the writer): copy_kv appends one of
+ * its key-value pairs as its raw bytes; copy_tensors takes its version, its
+ * alignment (without adding a general.alignment key: copy that one) and all
+ * its tensor infos and data section byte for byte, offsets and padding
+ * included.  A writer holding copied tensors takes no gguf_w_tensor().
+ */
+void gguf_w_copy_kv(struct gguf_writer *w, const struct slmq_gguf_kv *kv);
+void gguf_w_copy_tensors(struct gguf_writer *w, const struct slmq_gguf *g);
 
 /* Serializes into one malloc'd buffer.  Returns 0 or the first error (-errno). */
 int gguf_writer_finish(struct gguf_writer *w, void **buf, size_t *len);

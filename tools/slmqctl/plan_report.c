@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../../kmod/engine/blocks.h"
+#include "../../kmod/engine/type_traits.h"
 #include "plan_report.h"
 
 static unsigned long long entry_bytes(const struct qplan_entry *e)

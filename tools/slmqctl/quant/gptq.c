@@ -18,7 +18,7 @@
 
 #include "gptq.h"
 #include "qgroup.h"
-#include "../../../kmod/engine/blocks.h"
+#include "../../../kmod/engine/type_traits.h"
 
 int gptq_hessian_init(struct gptq_hessian *hs, u32 n)
 {

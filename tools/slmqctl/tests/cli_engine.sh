@@ -96,6 +96,23 @@ jq -en --argjson j "$j" '$j.items == 60 and
 	([$j.by_category[].n] | add) == 60' >/dev/null
 ok $? "osbench: per-category counts add up"
 
+# --- kernel choice: SLMQ_CPU pins a path; block types give the same bits on both
+j=$(SLMQ_CPU=generic "$CTL" bench "$TMP/syn.gguf" --tokens 8 --runs 1 --json)
+jq -en --argjson j "$j" '$j.kernels == "generic"' >/dev/null
+ok $? "SLMQ_CPU=generic: bench runs the generic kernels"
+if grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo && grep -qw f16c /proc/cpuinfo; then
+	j=$("$CTL" bench "$TMP/syn.gguf" --tokens 8 --runs 1 --json)
+	jq -en --argjson j "$j" '$j.kernels == "avx2"' >/dev/null
+	ok $? "without SLMQ_CPU: bench runs the AVX2 kernels on this AVX2+FMA+F16C CPU"
+else
+	ok 0 "without SLMQ_CPU: AVX2 kernels # SKIP CPU lacks avx2, fma or f16c"
+fi
+"$CTL" quantize "$TMP/syn" -o "$TMP/synq" --bits 4 --method rtn --json >/dev/null
+a=$(SLMQ_CPU=generic "$CTL" logits "$TMP/synq/model.gguf" -p "hello world" --json)
+b=$(SLMQ_CPU=auto "$CTL" logits "$TMP/synq/model.gguf" -p "hello world" --json)
+[ -n "$a" ] && [ "$a" = "$b" ]
+ok $? "Q4_0 logits: SLMQ_CPU=generic and auto give the same bits"
+
 # --- bad input: one line, non-zero exit
 fails_cleanly "perplexity without --data" "$CTL" perplexity "$FIX/pcilm-tiny"
 fails_cleanly "perplexity, context above the model's" "$CTL" perplexity "$FIX/pcilm-tiny" \
@@ -109,6 +126,7 @@ fails_cleanly "osbench on a non-JSON file" "$CTL" osbench "$FIX/pcilm-tiny" --da
 fails_cleanly "bench needing more context than the model has" "$CTL" bench "$FIX/pcilm-tiny" --tokens 4096
 fails_cleanly "synth with heads not dividing hidden" "$CTL" synth -o "$TMP/bad" --hidden 100 \
 	--layers 1 --heads 3 --ffn 64 --vocab 400 --ctx 16
+fails_cleanly "SLMQ_CPU naming no kernels" env SLMQ_CPU=sse9 "$CTL" logits "$TMP/syn.gguf" --tokens 1
 fails_cleanly "logits with an out-of-vocabulary id" "$CTL" logits "$FIX/pcilm-tiny" --tokens 1,99999
 
 echo "1..$n"

@@ -9,6 +9,7 @@
 #include "quant/awq_fold.h"
 #include "quant/gptq.h"
 #include "quant/qgroup.h"
+#include "../../kmod/engine/type_traits.h"
 
 static u64 rng = 0x9e3779b97f4a7c15ull;
 

@@ -9,7 +9,8 @@
 
 #include "tap.h"
 #include "../../../kmod/engine/quant.h"
-#include "../../../kmod/engine/blocks.h"
+#include "../../../kmod/engine/type_traits.h"
+#include "../../../kmod/engine/fbits.h"
 
 static u64 rng = 0x1234567887654321ull;
 
@@ -26,14 +27,6 @@ static float grand(void)	/* roughly normal, with some outliers */
 	double s = urand() + urand() + urand() + urand() - 2.0;
 
 	return (float)(urand() < 0.02 ? s * 8 : s);
-}
-
-static u32 fbits(float f)
-{
-	u32 u;
-
-	memcpy(&u, &f, 4);
-	return u;
 }
 
 static void test_f16(void)
@@ -68,7 +61,7 @@ static void test_f16(void)
 	tap_ok(bad == 0, "all %d finite/inf halves round-trip exactly (%u bad)",
 	       65536 - 2 * 1023, bad);
 	inf = slmq_f16_to_f32(0x7c00);
-	tap_ok(fbits(inf) == 0x7f800000u, "half inf -> float inf");
+	tap_ok(slmq_f32_bits(inf) == 0x7f800000u, "half inf -> float inf");
 	tap_ok(isnan(slmq_f16_to_f32(0x7e00)) && isnan(slmq_f16_to_f32(0x7c01)),
 	       "half NaNs stay NaN");
 	tap_ok((slmq_f32_to_f16(NAN) & 0x7c00) == 0x7c00 &&

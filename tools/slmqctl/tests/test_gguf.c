@@ -10,7 +10,7 @@
 #include "tap.h"
 #include "cli.h"
 #include "gguf_writer.h"
-#include "../../kmod/engine/blocks.h"
+#include "../../kmod/engine/type_traits.h"
 #include "../../kmod/engine/gguf.h"
 
 static const struct slmq_allocator *A = &cli_allocator;

@@ -386,7 +386,7 @@ static int run_greedy(const struct slmq_model *m, bool avx2, const u32 *prompt,
 	u32 i, tok = 0, nv = m->hp.n_vocab;
 
 	cli_env_init(&env);
-	env.use_avx2 = avx2;
+	env.kernels = avx2 ? &slmq_kernels_avx2 : &slmq_kernels_generic;
 	s = slmq_session_new(m, &env, 0, &err);
 	if (!s) {
 		tap_diag("session: %s", err.msg);
@@ -515,7 +515,7 @@ int main(void)
 	struct slmq_env env;
 
 	cli_env_init(&env);
-	if (!env.use_avx2) {
+	if (env.kernels != &slmq_kernels_avx2) {
 		/* the brief's machines all have AVX2; a CPU without it cannot run the comparison */
 		tap_ok(0, "this CPU has AVX2+FMA+F16C (needed to compare the paths)");
 		return tap_done();

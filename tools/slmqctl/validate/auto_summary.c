@@ -12,8 +12,6 @@
 #include "auto.h"
 #include "auto_priv.h"
 
-#define J_ADD(o, k, v) json_object_object_add(o, k, v)
-
 void auto_policy(struct auto_args *a, const struct cli_model *fp,
 		 struct json_object *summary)
 {

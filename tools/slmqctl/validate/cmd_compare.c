@@ -28,16 +28,6 @@ struct cmp_one {
 	uint32_t tf_agree, tf_n;	/* teacher-forced */
 };
 
-static uint32_t argmax(const float *x, uint32_t n)
-{
-	uint32_t i, best = 0;
-
-	for (i = 1; i < n; i++)
-		if (x[i] > x[best])
-			best = i;
-	return best;
-}
-
 /* The quant model along the FP continuation: how often its argmax agrees. */
 static int teacher_forced(struct slmq_session *s, const struct slmq_model *m,
 			  const uint32_t *prompt, uint32_t np,
@@ -50,7 +40,7 @@ static int teacher_forced(struct slmq_session *s, const struct slmq_model *m,
 	for (i = 0; i < np && !ret; i++)
 		ret = slmq_session_eval(s, prompt[i]);
 	for (i = 0; i < fp->n && !ret; i++) {
-		c->tf_agree += argmax(slmq_session_logits(s), m->hp.n_vocab) == fp->ids[i];
+		c->tf_agree += slmq_argmax(slmq_session_logits(s), m->hp.n_vocab) == fp->ids[i];
 		c->tf_n++;
 		ret = slmq_session_eval(s, fp->ids[i]);
 	}

@@ -3,7 +3,7 @@
  * Stamping string metadata (slmq.report, slmq.verdict, ...) into an existing
  * GGUF without touching its tensors: the file is re-serialized from the
  * parsed layout, copying every other key, every tensor info and the data
- * section byte for byte.
+ * section byte for byte (gguf_writer.h's copy entries).
  */
 #ifndef SLMQ_VALIDATE_GGUF_META_H
 #define SLMQ_VALIDATE_GGUF_META_H

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "../../../kmod/engine/fbits.h"
 #include "../../../kmod/engine/quant.h"
 #include "hf_export.h"
 
@@ -375,14 +376,6 @@ static int write_safetensors(const struct hx_list *l, const char *path,
 	return ret ? slmq_fail(err, ret, "%s: %s", path, strerror(-ret)) : 0;
 }
 
-static double f32_of(u32 bits)
-{
-	float f;
-
-	memcpy(&f, &bits, 4);
-	return f;
-}
-
 static struct json_object *qconfig(const struct hx_list *l,
 				   const struct hf_export_info *info)
 {
@@ -415,8 +408,8 @@ static struct json_object *f32_json(u32 bits)
 {
 	char buf[32];
 
-	snprintf(buf, sizeof(buf), "%.7g", f32_of(bits));
-	return json_object_new_double_s(f32_of(bits), buf);
+	snprintf(buf, sizeof(buf), "%.7g", slmq_bits_f32(bits));
+	return json_object_new_double_s(slmq_bits_f32(bits), buf);
 }
 
 static struct json_object *hf_config(const struct slmq_model *m,

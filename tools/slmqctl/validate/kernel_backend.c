@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../../kmod/engine/fbits.h"
 #include "../kernel/nl_score.h"
 #include "kernel_backend.h"
 
@@ -47,14 +48,6 @@ static int on_reply(struct nlattr **tb, struct nlattr *head, int len, void *arg)
 	return 0;
 }
 
-static uint32_t f32_bits(float f)
-{
-	uint32_t u;
-
-	memcpy(&u, &f, sizeof(u));
-	return u;
-}
-
 static int kb_generate(struct slmq_nl *nl, const char *name, const uint32_t *prompt,
 		       uint32_t np, const struct eval_gen_opts *o, struct kb_reply *r)
 {
@@ -64,9 +57,9 @@ static int kb_generate(struct slmq_nl *nl, const char *name, const uint32_t *pro
 	if (!m || nla_put_string(m, SLMQ_A_MODEL_NAME, name) ||
 	    nla_put(m, SLMQ_A_MODEL_PROMPT_TOKENS, (int)np * 4, prompt) ||
 	    nla_put_u32(m, SLMQ_A_MODEL_MAX_TOKENS, o->max_new) ||
-	    nla_put_u32(m, SLMQ_A_MODEL_TEMPERATURE, f32_bits(o->temp)) ||
+	    nla_put_u32(m, SLMQ_A_MODEL_TEMPERATURE, slmq_f32_bits(o->temp)) ||
 	    nla_put_u32(m, SLMQ_A_MODEL_TOP_K, o->top_k) ||
-	    nla_put_u32(m, SLMQ_A_MODEL_TOP_P, f32_bits(o->top_p)) ||
+	    nla_put_u32(m, SLMQ_A_MODEL_TOP_P, slmq_f32_bits(o->top_p)) ||
 	    nla_put_u64(m, SLMQ_A_MODEL_SEED, o->seed)) {
 		nlmsg_free(m);
 		snprintf(nl->err, sizeof(nl->err), "out of memory");

@@ -10,8 +10,6 @@
 
 #include "validate.h"
 
-#define J_ADD(o, k, v) json_object_object_add(o, k, v)
-
 struct json_object *val_json_num(double x)
 {
 	return isfinite(x) ? json_object_new_double(x) : NULL;
@@ -273,7 +271,7 @@ struct json_object *val_report_json(const struct val_opts *o,
 	J_ADD(r, "quantized", model_json(q));
 	env = json_object_new_object();
 	J_ADD(env, "backend", json_object_new_string("userspace"));
-	J_ADD(env, "kernels", json_object_new_string(e.use_avx2 ? "avx2" : "generic"));
+	J_ADD(env, "kernels", json_object_new_string(slmq_env_kernels(&e)->name));
 	J_ADD(env, "threads", json_object_new_int(1));
 	J_ADD(r, "environment", env);
 	J_ADD(r, "thresholds", val_thresholds_json(&o->th));

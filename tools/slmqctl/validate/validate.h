@@ -17,6 +17,9 @@
 #include "criteria.h"
 #include "genfail.h"
 
+/* The report and summary builders add many members: keep those lines short. */
+#define J_ADD(o, k, v) json_object_object_add(o, k, v)
+
 struct val_opts {
 	const char *eval_path;		/* perplexity tokens (test.bin) or NULL */
 	const char *bench_path;		/* os_bench.jsonl or NULL */

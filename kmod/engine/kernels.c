@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The one decision between the generic and the AVX2 kernels (kernels.h).
+ * No floating point: only a table is chosen here.
+ */
+#include "compat.h"
+#include "kernels.h"
+
+/* Best first: the first table whose needs the CPU meets is "auto"'s pick. */
+static const struct slmq_kernels *const slmq_kernel_sets[] = {
+#ifndef SLMQ_GENERIC_ONLY
+	&slmq_kernels_avx2,
+#endif
+	&slmq_kernels_generic,
+};
+
+/**
+ * slmq_kernels_select() - the kernels this CPU runs, or the ones asked for.
+ * @cpu: SLMQ_CPU_* bits the caller's probe found
+ * @path: NULL, "" or "auto" for the best the CPU runs; "generic" or "avx2"
+ *        to insist on one (tests comparing the paths)
+ * @out: the chosen table
+ *
+ * Return: 0; -EINVAL when @path names no kernel set (see SLMQ_KERNELS_PATHS),
+ * -ENODEV when the CPU lacks what the named set needs.
+ */
+int slmq_kernels_select(u32 cpu, const char *path,
+			const struct slmq_kernels **out)
+{
+	bool any = !path || !*path || !strcmp(path, "auto");
+	u32 i;
+
+	for (i = 0; i < ARRAY_SIZE(slmq_kernel_sets); i++) {
+		const struct slmq_kernels *k = slmq_kernel_sets[i];
+		bool fits = (cpu & k->needs) == k->needs;
+
+		if (any && fits) {
+			*out = k;
+			return 0;
+		}
+		if (!any && !strcmp(path, k->name)) {
+			if (!fits)
+				return -ENODEV;
+			*out = k;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}

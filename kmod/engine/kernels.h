@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The CPU-specific kernels as one table per instruction set (ggml-cpu's
+ * type_traits_cpu): row dot products per weight type and layout, and the
+ * attention and exp loops.  dot_generic.c and dot_avx2.c each define one
+ * table; slmq_kernels_select() is the only place that picks between them,
+ * from the CPU features the caller's probe found (tools/slmqctl/cpu.c via
+ * CPUID, kmod/slmq_cpu.c via boot_cpu_has()) and an optional override
+ * (SLMQ_CPU=generic, cpu_path=generic) so tests can compare the paths.
+ *
+ * The kernels are FPU code: only call them between slmq_fpu_begin() and
+ * slmq_fpu_end().  Choosing a table is not.
+ */
+#ifndef SLMQ_KERNELS_H
+#define SLMQ_KERNELS_H
+
+#include "compat.h"
+#include "dot.h"
+
+/*
+ * dot_rows[type]: y[r] = dot(row r of w, x) for r in [r0, r1), rows
+ * row_bytes apart in ggml's layout (the arguments of dot.h's
+ * slmq_dot_rows_generic()); dot_rows_g8[type]: the same for a matrix whose
+ * full groups of 8 rows are in the G8 layout (pack.c).
+ */
+struct slmq_kernels {
+	const char *name;	/* "generic", "avx2": what bench and reports print */
+	u32 needs;		/* SLMQ_CPU_* the CPU must have */
+
+	void (*dot_rows[SLMQ_TYPE_COUNT])(const void *w, u64 row_bytes, u32 n,
+					  const float *x, const struct slmq_act *xa,
+					  float *y, u32 r0, u32 r1);
+	void (*dot_rows_g8[SLMQ_TYPE_COUNT])(const void *w, u64 row_bytes, u32 n,
+					     const float *x, const struct slmq_act *xa,
+					     float *y, u32 r0, u32 r1);
+	void (*attn_scores)(const float *q, const float *k, u32 hd, u32 nt,
+			    float scale, float *out);
+	void (*attn_wsum)(float *out, const float *a, const float *v, u32 hd,
+			  u32 nt);
+	void (*expf_array)(float *y, const float *x, u32 n);
+};
+
+/* CPU features a probe reports (the instructions dot_avx2.c is built for). */
+#define SLMQ_CPU_AVX2 0x1u
+#define SLMQ_CPU_FMA 0x2u
+#define SLMQ_CPU_F16C 0x4u
+
+extern const struct slmq_kernels slmq_kernels_generic;
+#ifndef SLMQ_GENERIC_ONLY
+extern const struct slmq_kernels slmq_kernels_avx2;
+#endif
+
+/* "auto, generic, avx2": the values an override may take (for messages). */
+#define SLMQ_KERNELS_PATHS "auto, generic, avx2"
+
+int slmq_kernels_select(u32 cpu, const char *path,
+			const struct slmq_kernels **out);
+
+/* The environment's kernels; an environment that chose none runs generic C. */
+static inline const struct slmq_kernels *
+slmq_env_kernels(const struct slmq_env *env)
+{
+	return env->kernels ? env->kernels : &slmq_kernels_generic;
+}
+
+/* Rows of a weight type (| SLMQ_DOT_G8 for the G8 layout) through k. */
+static inline void slmq_dot_rows(const struct slmq_kernels *k, u32 type,
+				 const void *w, u64 row_bytes, u32 n,
+				 const float *x, const struct slmq_act *xa,
+				 float *y, u32 r0, u32 r1)
+{
+	u32 t = type & ~SLMQ_DOT_G8;
+	bool g8 = type & SLMQ_DOT_G8;
+
+	/* types are checked at load; anything else is read as F32 rows, as ever */
+	if (t >= SLMQ_TYPE_COUNT || !(g8 ? k->dot_rows_g8[t] : k->dot_rows[t]))
+		k->dot_rows[SLMQ_TYPE_F32](w, row_bytes, n, x, xa, y, r0, r1);
+	else if (g8)
+		k->dot_rows_g8[t](w, row_bytes, n, x, xa, y, r0, r1);
+	else
+		k->dot_rows[t](w, row_bytes, n, x, xa, y, r0, r1);
+}
+
+#endif /* SLMQ_KERNELS_H */

@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Userspace's CPU probe and kernel choice (kmod/slmq_cpu.c is the kernel's):
+ * CPUID for the features, engine/kernels.c's slmq_kernels_select() for the
+ * decision, SLMQ_CPU=auto|generic|avx2 to override it (tests compare the
+ * paths).  SLMQ_FORCE_GENERIC=1, the older switch, still means generic.
+ */
+#include <cpuid.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+/*
+ * AVX2 through __builtin_cpu_supports(), which also checks that the OS
+ * saves the YMM state; FMA and F16C from CPUID leaf 1's ECX (clang's
+ * __builtin_cpu_supports() knows no "f16c").
+ */
+u32 cli_cpu_features(void)
+{
+	unsigned int eax, ebx, ecx, edx;
+	u32 f = 0;
+
+	__builtin_cpu_init();
+	if (__builtin_cpu_supports("avx2"))
+		f |= SLMQ_CPU_AVX2;
+	if (__get_cpuid(1, &eax, &ebx, &ecx, &edx)) {
+		if (ecx & bit_FMA)
+			f |= SLMQ_CPU_FMA;
+		if (ecx & bit_F16C)
+			f |= SLMQ_CPU_F16C;
+	}
+	return f;
+}
+
+const struct slmq_kernels *cli_kernels(void)
+{
+	static const struct slmq_kernels *chosen;
+	const char *path = getenv("SLMQ_CPU");
+	const char *force = getenv("SLMQ_FORCE_GENERIC");
+	int ret;
+
+	if (chosen)
+		return chosen;
+	if (force && *force && strcmp(force, "0"))
+		path = "generic";
+	ret = slmq_kernels_select(cli_cpu_features(), path, &chosen);
+	if (ret == -EINVAL) {
+		fprintf(stderr, "slmqctl: SLMQ_CPU=%s: not one of %s\n", path, SLMQ_KERNELS_PATHS);
+		exit(1);
+	}
+	if (ret) {
+		fprintf(stderr, "slmqctl: SLMQ_CPU=%s: this CPU lacks the instructions it needs\n",
+			path);
+		exit(1);
+	}
+	return chosen;
+}
