@@ -115,12 +115,11 @@ static int plan_edit(struct qmethod_state *st, struct slmq_err *err)
 {
 	struct qplan *p = st->plan;
 	struct mixed_map mm;
-	char msg[200];
 	size_t i;
 
 	if (st->o.mixed) {
-		if (mixed_parse(st->o.mixed, st->o.asym, &mm, msg, sizeof(msg)))
-			return slmq_fail(err, -EINVAL, "%s", msg);
+		if (mixed_parse(st->o.mixed, st->o.asym, &mm, err))
+			return err->code;
 		for (i = 0; i < p->n; i++) {
 			struct qplan_entry *e = &p->e[i];
 
@@ -209,28 +208,30 @@ static int load_calib(struct qmethod_state *st, struct calib_set *cs, struct slm
 				 st->o.seqlen ? st->o.seqlen : st->m->hp.n_ctx_train,
 				 st->o.seed, st->o.eval };
 	size_t l = strlen(co.path);
+	char msg[SLMQ_ERR_MSG_LEN];
 	struct cli_model cm;
-	char msg[300];
 	int rc;
 
 	if (l >= 4 && !strcmp(co.path + l - 4, ".bin"))
-		rc = calib_load(&co, NULL, st->m->hp.n_vocab, cs, msg, sizeof(msg));
+		rc = calib_load(&co, NULL, st->m->hp.n_vocab, cs, err);
 	else {
 		/* text: tokenize with the model's own tokenizer (the engine's) */
 		rc = cli_model_open(st->m->dir, &cm, err);
 		if (rc)
 			return rc;
-		rc = calib_load(&co, &cm.model.vocab, st->m->hp.n_vocab, cs, msg, sizeof(msg));
+		rc = calib_load(&co, &cm.model.vocab, st->m->hp.n_vocab, cs, err);
 		cli_model_close(&cm);
 	}
-	return rc ? slmq_fail(err, rc, "--calib %s", msg) : 0;
+	if (!rc)
+		return 0;
+	snprintf(msg, sizeof(msg), "%s", err->msg);
+	return slmq_fail(err, rc, "--calib %s", msg);
 }
 
 static int run_pipeline(struct qmethod_state *st, struct slmq_err *err)
 {
 	struct qp_opts po = { st->o.method, st->o.group_size, st->o.damp, st->o.act_order, true };
 	struct calib_set cs;
-	char msg[300];
 	int rc;
 
 	if (!st->o.calib)
@@ -241,10 +242,10 @@ static int run_pipeline(struct qmethod_state *st, struct slmq_err *err)
 		rc = load_calib(st, &cs, err);
 	if (rc)
 		return rc;
-	rc = qp_run(&st->qm, &cs, &po, st->lin, &st->head, &st->rep, msg, sizeof(msg));
+	rc = qp_run(&st->qm, &cs, &po, st->lin, &st->head, &st->rep, err);
 	calib_free(&cs);
 	if (rc)
-		return slmq_fail(err, rc, "%s", msg);
+		return rc;
 	st->ran = true;
 	return 0;
 }

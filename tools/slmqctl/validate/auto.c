@@ -199,12 +199,11 @@ static unsigned int calib_capacity(const struct auto_args *a,
 				   const struct cli_model *fp, unsigned int want)
 {
 	struct calib_opts co = { a->calib, want, fp->model.hp.n_ctx_train, 1234, NULL };
+	struct slmq_err err = { 0 };
 	struct calib_set cs;
-	char msg[256];
 	unsigned int got;
 
-	if (calib_load(&co, &fp->model.vocab, fp->model.hp.n_vocab, &cs, msg,
-		       sizeof(msg)))
+	if (calib_load(&co, &fp->model.vocab, fp->model.hp.n_vocab, &cs, &err))
 		return 0;
 	got = cs.nseq;
 	calib_free(&cs);
