@@ -7,7 +7,7 @@
  * With --auto the acceptance loop (accept/) takes the command line instead.
  */
 #include "cli.h"
-#include "validate/auto.h"
+#include "accept/accept.h"
 #include "quant/options.h"
 
 static int cmd_quantize(int argc, char **argv)
@@ -18,8 +18,8 @@ static int cmd_quantize(int argc, char **argv)
 	struct hf_model m;
 	int ret;
 
-	if (quantize_auto_requested(argc, argv))
-		return quantize_auto(argc, argv);
+	if (accept_requested(argc, argv))
+		return accept_run(argc, argv);
 	if (slmq_quantize_parse_args(&a, argc, argv))
 		return 1;
 	if (hf_model_open(&m, a.model_dir, &err))

@@ -15,7 +15,7 @@
 #include "hf_model.h"
 #include "quant/type_plan.h"
 #include "../../kmod/engine/quant.h"
-#include "validate/hf_export.h"
+#include "accept/hf_export.h"
 
 struct rt {
 	void *buf;

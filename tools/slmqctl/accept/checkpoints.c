@@ -13,7 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "auto_priv.h"
+#include "accept_priv.h"
 
 struct cand {
 	char path[4096];

@@ -9,8 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "auto.h"
-#include "auto_priv.h"
+#include "accept.h"
+#include "accept_priv.h"
 
 #define J_ADD(o, k, v) json_object_object_add(o, k, v)
 
