@@ -248,6 +248,20 @@ int convert_model(struct hf_model *m, struct qplan *plan,
 	return 0;
 }
 
+int convert_vocab_to_buffer(const struct hf_model *m, void **buf, size_t *len,
+			    struct slmq_err *err)
+{
+	struct gguf_writer *w = gguf_writer_new();
+	int ret;
+
+	if (!w)
+		return slmq_fail(err, -ENOMEM, "out of memory");
+	write_vocab(&m->vocab, w);
+	ret = gguf_writer_finish(w, buf, len);
+	gguf_writer_free(w);
+	return ret ? slmq_fail(err, ret, "writing GGUF: %s", strerror(-ret)) : 0;
+}
+
 int convert_dir_to_buffer(const char *dir, uint32_t type, void **buf,
 			  size_t *len, struct slmq_err *err)
 {

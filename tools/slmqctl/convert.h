@@ -81,6 +81,14 @@ uint32_t convert_permute_heads(const struct hf_model *m,
 int convert_dir_to_buffer(const char *dir, uint32_t type, void **buf,
 			  size_t *len, struct slmq_err *err);
 
+/*
+ * Only m's tokenizer metadata (the tokenizer.ggml.* keys convert_model()
+ * writes), as a GGUF without tensors in memory: enough for the engine's
+ * slmq_vocab_load() without converting any weight.
+ */
+int convert_vocab_to_buffer(const struct hf_model *m, void **buf, size_t *len,
+			    struct slmq_err *err);
+
 /* GGML type name as llama.cpp prints it ("q4_0"), or "?". */
 const char *convert_type_name(uint32_t type);
 /* "f32", "f16", "q8_0", "q4_0", "q4_1" -> type; -1 when unknown. */

@@ -8,7 +8,9 @@
 #include "qmethod.h"
 #include "qgroup.h"
 #include "../cli.h"
+#include "../../../kmod/engine/gguf.h"
 #include "../../../kmod/engine/quant.h"
+#include "../../../kmod/engine/tokenizer.h"
 
 static const char *const method_names[] = { "rtn", "gptq", "awq", "awq+gptq" };
 
@@ -77,6 +79,29 @@ static int build_qm(struct qmethod_state *st, struct slmq_err *err)
 	return 0;
 }
 
+/*
+ * The engine's own tokenizer of m (what the converted model would carry),
+ * built from the tokenizer metadata alone: no weight is converted.
+ */
+static int engine_vocab(const struct hf_model *m, struct slmq_vocab *v,
+			struct slmq_err *err)
+{
+	struct slmq_gguf g;
+	size_t len;
+	void *buf;
+	int rc = convert_vocab_to_buffer(m, &buf, &len, err);
+
+	if (rc)
+		return rc;
+	rc = slmq_gguf_parse(&g, buf, len, &cli_allocator, err);
+	if (!rc) {
+		rc = slmq_vocab_load(v, &g, &cli_allocator, err);
+		slmq_gguf_release(&g, &cli_allocator);
+	}
+	free(buf);
+	return rc;
+}
+
 static int load_calib(struct qmethod_state *st, struct calib_set *cs, struct slmq_err *err)
 {
 	struct calib_opts co = { st->p.calib, st->p.calib_samples,
@@ -84,18 +109,18 @@ static int load_calib(struct qmethod_state *st, struct calib_set *cs, struct slm
 				 st->p.seed, st->p.eval };
 	size_t l = strlen(co.path);
 	char msg[SLMQ_ERR_MSG_LEN];
-	struct cli_model cm;
+	struct slmq_vocab v;
 	int rc;
 
 	if (l >= 4 && !strcmp(co.path + l - 4, ".bin"))
 		rc = calib_load(&co, NULL, st->m->hp.n_vocab, cs, err);
 	else {
 		/* text: tokenize with the model's own tokenizer (the engine's) */
-		rc = cli_model_open(st->m->dir, &cm, err);
+		rc = engine_vocab(st->m, &v, err);
 		if (rc)
 			return rc;
-		rc = calib_load(&co, &cm.model.vocab, st->m->hp.n_vocab, cs, err);
-		cli_model_close(&cm);
+		rc = calib_load(&co, &v, st->m->hp.n_vocab, cs, err);
+		slmq_vocab_release(&v, &cli_allocator);
 	}
 	if (!rc)
 		return 0;
