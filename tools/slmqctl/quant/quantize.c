@@ -88,6 +88,20 @@ static struct json_object *result_json(const struct slmq_quantize_params *p,
 	return o;
 }
 
+/* What the command line checks for its users, checked again for every caller. */
+static int check_params(const struct slmq_quantize_params *p, struct slmq_err *err)
+{
+	if (p->bits != 8 && p->bits != 4)
+		return slmq_fail(err, -EINVAL, "bits must be 8 or 4, not %u", p->bits);
+	if (p->asym && p->bits != 4)
+		return slmq_fail(err, -EINVAL, "asym needs 4 bits (8 bits is symmetric Q8_0)");
+	if (p->group_size != 32 && p->group_size != 64 && p->group_size != 128)
+		return slmq_fail(err, -EINVAL, "group size %u is not 32, 64 or 128", p->group_size);
+	if (!p->out_dir)
+		return slmq_fail(err, -EINVAL, "no output directory");
+	return 0;
+}
+
 int slmq_quantize(const struct slmq_quantize_params *p, struct hf_model *m,
 		  struct slmq_quantize_result *res, struct slmq_err *err)
 {
@@ -96,9 +110,9 @@ int slmq_quantize(const struct slmq_quantize_params *p, struct hf_model *m,
 	int ret;
 
 	memset(res, 0, sizeof(*res));
-	if (p->bits != 8 && p->bits != 4)
-		return slmq_fail(err, -EINVAL, "bits must be 8 or 4, not %u", p->bits);
-	ret = type_plan_build(&plan, m, p, err);
+	ret = check_params(p, err);
+	if (!ret)
+		ret = type_plan_build(&plan, m, p, err);
 	if (ret)
 		return ret;
 	ret = qmethod_run(&st, p, m, &plan, err);
