@@ -82,10 +82,10 @@ static int cmd_convert(int argc, char **argv)
 		return 1;
 	if (hf_model_open(&m, a.dir, &err))
 		return cli_fail("%s: %s", a.dir, err.msg);
-	ret = qplan_init(&p, &m, a.type, a.type, a.type, &err);
+	ret = qplan_alloc(&p, &m, a.type, &err);
 	if (!ret) {
 		w = gguf_writer_new();
-		ret = w ? convert_model(&m, &p, NULL, w, &err) :
+		ret = w ? convert_model(&m, &p, w, &err) :
 			  slmq_fail(&err, -ENOMEM, "out of memory");
 	}
 	if (!ret) {

@@ -29,7 +29,7 @@ int convert_parse_type(const char *s)
 	return -1;
 }
 
-static uint32_t ftype_of(uint32_t weight_type)
+uint32_t convert_file_type(uint32_t weight_type)
 {
 	const struct slmq_type_traits *tt = slmq_type_traits_of(weight_type);
 
@@ -38,8 +38,8 @@ static uint32_t ftype_of(uint32_t weight_type)
 
 /* --- plan ------------------------------------------------------------------ */
 
-int qplan_init(struct qplan *p, struct hf_model *m, uint32_t weight_type,
-	       uint32_t embd_type, uint32_t out_type, struct slmq_err *err)
+int qplan_alloc(struct qplan *p, struct hf_model *m, uint32_t type,
+		struct slmq_err *err)
 {
 	size_t i;
 
@@ -48,27 +48,20 @@ int qplan_init(struct qplan *p, struct hf_model *m, uint32_t weight_type,
 	if (!p->e)
 		return slmq_fail(err, -ENOMEM, "out of memory");
 	p->n = m->n;
-	p->file_type = ftype_of(weight_type);
+	p->file_type = convert_file_type(type);
 	for (i = 0; i < m->n; i++) {
-		struct hf_tensor *t = &m->t[i];
-		uint32_t type = weight_type;
-
-		if (t->n_dims == 1)
-			type = SLMQ_TYPE_F32;
-		else if (t->kind == HF_TOKEN_EMBD)
-			type = embd_type;
-		else if (t->kind == HF_OUTPUT)
-			type = out_type;
-		if (!slmq_row_bytes(type, t->cols))
-			type = SLMQ_TYPE_F16;	/* row not a whole number of blocks */
-		p->e[i].t = t;
-		p->e[i].type = type;
+		p->e[i].t = &m->t[i];
+		p->e[i].type = m->t[i].n_dims == 1 ? SLMQ_TYPE_F32 : type;
 	}
 	return 0;
 }
 
 void qplan_free(struct qplan *p)
 {
+	size_t i;
+
+	for (i = 0; p->e && i < p->n; i++)
+		free(p->e[i].blocks);
 	free(p->e);
 	free(p->config_json);
 	memset(p, 0, sizeof(*p));
@@ -183,8 +176,8 @@ uint32_t convert_permute_heads(const struct hf_model *m,
 	return 0;
 }
 
-static void *rtn(uint32_t type, const float *w, uint64_t rows, uint64_t cols,
-		 uint64_t nbytes)
+static void *encode_rows(uint32_t type, const float *w, uint64_t rows,
+			 uint64_t cols, uint64_t nbytes)
 {
 	uint64_t rb = slmq_row_bytes(type, cols), r;
 	uint8_t *out = malloc(nbytes ? nbytes : 1);
@@ -196,31 +189,31 @@ static void *rtn(uint32_t type, const float *w, uint64_t rows, uint64_t cols,
 	return out;
 }
 
+/* The entry's floats in GGUF layout, encoded in its type. */
+static void *encode(struct hf_model *m, struct hf_tensor *t, uint32_t type,
+		    uint64_t nbytes)
+{
+	float *f = hf_tensor_f32(t);
+	uint32_t heads = convert_permute_heads(m, t);
+
+	if (!f)
+		return NULL;
+	if (heads && convert_permute_rows(f, t->rows, t->cols * sizeof(float), heads))
+		return NULL;
+	return encode_rows(type, f, t->rows, t->cols, nbytes);
+}
+
 static int write_tensor(struct hf_model *m, struct qplan_entry *e,
-			const struct convert_hook *hook, struct gguf_writer *w,
-			struct slmq_err *err)
+			struct gguf_writer *w, struct slmq_err *err)
 {
 	struct hf_tensor *t = e->t;
 	uint64_t ne[2] = { t->cols, t->rows };
 	uint64_t nbytes = slmq_row_bytes(e->type, t->cols) * t->rows;
-	void *blocks = NULL;
-	float *f = hf_tensor_f32(t);
-	int ret = 0;
+	void *blocks = e->blocks;
 
-	if (!f)
-		return slmq_fail(err, -ENOMEM, "out of memory");
-	if (convert_permute_heads(m, t))
-		ret = convert_permute_rows(f, t->rows, t->cols * sizeof(float),
-					   convert_permute_heads(m, t));
-	if (ret)
-		return slmq_fail(err, ret, "out of memory");
-	if (hook && hook->tensor) {
-		ret = hook->tensor(hook->ctx, e, f, &blocks, err);
-		if (ret)
-			return ret;
-	}
+	e->blocks = NULL;
 	if (!blocks)
-		blocks = rtn(e->type, f, t->rows, t->cols, nbytes);
+		blocks = encode(m, t, e->type, nbytes);
 	hf_tensor_drop(t);
 	if (!blocks)
 		return slmq_fail(err, -ENOMEM, "out of memory");
@@ -228,9 +221,8 @@ static int write_tensor(struct hf_model *m, struct qplan_entry *e,
 	return 0;
 }
 
-int convert_model(struct hf_model *m, const struct qplan *plan,
-		  const struct convert_hook *hook, struct gguf_writer *w,
-		  struct slmq_err *err)
+int convert_model(struct hf_model *m, struct qplan *plan,
+		  struct gguf_writer *w, struct slmq_err *err)
 {
 	size_t i;
 	int ret;
@@ -238,12 +230,26 @@ int convert_model(struct hf_model *m, const struct qplan *plan,
 	write_metadata(m, plan, w);
 	for (i = 0; i < plan->n; i++) {
 		cli_progress("converting", i, plan->n);
-		ret = write_tensor(m, &plan->e[i], hook, w, err);
+		ret = write_tensor(m, &plan->e[i], w, err);
 		if (ret)
 			return ret;
 	}
 	cli_progress("converting", plan->n, plan->n);
 	return 0;
+}
+
+int convert_vocab_to_buffer(const struct hf_model *m, void **buf, size_t *len,
+			    struct slmq_err *err)
+{
+	struct gguf_writer *w = gguf_writer_new();
+	int ret;
+
+	if (!w)
+		return slmq_fail(err, -ENOMEM, "out of memory");
+	write_vocab(&m->vocab, w);
+	ret = gguf_writer_finish(w, buf, len);
+	gguf_writer_free(w);
+	return ret ? slmq_fail(err, ret, "writing GGUF: %s", strerror(-ret)) : 0;
 }
 
 int convert_dir_to_buffer(const char *dir, uint32_t type, void **buf,
@@ -257,7 +263,7 @@ int convert_dir_to_buffer(const char *dir, uint32_t type, void **buf,
 	ret = hf_model_open(&m, dir, err);
 	if (ret)
 		return ret;
-	ret = qplan_init(&p, &m, type, type, type, err);
+	ret = qplan_alloc(&p, &m, type, err);
 	if (ret)
 		goto out_close;
 	w = gguf_writer_new();
@@ -265,7 +271,7 @@ int convert_dir_to_buffer(const char *dir, uint32_t type, void **buf,
 		ret = slmq_fail(err, -ENOMEM, "out of memory");
 		goto out_plan;
 	}
-	ret = convert_model(&m, &p, NULL, w, err);
+	ret = convert_model(&m, &p, w, err);
 	if (!ret) {
 		ret = gguf_writer_finish(w, buf, len);
 		if (ret)

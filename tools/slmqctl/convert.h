@@ -3,18 +3,15 @@
  * Hugging Face Llama -> GGUF, following llama.cpp's convert_hf_to_gguf.py
  * (LlamaModel) key for key: see Documentation/gguf.md for the mapping.
  *
- * What each tensor becomes is a quantization plan: one entry per tensor with
- * its target type and a slot for a quantization method's own data.  The
- * converter writes every tensor of the plan; for each one it first offers a
- * hook the tensor's floats in GGUF layout (q/k rows already permuted;
- * convert_permute_rows() does the same to blocks made in HF row order), which
- * may
- *   - do nothing: the converter rounds to nearest (RTN) into entry->type;
- *   - change the floats in place: RTN of the changed weights;
- *   - hand back finished blocks of entry->type (GPTQ): written as they are.
- * Methods that need to change weights across tensors before any is written
- * (AWQ folding scales into norms) can instead edit hf_tensor_f32() of the
- * model before calling convert_model(): the converter uses the cached floats.
+ * The converter only writes: it takes a plan, one entry per tensor with its
+ * target type and, optionally, the finished data of that type.  An entry
+ * without data is made from the tensor's floats (hf_tensor_f32(), so edits a
+ * quantizer made to the cache count) in GGUF layout, q/k rows permuted, and
+ * encoded row by row in the type's own format (slmq_quantize_row(): F16/F32,
+ * or round-to-nearest for a block type).  Which type each tensor gets is not
+ * decided here: `slmqctl convert` writes a float plan (qplan_alloc()), the
+ * quantizer builds its own (quant/type_plan.c) and hands finished blocks for
+ * what its methods made.
  */
 #ifndef SLMQCTL_CONVERT_H
 #define SLMQCTL_CONVERT_H
@@ -37,7 +34,11 @@ enum llama_ftype {
 struct qplan_entry {
 	struct hf_tensor *t;	/* source: names, kind, layer, shape */
 	uint32_t type;		/* enum slmq_type to write */
-	void *method_data;	/* owned by the method that put it there */
+	/*
+	 * Finished data (malloc'd, slmq_row_bytes(type, cols) * rows bytes, GGUF
+	 * row order) that convert_model() writes as it is and frees, or NULL.
+	 */
+	void *blocks;
 };
 
 struct qplan {
@@ -48,35 +49,23 @@ struct qplan {
 };
 
 /*
- * A plan giving 2-D weights weight_type, token_embd embd_type, output
- * out_type and norms F32 (llama.cpp keeps 1-D tensors F32).  A block type on
- * a row length that is not a multiple of 32 falls back to F16.
+ * A float plan: 2-D tensors type (F16 or F32), 1-D tensors F32 (llama.cpp
+ * keeps norms F32), general.file_type to match.
  */
-int qplan_init(struct qplan *p, struct hf_model *m, uint32_t weight_type,
-	       uint32_t embd_type, uint32_t out_type, struct slmq_err *err);
+int qplan_alloc(struct qplan *p, struct hf_model *m, uint32_t type,
+		struct slmq_err *err);
 void qplan_free(struct qplan *p);
 struct qplan_entry *qplan_find(struct qplan *p, const char *gguf_name);
-
-struct convert_hook {
-	/*
-	 * w: rows x cols floats of e->t in GGUF layout, writable.  To supply
-	 * finished blocks set *blocks to a malloc'd buffer of exactly
-	 * slmq_row_bytes(e->type, cols) * rows bytes (the converter frees it).
-	 * Return 0 or a negative errno with err set.
-	 */
-	int (*tensor)(void *ctx, struct qplan_entry *e, float *w, void **blocks,
-		      struct slmq_err *err);
-	void *ctx;
-};
+/* llama.cpp's general.file_type for a file "mostly" of weight_type. */
+uint32_t convert_file_type(uint32_t weight_type);
 
 /*
- * Writes metadata, tokenizer and every tensor of plan into w.  hook may be
- * NULL (plain RTN).  Float caches of the model are dropped as tensors are
+ * Writes metadata, tokenizer and every tensor of plan into w, taking over
+ * each entry's blocks.  Float caches of the model are dropped as tensors are
  * written.
  */
-int convert_model(struct hf_model *m, const struct qplan *plan,
-		  const struct convert_hook *hook, struct gguf_writer *w,
-		  struct slmq_err *err);
+int convert_model(struct hf_model *m, struct qplan *plan,
+		  struct gguf_writer *w, struct slmq_err *err);
 
 /*
  * The q/k row permutation (llama.cpp's permute()) on rows of any kind, so a
@@ -91,6 +80,14 @@ uint32_t convert_permute_heads(const struct hf_model *m,
 /* HF dir -> F16 (or F32) GGUF in memory: what `slmqctl convert` writes. */
 int convert_dir_to_buffer(const char *dir, uint32_t type, void **buf,
 			  size_t *len, struct slmq_err *err);
+
+/*
+ * Only m's tokenizer metadata (the tokenizer.ggml.* keys convert_model()
+ * writes), as a GGUF without tensors in memory: enough for the engine's
+ * slmq_vocab_load() without converting any weight.
+ */
+int convert_vocab_to_buffer(const struct hf_model *m, void **buf, size_t *len,
+			    struct slmq_err *err);
 
 /* GGML type name as llama.cpp prints it ("q4_0"), or "?". */
 const char *convert_type_name(uint32_t type);

@@ -36,7 +36,7 @@ struct hf_hparams {
 	int64_t bos_id, eos_id;		/* from config.json, -1 when absent */
 };
 
-/* Which projection a tensor is (for quantization plans and hooks). */
+/* Which projection a tensor is (for quantization plans). */
 enum hf_kind {
 	HF_TOKEN_EMBD, HF_OUTPUT_NORM, HF_OUTPUT,
 	HF_ATTN_NORM, HF_ATTN_Q, HF_ATTN_K, HF_ATTN_V, HF_ATTN_OUT,

@@ -20,12 +20,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				.seed = size > 2 ? data[2] : 0 };
 	struct mixed_map mm;
 	struct calib_set cs;
-	char err[256], *spec;
+	struct slmq_err se = { 0 };
+	char *spec;
 	u32 *ids;
 	u64 n, i;
 
-	if (!calib_tokens(data, size, false, NULL, 2048, &ids, &n, err, sizeof(err))) {
-		if (!calib_draw(ids, n, &o, &cs, err, sizeof(err))) {
+	if (!calib_tokens(data, size, false, NULL, 2048, &ids, &n, &se)) {
+		if (!calib_draw(ids, n, &o, &cs, &se)) {
 			/* every drawn id comes from the stream and is in range */
 			for (i = 0; i < (u64)cs.nseq * cs.seqlen; i++)
 				if (cs.ids[i] >= 2048)
@@ -39,7 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(spec, data, size);
 	spec[size] = 0;
-	if (!mixed_parse(spec, size & 1, &mm, err, sizeof(err)))
+	if (!mixed_parse(spec, size & 1, &mm, &se))
 		(void)mixed_type_for(&mm, "blk.0.attn_q.weight", 0);
 	free(spec);
 	return 0;

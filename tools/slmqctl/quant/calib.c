@@ -10,13 +10,12 @@
 #include "../cli.h"
 
 static int from_bin(const u8 *b, size_t len, u32 n_vocab, u32 **ids, u64 *n,
-		    char *err, size_t errlen)
+		    struct slmq_err *err)
 {
 	size_t i;
 
 	if (len % 2) {
-		snprintf(err, errlen, "token file has an odd size (%zu bytes), not uint16 ids", len);
-		return -EINVAL;
+		return slmq_fail(err, -EINVAL, "token file has an odd size (%zu bytes), not uint16 ids", len);
 	}
 	*n = len / 2;
 	*ids = malloc((*n ? *n : 1) * sizeof(u32));
@@ -26,7 +25,7 @@ static int from_bin(const u8 *b, size_t len, u32 n_vocab, u32 **ids, u64 *n,
 		u32 id = b[2 * i] | (u32)b[2 * i + 1] << 8;
 
 		if (id >= n_vocab) {
-			snprintf(err, errlen, "token %zu is id %u, beyond the model's vocabulary of %u",
+			slmq_fail(err, -EINVAL, "token %zu is id %u, beyond the model's vocabulary of %u",
 				 i, id, n_vocab);
 			free(*ids);
 			*ids = NULL;
@@ -63,7 +62,7 @@ static int add_doc(const struct slmq_vocab *v, const char *doc, size_t len,
 }
 
 static int from_text(const char *t, size_t len, const struct slmq_vocab *v,
-		     u32 **ids, u64 *n, char *err, size_t errlen)
+		     u32 **ids, u64 *n, struct slmq_err *err)
 {
 	bool blank_sep = memmem(t, len, "\n\n", 2) != NULL;
 	u64 cap = len / 2 + 64;
@@ -83,7 +82,7 @@ static int from_text(const char *t, size_t len, const struct slmq_vocab *v,
 		if (dl > 1 || (dl == 1 && t[i] != '\n')) {
 			rc = add_doc(v, t + i, dl, ids, n, &cap);
 			if (rc) {
-				snprintf(err, errlen, "cannot tokenize calibration text at byte %zu: %s",
+				slmq_fail(err, -EINVAL, "cannot tokenize calibration text at byte %zu: %s",
 					 i, strerror(-rc));
 				free(*ids);
 				*ids = NULL;
@@ -97,17 +96,16 @@ static int from_text(const char *t, size_t len, const struct slmq_vocab *v,
 
 int calib_tokens(const void *buf, size_t len, bool text,
 		 const struct slmq_vocab *vocab, u32 n_vocab, u32 **ids,
-		 u64 *n, char *err, size_t errlen)
+		 u64 *n, struct slmq_err *err)
 {
 	*ids = NULL;
 	*n = 0;
 	if (!text)
-		return from_bin(buf, len, n_vocab, ids, n, err, errlen);
+		return from_bin(buf, len, n_vocab, ids, n, err);
 	if (!vocab) {
-		snprintf(err, errlen, "text calibration data needs the model's tokenizer");
-		return -EINVAL;
+		return slmq_fail(err, -EINVAL, "text calibration data needs the model's tokenizer");
 	}
-	return from_text(buf, len, vocab, ids, n, err, errlen);
+	return from_text(buf, len, vocab, ids, n, err);
 }
 
 static u64 xorshift(u64 *s)
@@ -119,7 +117,7 @@ static u64 xorshift(u64 *s)
 }
 
 int calib_draw(const u32 *stream, u64 n, const struct calib_opts *o,
-	       struct calib_set *cs, char *err, size_t errlen)
+	       struct calib_set *cs, struct slmq_err *err)
 {
 	u64 slots = o->seqlen ? n / o->seqlen : 0, i, rng = o->seed * 2654435761u + 88172645463325252ull;
 	u64 *order, off;
@@ -127,9 +125,8 @@ int calib_draw(const u32 *stream, u64 n, const struct calib_opts *o,
 
 	memset(cs, 0, sizeof(*cs));
 	if (!o->seqlen || !o->samples || !slots) {
-		snprintf(err, errlen, "calibration data holds %llu tokens, fewer than one sequence of %u",
+		return slmq_fail(err, -EINVAL, "calibration data holds %llu tokens, fewer than one sequence of %u",
 			 (unsigned long long)n, o->seqlen);
-		return -EINVAL;
 	}
 	cs->seqlen = o->seqlen;
 	cs->nseq = (u32)min_t(u64, slots, o->samples);
@@ -191,7 +188,7 @@ static void warn_split(const struct calib_opts *o)
 }
 
 int calib_load(const struct calib_opts *o, const struct slmq_vocab *vocab,
-	       u32 n_vocab, struct calib_set *cs, char *err, size_t errlen)
+	       u32 n_vocab, struct calib_set *cs, struct slmq_err *err)
 {
 	void *buf;
 	size_t len;
@@ -201,15 +198,14 @@ int calib_load(const struct calib_opts *o, const struct slmq_vocab *vocab,
 
 	rc = cli_read_file(o->path, &buf, &len);
 	if (rc) {
-		snprintf(err, errlen, "%s: %s", o->path, strerror(-rc));
-		return rc;
+		return slmq_fail(err, rc, "%s: %s", o->path, strerror(-rc));
 	}
 	rc = calib_tokens(buf, len, !has_ext(o->path, ".bin"), vocab, n_vocab,
-			  &stream, &n, err, errlen);
+			  &stream, &n, err);
 	free(buf);
 	if (rc)
 		return rc;
-	rc = calib_draw(stream, n, o, cs, err, errlen);
+	rc = calib_draw(stream, n, o, cs, err);
 	free(stream);
 	if (rc)
 		return rc;

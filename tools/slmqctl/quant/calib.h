@@ -37,11 +37,11 @@ struct calib_set {
 /*
  * calib_tokens() - the token stream of a buffer (bounds-checked; ids must be
  * < n_vocab).  vocab is needed for text only.  *ids is malloc'd.
- * Returns 0 or -errno with a reason in err.
+ * Returns 0 or -errno with err set.
  */
 int calib_tokens(const void *buf, size_t len, bool text,
 		 const struct slmq_vocab *vocab, u32 n_vocab, u32 **ids,
-		 u64 *n, char *err, size_t errlen);
+		 u64 *n, struct slmq_err *err);
 
 /*
  * calib_draw() - cut stream[0..n) into the sequences asked for: up to
@@ -49,11 +49,11 @@ int calib_tokens(const void *buf, size_t len, bool text,
  * with a seeded shuffle (all windows when the stream holds fewer).
  */
 int calib_draw(const u32 *stream, u64 n, const struct calib_opts *o,
-	       struct calib_set *cs, char *err, size_t errlen);
+	       struct calib_set *cs, struct slmq_err *err);
 
 /* Reads o->path and draws the set; warnings (small file, eval data) via cli_warn. */
 int calib_load(const struct calib_opts *o, const struct slmq_vocab *vocab,
-	       u32 n_vocab, struct calib_set *cs, char *err, size_t errlen);
+	       u32 n_vocab, struct calib_set *cs, struct slmq_err *err);
 void calib_free(struct calib_set *cs);
 
 #endif /* SLMQ_CALIB_H */

@@ -96,7 +96,7 @@ static int hinv_factor(float *a, u32 n)
 }
 
 int gptq_prepare(struct gptq_hinv *p, const float *H, u32 n, float damp_frac,
-		 bool act_order, char *err, size_t errlen)
+		 bool act_order, struct slmq_err *err)
 {
 	float *hp = NULL, *diag = NULL;
 	double mean = 0;
@@ -112,7 +112,7 @@ int gptq_prepare(struct gptq_hinv *p, const float *H, u32 n, float damp_frac,
 	hp = malloc((size_t)n * n * sizeof(float));
 	diag = malloc(n * sizeof(float));
 	if (!p->u || !p->perm || !p->dead || !hp || !diag) {
-		snprintf(err, errlen, "out of memory for a %u x %u Hessian", n, n);
+		slmq_fail(err, -ENOMEM, "out of memory for a %u x %u Hessian", n, n);
 		goto fail;
 	}
 	for (i = 0; i < n; i++) {
@@ -145,7 +145,7 @@ int gptq_prepare(struct gptq_hinv *p, const float *H, u32 n, float damp_frac,
 		if (!info)
 			break;
 		if (p->damp_raises == GPTQ_MAX_RAISES || !(mean > 0)) {
-			snprintf(err, errlen,
+			slmq_fail(err, -ENOMEM,
 				 "Hessian (%u x %u) not positive definite even with damping %g of its mean diagonal",
 				 n, n, p->damp_frac);
 			goto fail;

@@ -52,14 +52,14 @@ struct gptq_hinv {
  * @H: n x n symmetric Hessian (not modified)
  * @damp_frac: damping as a fraction of mean(diag(H)) (GPTQ: 0.01)
  * @act_order: process columns by decreasing diag(H)
- * @err, @errlen: reason on failure
+ * @err: reason on failure
  *
  * Dead columns (diag 0) get diag 1.  When a Cholesky factorisation fails the
  * damping is raised x10 (at most GPTQ_MAX_RAISES times), recorded in p.
  * Returns 0 or -errno.
  */
 int gptq_prepare(struct gptq_hinv *p, const float *H, u32 n, float damp_frac,
-		 bool act_order, char *err, size_t errlen);
+		 bool act_order, struct slmq_err *err);
 void gptq_hinv_free(struct gptq_hinv *p);
 
 /*

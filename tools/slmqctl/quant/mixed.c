@@ -28,8 +28,7 @@ static int parse_value(const char *v, size_t len, bool asym, u32 *type)
 	return -EINVAL;
 }
 
-int mixed_parse(const char *spec, bool asym, struct mixed_map *mm, char *err,
-		size_t errlen)
+int mixed_parse(const char *spec, bool asym, struct mixed_map *mm, struct slmq_err *err)
 {
 	const char *p;
 
@@ -43,26 +42,22 @@ int mixed_parse(const char *spec, bool asym, struct mixed_map *mm, char *err,
 
 		eq = memchr(p, '=', len);
 		if (!eq || eq == p || (size_t)(eq - p) >= sizeof(r->key)) {
-			snprintf(err, errlen, "--mixed: '%.*s' is not KEY=BITS", (int)len, p);
-			return -EINVAL;
+			return slmq_fail(err, -EINVAL, "--mixed: '%.*s' is not KEY=BITS", (int)len, p);
 		}
 		if (mm->n == MIXED_MAX_RULES) {
-			snprintf(err, errlen, "--mixed: more than %d rules", MIXED_MAX_RULES);
-			return -EINVAL;
+			return slmq_fail(err, -EINVAL, "--mixed: more than %d rules", MIXED_MAX_RULES);
 		}
 		memcpy(r->key, p, eq - p);
 		r->key[eq - p] = 0;
 		if (parse_value(eq + 1, len - (eq + 1 - p), asym, &r->type)) {
-			snprintf(err, errlen, "--mixed: '%.*s': bits must be 4, 8, 16, 32 or q4_0/q4_1/q8_0/f16/f32",
+			return slmq_fail(err, -EINVAL, "--mixed: '%.*s': bits must be 4, 8, 16, 32 or q4_0/q4_1/q8_0/f16/f32",
 				 (int)len, p);
-			return -EINVAL;
 		}
 		mm->n++;
 		p += len + (end ? 1 : 0);
 	}
 	if (!mm->n) {
-		snprintf(err, errlen, "--mixed: no rules");
-		return -EINVAL;
+		return slmq_fail(err, -EINVAL, "--mixed: no rules");
 	}
 	return 0;
 }

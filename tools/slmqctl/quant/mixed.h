@@ -36,8 +36,7 @@ struct mixed_map {
 };
 
 /* Parses spec (or "preset"); asym picks Q4_1 for "4".  0 or -EINVAL with err. */
-int mixed_parse(const char *spec, bool asym, struct mixed_map *mm, char *err,
-		size_t errlen);
+int mixed_parse(const char *spec, bool asym, struct mixed_map *mm, struct slmq_err *err);
 
 /* Does rule key match GGUF tensor name? */
 bool mixed_key_matches(const char *key, const char *name);

@@ -130,8 +130,7 @@ struct run {
 	float *X;		/* all calibration hidden states */
 	float *tmp;		/* one chunk */
 	u32 chunk_seqs;
-	char *err;
-	size_t errlen;
+	struct slmq_err *err;
 };
 
 /* Pass 1: statistics of every linear's input under the layer's current weights. */
@@ -292,7 +291,7 @@ static int layer_quant(struct run *r, u32 li, struct lf_weights *w,
 			any |= qp_lin_site(k) == site && is_block(lt[k].type);
 		if (any && uses_gptq(r->o->method)) {
 			rc = gptq_prepare(&hv, st->s[site].h.h, st->s[site].h.n, r->o->damp,
-					  r->o->act_order, r->err, r->errlen);
+					  r->o->act_order, r->err);
 			if (rc)
 				return rc;
 			hp = &hv;
@@ -310,7 +309,7 @@ static int layer_quant(struct run *r, u32 li, struct lf_weights *w,
 			rc = quant_tensor(&lt[k], *qp_lin_ptr(w, k), rows, cols, hp,
 					  clip[k], r->o->group_size);
 			if (rc)
-				snprintf(r->err, r->errlen, "blk.%u.%s: %s", li,
+				slmq_fail(r->err, rc, "blk.%u.%s: %s", li,
 					 lin_names[k], strerror(-rc));
 		}
 		if (hp)
@@ -337,7 +336,7 @@ static int head_quant(struct run *r, struct qp_tensor *head)
 		gptq_hessian_add(&h, r->tmp, ns * L, E);
 	}
 	gptq_hessian_finish(&h);
-	rc = gptq_prepare(&hv, h.h, E, r->o->damp, r->o->act_order, r->err, r->errlen);
+	rc = gptq_prepare(&hv, h.h, E, r->o->damp, r->o->act_order, r->err);
 	if (!rc) {
 		hp = &hv;
 		r->rep->damp_raises += hv.damp_raises;
@@ -360,10 +359,9 @@ static int embed_inputs(struct run *r)
 
 int qp_run(struct qp_model *m, const struct calib_set *cs,
 	   const struct qp_opts *o, struct qp_tensor *lin,
-	   struct qp_tensor *head, struct qp_report *rep, char *err,
-	   size_t errlen)
+	   struct qp_tensor *head, struct qp_report *rep, struct slmq_err *err)
 {
-	struct run r = { .m = m, .cs = cs, .o = o, .rep = rep, .err = err, .errlen = errlen };
+	struct run r = { .m = m, .cs = cs, .o = o, .rep = rep, .err = err };
 	size_t ntok = (size_t)cs->nseq * cs->seqlen;
 	double t0 = cli_now();
 	bool quant_head = head && m->output && is_block(head->type) && uses_gptq(o->method);
@@ -371,14 +369,15 @@ int qp_run(struct qp_model *m, const struct calib_set *cs,
 	int rc = -ENOMEM;
 
 	memset(rep, 0, sizeof(*rep));
-	*err = 0;
+	err->code = 0;
+	err->msg[0] = 0;
 	rep->calib_tokens = ntok;
 	rep->damp_max = o->damp;
 	r.chunk_seqs = cs->seqlen >= CHUNK_TOKENS ? 1 : CHUNK_TOKENS / cs->seqlen;
 	r.X = malloc(ntok * m->d.n_embd * sizeof(float));
 	r.tmp = malloc((size_t)r.chunk_seqs * cs->seqlen * m->d.n_embd * sizeof(float));
 	if (!r.X || !r.tmp) {
-		snprintf(err, errlen, "out of memory for %zu calibration tokens", ntok);
+		slmq_fail(err, -ENOMEM, "out of memory for %zu calibration tokens", ntok);
 		goto out;
 	}
 	embed_inputs(&r);
@@ -412,16 +411,16 @@ int qp_run(struct qp_model *m, const struct calib_set *cs,
 		rep->t_quant += t3 - t2;
 		rep->t_advance += cli_now() - t3;
 		if (rc) {
-			if (!*err)
-				snprintf(err, errlen, "blk.%u: %s", li, strerror(-rc));
+			if (!err->msg[0])
+				slmq_fail(err, rc, "blk.%u: %s", li, strerror(-rc));
 			goto out;
 		}
 	}
 	cli_progress("quantize layers", m->n_layer, m->n_layer);
 	if (quant_head)
 		rc = head_quant(&r, head);
-	if (rc && !*err)
-		snprintf(err, errlen, "output: %s", strerror(-rc));
+	if (rc && !err->msg[0])
+		slmq_fail(err, rc, "output: %s", strerror(-rc));
 out:
 	free(r.X);
 	free(r.tmp);

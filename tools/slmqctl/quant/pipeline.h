@@ -71,8 +71,7 @@ struct qp_report {
  */
 int qp_run(struct qp_model *m, const struct calib_set *cs,
 	   const struct qp_opts *o, struct qp_tensor *lin,
-	   struct qp_tensor *head, struct qp_report *rep, char *err,
-	   size_t errlen);
+	   struct qp_tensor *head, struct qp_report *rep, struct slmq_err *err);
 
 /* Rows and columns of linear k of a block. */
 void qp_lin_shape(const struct lf_dims *d, enum qp_lin k, u32 *rows, u32 *cols);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* slmqctl quantize: methods, plan edits, pipeline and convert hook. */
+/* slmq_quantize()'s method stage: the calibrated pipeline and the finished blocks. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,139 +8,15 @@
 #include "qmethod.h"
 #include "qgroup.h"
 #include "../cli.h"
+#include "../../../kmod/engine/gguf.h"
 #include "../../../kmod/engine/quant.h"
-
-const char qmethod_usage[] =
-	"[--method rtn|gptq|awq|awq+gptq] [--calib FILE] [--calib-samples N] "
-	"[--calib-seqlen N] [--seed N] [--damp F] [--act-order] "
-	"[--group-size 32|64|128] [--mixed SPEC|preset] [--eval FILE]";
+#include "../../../kmod/engine/tokenizer.h"
 
 static const char *const method_names[] = { "rtn", "gptq", "awq", "awq+gptq" };
 
-void qmethod_defaults(struct qmethod_opts *o)
+const char *slmq_quantize_method_name(enum qp_method m)
 {
-	memset(o, 0, sizeof(*o));
-	o->method = QP_RTN;
-	o->samples = CALIB_DEFAULT_SAMPLES;
-	o->seed = 1234;
-	o->damp = 0.01f;
-	o->group_size = 32;
-	o->bits = 4;
-}
-
-static int num(const char *opt, const char *v, double lo, double hi, double *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtod(v, &end);
-	if (errno || end == v || *end || *out < lo || *out > hi) {
-		cli_fail("%s: '%s' is not a number in [%g, %g]", opt, v, lo, hi);
-		return -1;
-	}
-	return 0;
-}
-
-int qmethod_parse_opt(struct qmethod_opts *o, int argc, char **argv, int *i)
-{
-	const char *a = argv[*i], *v = *i + 1 < argc ? argv[*i + 1] : NULL;
-	double d;
-	u32 k;
-
-	if (!strcmp(a, "--act-order")) {
-		o->act_order = true;
-		return 1;
-	}
-	if (strcmp(a, "--method") && strcmp(a, "--calib") && strcmp(a, "--calib-samples") &&
-	    strcmp(a, "--calib-seqlen") && strcmp(a, "--seed") && strcmp(a, "--damp") &&
-	    strcmp(a, "--group-size") && strcmp(a, "--mixed") && strcmp(a, "--eval"))
-		return 0;
-	if (!v) {
-		cli_fail("%s needs a value", a);
-		return -1;
-	}
-	(*i)++;
-	if (!strcmp(a, "--method")) {
-		for (k = 0; k < ARRAY_SIZE(method_names); k++)
-			if (!strcmp(v, method_names[k])) {
-				o->method = k;
-				return 1;
-			}
-		cli_fail("--method: '%s' is not rtn, gptq, awq or awq+gptq", v);
-		return -1;
-	}
-	if (!strcmp(a, "--calib"))
-		o->calib = v;
-	else if (!strcmp(a, "--mixed"))
-		o->mixed = v;
-	else if (!strcmp(a, "--eval"))
-		o->eval = v;
-	else if (!strcmp(a, "--damp")) {
-		if (num(a, v, 0, 10, &d))
-			return -1;
-		o->damp = (float)d;
-	} else {
-		if (num(a, v, 0, 1e15, &d))
-			return -1;
-		if (d != (double)(u64)d) {
-			cli_fail("%s: '%s' is not a whole number", a, v);
-			return -1;
-		}
-		if (!strcmp(a, "--seed")) {
-			o->seed = (u64)d;
-		} else if (d > 1u << 24 || !d) {
-			cli_fail("%s: %s is out of range", a, v);
-			return -1;
-		} else if (!strcmp(a, "--calib-samples")) {
-			o->samples = (u32)d;
-		} else if (!strcmp(a, "--calib-seqlen")) {
-			o->seqlen = (u32)d;
-		} else if (d != 32 && d != 64 && d != 128) {
-			cli_fail("--group-size: %s is not 32, 64 or 128", v);
-			return -1;
-		} else {
-			o->group_size = (u32)d;
-		}
-	}
-	return 1;
-}
-
-static bool is_weight(const struct hf_tensor *t)
-{
-	return t->n_dims == 2;
-}
-
-/* --mixed rules, then every block-typed tensor must hold whole groups. */
-static int plan_edit(struct qmethod_state *st, struct slmq_err *err)
-{
-	struct qplan *p = st->plan;
-	struct mixed_map mm;
-	char msg[200];
-	size_t i;
-
-	if (st->o.mixed) {
-		if (mixed_parse(st->o.mixed, st->o.asym, &mm, msg, sizeof(msg)))
-			return slmq_fail(err, -EINVAL, "%s", msg);
-		for (i = 0; i < p->n; i++) {
-			struct qplan_entry *e = &p->e[i];
-
-			if (!is_weight(e->t))
-				continue;
-			e->type = mixed_type_for(&mm, e->t->name, e->type);
-			if (qg_type_ok(e->type) && e->t->cols % SLMQ_QK)
-				e->type = SLMQ_TYPE_F16;	/* as qplan_init falls back */
-		}
-	}
-	for (i = 0; i < p->n; i++) {
-		struct qplan_entry *e = &p->e[i];
-
-		if (qg_type_ok(e->type) && e->t->cols % st->o.group_size)
-			return slmq_fail(err, -EINVAL,
-					 "%s: row length %llu is not a multiple of --group-size %u",
-					 e->t->name, (unsigned long long)e->t->cols,
-					 st->o.group_size);
-	}
-	return 0;
+	return m < ARRAY_SIZE(method_names) ? method_names[m] : "?";
 }
 
 static const char *const lin_suffix[QP_N_LIN] = {
@@ -203,48 +79,73 @@ static int build_qm(struct qmethod_state *st, struct slmq_err *err)
 	return 0;
 }
 
+/*
+ * The engine's own tokenizer of m (what the converted model would carry),
+ * built from the tokenizer metadata alone: no weight is converted.
+ */
+static int engine_vocab(const struct hf_model *m, struct slmq_vocab *v,
+			struct slmq_err *err)
+{
+	struct slmq_gguf g;
+	size_t len;
+	void *buf;
+	int rc = convert_vocab_to_buffer(m, &buf, &len, err);
+
+	if (rc)
+		return rc;
+	rc = slmq_gguf_parse(&g, buf, len, &cli_allocator, err);
+	if (!rc) {
+		rc = slmq_vocab_load(v, &g, &cli_allocator, err);
+		slmq_gguf_release(&g, &cli_allocator);
+	}
+	free(buf);
+	return rc;
+}
+
 static int load_calib(struct qmethod_state *st, struct calib_set *cs, struct slmq_err *err)
 {
-	struct calib_opts co = { st->o.calib, st->o.samples,
-				 st->o.seqlen ? st->o.seqlen : st->m->hp.n_ctx_train,
-				 st->o.seed, st->o.eval };
+	struct calib_opts co = { st->p.calib, st->p.calib_samples,
+				 st->p.calib_seqlen ? st->p.calib_seqlen : st->m->hp.n_ctx_train,
+				 st->p.seed, st->p.eval };
 	size_t l = strlen(co.path);
-	struct cli_model cm;
-	char msg[300];
+	char msg[SLMQ_ERR_MSG_LEN];
+	struct slmq_vocab v;
 	int rc;
 
 	if (l >= 4 && !strcmp(co.path + l - 4, ".bin"))
-		rc = calib_load(&co, NULL, st->m->hp.n_vocab, cs, msg, sizeof(msg));
+		rc = calib_load(&co, NULL, st->m->hp.n_vocab, cs, err);
 	else {
 		/* text: tokenize with the model's own tokenizer (the engine's) */
-		rc = cli_model_open(st->m->dir, &cm, err);
+		rc = engine_vocab(st->m, &v, err);
 		if (rc)
 			return rc;
-		rc = calib_load(&co, &cm.model.vocab, st->m->hp.n_vocab, cs, msg, sizeof(msg));
-		cli_model_close(&cm);
+		rc = calib_load(&co, &v, st->m->hp.n_vocab, cs, err);
+		slmq_vocab_release(&v, &cli_allocator);
 	}
-	return rc ? slmq_fail(err, rc, "--calib %s", msg) : 0;
+	if (!rc)
+		return 0;
+	snprintf(msg, sizeof(msg), "%s", err->msg);
+	return slmq_fail(err, rc, "--calib %s", msg);
 }
 
 static int run_pipeline(struct qmethod_state *st, struct slmq_err *err)
 {
-	struct qp_opts po = { st->o.method, st->o.group_size, st->o.damp, st->o.act_order, true };
+	struct qp_opts po = { st->p.method, st->p.group_size, st->p.damp, st->p.act_order, true };
 	struct calib_set cs;
-	char msg[300];
 	int rc;
 
-	if (!st->o.calib)
+	if (!st->p.calib)
 		return slmq_fail(err, -EINVAL, "--method %s needs calibration data (--calib FILE)",
-				 method_names[st->o.method]);
+				 method_names[st->p.method]);
 	rc = build_qm(st, err);
 	if (!rc)
 		rc = load_calib(st, &cs, err);
 	if (rc)
 		return rc;
-	rc = qp_run(&st->qm, &cs, &po, st->lin, &st->head, &st->rep, msg, sizeof(msg));
+	rc = qp_run(&st->qm, &cs, &po, st->lin, &st->head, &st->rep, err);
 	calib_free(&cs);
 	if (rc)
-		return slmq_fail(err, rc, "%s", msg);
+		return rc;
 	st->ran = true;
 	return 0;
 }
@@ -273,21 +174,22 @@ static struct qp_tensor *result_for(struct qmethod_state *st, const struct hf_te
 }
 
 /*
- * Blocks computed in HF row order, reordered like the converter reordered
- * the floats; then checked against those floats, which are the dequantized
- * weights the pipeline left in the cache: any mismatch is a bug here.
+ * Blocks computed in HF row order, put in GGUF row order (the q/k
+ * permutation the writer gives the floats); each row is checked against the
+ * weights the pipeline left in the cache, which are the dequantized blocks:
+ * any mismatch is a bug here.
  */
 static int hand_blocks(struct qmethod_state *st, struct qplan_entry *e,
-		       struct qp_tensor *qt, const float *w, void **blocks,
-		       struct slmq_err *err)
+		       const struct qp_tensor *qt, struct slmq_err *err)
 {
 	u32 rows = (u32)e->t->rows, cols = (u32)e->t->cols, r, src;
 	size_t rb = slmq_row_bytes(e->type, cols);
 	bool perm = e->t->kind == HF_ATTN_Q || e->t->kind == HF_ATTN_K;
+	const float *w = hf_tensor_f32(e->t);
 	float *row = malloc(cols * sizeof(float));
 	u8 *out = malloc(qt->nbytes);
 
-	if (!row || !out || qt->nbytes != rows * rb) {
+	if (!w || !row || !out || qt->nbytes != rows * rb) {
 		free(row);
 		free(out);
 		return slmq_fail(err, -ENOMEM, "%s: out of memory", e->t->name);
@@ -296,7 +198,7 @@ static int hand_blocks(struct qmethod_state *st, struct qplan_entry *e,
 		src = perm ? hf_row_of(r, st->m->hp.head_dim) : r;
 		memcpy(out + r * rb, (u8 *)qt->blocks + src * rb, rb);
 		slmq_dequantize_row(e->type, out + r * rb, row, cols);
-		if (memcmp(row, w + (size_t)r * cols, cols * sizeof(float))) {
+		if (memcmp(row, w + (size_t)src * cols, cols * sizeof(float))) {
 			free(row);
 			free(out);
 			return slmq_fail(err, -EPROTO, "%s: quantized row %u does not match its weights",
@@ -304,51 +206,76 @@ static int hand_blocks(struct qmethod_state *st, struct qplan_entry *e,
 		}
 	}
 	free(row);
-	*blocks = out;
+	e->blocks = out;
 	return 0;
 }
 
-static int hook_tensor(void *ctx, struct qplan_entry *e, float *w, void **blocks,
-		       struct slmq_err *err)
+/* RTN with groups of 64/128: the group's scale repeated in each block. */
+static int group_rtn(struct qmethod_state *st, struct qplan_entry *e,
+		     struct slmq_err *err)
 {
-	struct qmethod_state *st = ctx;
-	struct qp_tensor *qt = result_for(st, e->t);
 	u32 rows = (u32)e->t->rows, cols = (u32)e->t->cols, r;
-	size_t rb;
-	u8 *out;
+	u32 heads = convert_permute_heads(st->m, e->t);
+	size_t rb = slmq_row_bytes(e->type, cols);
+	const float *w = hf_tensor_f32(e->t);
+	u8 *out = malloc(rows * rb);
 
-	if (qt && qt->blocks && qt->type == e->type)
-		return hand_blocks(st, e, qt, w, blocks, err);
-	if (!qg_type_ok(e->type) || st->o.group_size == SLMQ_QK)
-		return 0;	/* the converter's RTN (bit-exact ggml) */
-	/* RTN with groups of 64/128: the group's scale repeated per block */
-	rb = slmq_row_bytes(e->type, cols);
-	out = malloc(rows * rb);
-	if (!out)
+	if (!w || !out) {
+		free(out);
 		return slmq_fail(err, -ENOMEM, "%s: out of memory", e->t->name);
+	}
 	for (r = 0; r < rows; r++)
-		qg_quantize_row(e->type, w + (size_t)r * cols, cols, st->o.group_size,
+		qg_quantize_row(e->type, w + (size_t)r * cols, cols, st->p.group_size,
 				out + r * rb, NULL);
-	*blocks = out;
+	/* rows quantize independently: permuting blocks = quantizing permuted rows */
+	if (heads && convert_permute_rows(out, rows, rb, heads)) {
+		free(out);
+		return slmq_fail(err, -ENOMEM, "%s: out of memory", e->t->name);
+	}
+	e->blocks = out;
 	return 0;
 }
 
-int qmethod_prepare(struct qmethod_state *st, const struct qmethod_opts *o,
-		    struct hf_model *m, struct qplan *plan,
-		    struct convert_hook *hook, struct slmq_err *err)
+/*
+ * The plan entries whose bytes are not the writer's round-to-nearest of the
+ * cached floats get their blocks here; their float caches are then done with.
+ */
+static int make_blocks(struct qmethod_state *st, struct slmq_err *err)
+{
+	size_t i;
+	int ret;
+
+	for (i = 0; i < st->plan->n; i++) {
+		struct qplan_entry *e = &st->plan->e[i];
+		struct qp_tensor *qt = result_for(st, e->t);
+
+		if (qt && qt->blocks && qt->type == e->type)
+			ret = hand_blocks(st, e, qt, err);
+		else if (qg_type_ok(e->type) && st->p.group_size != SLMQ_QK)
+			ret = group_rtn(st, e, err);
+		else
+			continue;	/* the writer's RTN (bit-exact ggml) */
+		if (ret)
+			return ret;
+		hf_tensor_drop(e->t);
+	}
+	return 0;
+}
+
+int qmethod_run(struct qmethod_state *st, const struct slmq_quantize_params *p,
+		struct hf_model *m, struct qplan *plan, struct slmq_err *err)
 {
 	double t0 = cli_now();
-	int rc;
+	int rc = 0;
 
 	memset(st, 0, sizeof(*st));
-	st->o = *o;
+	st->p = *p;
 	st->m = m;
 	st->plan = plan;
-	hook->tensor = hook_tensor;
-	hook->ctx = st;
-	rc = plan_edit(st, err);
-	if (!rc && o->method != QP_RTN)
+	if (p->method != QP_RTN)
 		rc = run_pipeline(st, err);
+	if (!rc)
+		rc = make_blocks(st, err);
 	st->seconds = cli_now() - t0;
 	return rc;
 }
@@ -359,7 +286,7 @@ static const char *became(const struct qmethod_state *st, const struct qplan_ent
 
 	if (!qg_type_ok(e->type))
 		return "float";
-	return qt && qt->blocks ? method_names[st->o.method] : "rtn";
+	return qt && qt->blocks ? method_names[st->p.method] : "rtn";
 }
 
 void qmethod_report(const struct qmethod_state *st, struct json_object *obj)
@@ -367,15 +294,15 @@ void qmethod_report(const struct qmethod_state *st, struct json_object *obj)
 	struct json_object *ts = json_object_new_array(), *q = json_object_new_object();
 	size_t i;
 
-	json_object_object_add(q, "method", json_object_new_string(method_names[st->o.method]));
-	json_object_object_add(q, "group_size", json_object_new_int(st->o.group_size));
-	json_object_object_add(q, "act_order", json_object_new_boolean(st->o.act_order));
-	if (st->o.mixed)
-		json_object_object_add(q, "mixed", json_object_new_string(st->o.mixed));
+	json_object_object_add(q, "method", json_object_new_string(method_names[st->p.method]));
+	json_object_object_add(q, "group_size", json_object_new_int(st->p.group_size));
+	json_object_object_add(q, "act_order", json_object_new_boolean(st->p.act_order));
+	if (st->p.mixed)
+		json_object_object_add(q, "mixed", json_object_new_string(st->p.mixed));
 	if (st->ran) {
-		json_object_object_add(q, "calib", json_object_new_string(st->o.calib));
+		json_object_object_add(q, "calib", json_object_new_string(st->p.calib));
 		json_object_object_add(q, "calib_tokens", json_object_new_int64(st->rep.calib_tokens));
-		json_object_object_add(q, "damp", json_object_new_double(st->o.damp));
+		json_object_object_add(q, "damp", json_object_new_double(st->p.damp));
 		json_object_object_add(q, "damp_max", json_object_new_double(st->rep.damp_max));
 		json_object_object_add(q, "damp_raises", json_object_new_int(st->rep.damp_raises));
 		json_object_object_add(q, "dead_columns", json_object_new_int(st->rep.dead_cols));
@@ -397,23 +324,6 @@ void qmethod_report(const struct qmethod_state *st, struct json_object *obj)
 	}
 	json_object_object_add(q, "tensors", ts);
 	json_object_object_add(obj, "quantization", q);
-}
-
-void qmethod_print(const struct qmethod_state *st)
-{
-	size_t i;
-
-	if (cli_quiet)
-		return;
-	for (i = 0; i < st->plan->n; i++) {
-		const struct qplan_entry *e = &st->plan->e[i];
-
-		printf("  %-28s %-5s %s\n", e->t->name, convert_type_name(e->type), became(st, e));
-	}
-	if (st->ran)
-		printf("%s on %llu calibration tokens: %.1f s, damping raised %u times, peak RSS %.0f MB\n",
-		       method_names[st->o.method], (unsigned long long)st->rep.calib_tokens,
-		       st->rep.seconds, st->rep.damp_raises, qp_peak_rss_kb() / 1024.0);
 }
 
 void qmethod_release(struct qmethod_state *st)

@@ -82,7 +82,7 @@ static void test_beats_rtn(u32 type, bool act_order)
 	float *rtn = malloc(rows * cols * 4), *deq = malloc(rows * cols * 4);
 	void *blk = malloc(rows * slmq_row_bytes(type, cols));
 	struct gptq_hinv p;
-	char err[200];
+	struct slmq_err se = { 0 };
 	double e_rtn, e_gptq;
 	u32 i, t, k, c;
 
@@ -107,7 +107,7 @@ static void test_beats_rtn(u32 type, bool act_order)
 	hessian_of(X, tokens, cols, H);
 	for (i = 0; i < rows; i++)
 		qg_quantize_row(type, W + i * cols, cols, 32, NULL, rtn + i * cols);
-	tap_ok(!gptq_prepare(&p, H, cols, 0.01f, act_order, err, sizeof(err)), "prepare: %s", "ok");
+	tap_ok(!gptq_prepare(&p, H, cols, 0.01f, act_order, &se), "prepare: %s", "ok");
 	tap_ok(!gptq_quantize(&p, W, rows, type, 32, blk, deq, NULL), "quantize %s%s",
 	       slmq_type_name(type), act_order ? " act-order" : "");
 	e_rtn = out_err(W, rtn, X, rows, cols, tokens);
@@ -163,7 +163,7 @@ static void test_hand_example(void)
 	float W[4 * 32] = { 0 }, H[32 * 32] = { 0 }, deq[4 * 32];
 	struct slmq_block_q8_0 blk[4];
 	struct gptq_hinv p;
-	char err[200];
+	struct slmq_err se = { 0 };
 	int r, j, k, ok = 1;
 
 	/* U^-1 of the bidiagonal U: [U^-1]_jk = (-0.5)^(k-j) for k >= j */
@@ -187,7 +187,7 @@ static void test_hand_example(void)
 		memcpy(W + r * n, w8[r], sizeof(w8[r]));
 		W[r * n + 31] = 127;
 	}
-	tap_ok(!gptq_prepare(&p, H, n, 0.0f, false, err, sizeof(err)) && !p.damp_raises,
+	tap_ok(!gptq_prepare(&p, H, n, 0.0f, false, &se) && !p.damp_raises,
 	       "hand example: H factors without damping");
 	for (j = 0; j < 7; j++)
 		if (fabsf(p.u[j * n + j] - 1) > 1e-5f || fabsf(p.u[j * n + j + 1] - 0.5f) > 1e-5f)
@@ -214,7 +214,8 @@ static void test_damping(void)
 	const u32 n = 32;
 	float H[32 * 32], u[32], W[2 * 32], deq[2 * 32];
 	struct gptq_hinv p;
-	char err[200] = "";
+	struct slmq_err se = { 0 };
+	const char *err = se.msg;
 	u32 i, j;
 	int rc;
 
@@ -223,7 +224,7 @@ static void test_damping(void)
 	for (i = 0; i < n; i++)
 		for (j = 0; j < n; j++)
 			H[i * n + j] = (i == j) - 1.005f * u[i] * u[j];
-	rc = gptq_prepare(&p, H, n, 1e-4f, false, err, sizeof(err));
+	rc = gptq_prepare(&p, H, n, 1e-4f, false, &se);
 	tap_ok(!rc && p.damp_raises == 2 && fabsf(p.damp_frac - 1e-2f) < 1e-6f,
 	       "indefinite H: damping raised %u times to %g", p.damp_raises, p.damp_frac);
 	for (i = 0; i < 2 * n; i++)
@@ -234,7 +235,7 @@ static void test_damping(void)
 		gptq_hinv_free(&p);
 	for (i = 0; i < n * n; i++)
 		H[i] = -(float)(i % (n + 1) == 0);
-	rc = gptq_prepare(&p, H, n, 0.01f, false, err, sizeof(err));
+	rc = gptq_prepare(&p, H, n, 0.01f, false, &se);
 	tap_ok(rc && strstr(err, "not positive definite"), "negative definite H refused: %s", err);
 }
 
@@ -246,7 +247,7 @@ static void test_dead_and_groups(void)
 	float *H = malloc(cols * cols * 4), *deq = malloc(rows * cols * 4);
 	struct slmq_block_q4_1 *blk = malloc(rows * cols / 32 * sizeof(*blk));
 	struct gptq_hinv p;
-	char err[200];
+	struct slmq_err se = { 0 };
 	u32 gs, i, r, b, ok;
 
 	for (i = 0; i < rows * cols; i++)
@@ -256,7 +257,7 @@ static void test_dead_and_groups(void)
 	hessian_of(X, tokens, cols, H);
 	for (gs = 32; gs <= 128; gs *= 2) {
 		for (int ao = 0; ao < 2; ao++) {
-			gptq_prepare(&p, H, cols, 0.01f, ao, err, sizeof(err));
+			gptq_prepare(&p, H, cols, 0.01f, ao, &se);
 			gptq_quantize(&p, W, rows, SLMQ_TYPE_Q4_1, gs, blk, deq, NULL);
 			ok = p.n_dead == 1 && blocks_match(SLMQ_TYPE_Q4_1, blk, deq, rows, cols);
 			for (r = 0; r < rows; r++) {
@@ -277,7 +278,7 @@ static void test_dead_and_groups(void)
 			gptq_hinv_free(&p);
 		}
 	}
-	gptq_prepare(&p, H, cols, 0.01f, false, err, sizeof(err));
+	gptq_prepare(&p, H, cols, 0.01f, false, &se);
 	tap_ok(gptq_quantize(&p, W, rows, SLMQ_TYPE_Q4_0, 96, NULL, deq, NULL) == -EINVAL,
 	       "group size 96 refused");
 	gptq_hinv_free(&p);

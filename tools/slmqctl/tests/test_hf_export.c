@@ -13,8 +13,9 @@
 #include "cli.h"
 #include "convert.h"
 #include "hf_model.h"
+#include "quant/type_plan.h"
 #include "../../kmod/engine/quant.h"
-#include "validate/hf_export.h"
+#include "accept/hf_export.h"
 
 struct rt {
 	void *buf;
@@ -107,9 +108,9 @@ static int build(const char *dir, uint32_t wt, struct cli_model *cm)
 	memset(cm, 0, sizeof(*cm));
 	if (hf_model_open(&m, dir, &err))
 		return -1;
-	ret = qplan_init(&p, &m, wt, SLMQ_TYPE_Q8_0, SLMQ_TYPE_Q8_0, &err);
+	ret = type_plan_init(&p, &m, wt, SLMQ_TYPE_Q8_0, SLMQ_TYPE_Q8_0, &err);
 	if (!ret)
-		ret = convert_model(&m, &p, NULL, w, &err);
+		ret = convert_model(&m, &p, w, &err);
 	if (!ret)
 		ret = gguf_writer_finish(w, &cm->buf, &cm->len);
 	if (!ret)

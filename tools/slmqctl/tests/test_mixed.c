@@ -22,10 +22,11 @@ static const char *const names[] = {
 static void check(const char *spec, bool asym, const u32 *want)
 {
 	struct mixed_map mm;
-	char err[200] = "";
+	struct slmq_err se = { 0 };
+	const char *err = se.msg;
 	u32 i, ok = 1;
 
-	if (!tap_ok(!mixed_parse(spec, asym, &mm, err, sizeof(err)), "parse '%s'%s", spec, err))
+	if (!tap_ok(!mixed_parse(spec, asym, &mm, &se), "parse '%s'%s", spec, err))
 		return;
 	for (i = 0; i < N; i++) {
 		u32 t = mixed_type_for(&mm, names[i], D);
@@ -48,7 +49,8 @@ static void test_mixed(void)
 	const u32 over[N] = { F16, D, Q40, Q40, Q8, Q40, D, Q40, Q40, Q8, Q8, Q8, D, D };
 	const u32 blk1[N] = { D, D, D, D, D, D, D, D, D, D, F16, F16, D, D };
 	struct mixed_map mm;
-	char err[200];
+	struct slmq_err se = { 0 };
+	const char *err = se.msg;
 
 	check("preset", false, preset);
 	check("attn=8,ffn=4,output=8,embed=8", false, preset);
@@ -56,11 +58,11 @@ static void test_mixed(void)
 	/* later rules override earlier ones, substrings pick single tensors */
 	check("attn=4,ffn=q4_0,attn_v=8,ffn_down=q8_0,embed=f16", false, over);
 	check("blk.1.=16", false, blk1);
-	tap_ok(mixed_parse("attn=5", false, &mm, err, sizeof(err)) && strstr(err, "attn=5"),
+	tap_ok(mixed_parse("attn=5", false, &mm, &se) && strstr(err, "attn=5"),
 	       "bad bits refused: %s", err);
-	tap_ok(mixed_parse("attn", false, &mm, err, sizeof(err)) && strstr(err, "KEY=BITS"),
+	tap_ok(mixed_parse("attn", false, &mm, &se) && strstr(err, "KEY=BITS"),
 	       "missing '=' refused: %s", err);
-	tap_ok(mixed_parse("", false, &mm, err, sizeof(err)), "empty spec refused: %s", err);
+	tap_ok(mixed_parse("", false, &mm, &se), "empty spec refused: %s", err);
 }
 
 static void test_calib(void)
@@ -68,17 +70,18 @@ static void test_calib(void)
 	u32 stream[1000], i, j, k, ok = 1;
 	struct calib_opts o = { .samples = 5, .seqlen = 64, .seed = 7 };
 	struct calib_set a, b, c;
-	char err[200];
+	struct slmq_err se = { 0 };
+	const char *err = se.msg;
 	u8 bin[6] = { 1, 0, 0xff, 0x07, 0x00, 0x08 };	/* 1, 2047, 2048 */
 	u32 *ids;
 	u64 n;
 
 	for (i = 0; i < 1000; i++)
 		stream[i] = i;
-	calib_draw(stream, 1000, &o, &a, err, sizeof(err));
-	calib_draw(stream, 1000, &o, &b, err, sizeof(err));
+	calib_draw(stream, 1000, &o, &a, &se);
+	calib_draw(stream, 1000, &o, &b, &se);
 	o.seed = 8;
-	calib_draw(stream, 1000, &o, &c, err, sizeof(err));
+	calib_draw(stream, 1000, &o, &c, &se);
 	tap_ok(a.nseq == 5 && !a.capped && !memcmp(a.ids, b.ids, 5 * 64 * 4),
 	       "same seed, same sequences");
 	tap_ok(memcmp(a.ids, c.ids, 5 * 64 * 4), "another seed, other sequences");
@@ -92,18 +95,18 @@ static void test_calib(void)
 	tap_ok(ok, "contiguous, non-overlapping windows");
 	calib_free(&a); calib_free(&b); calib_free(&c);
 	o.samples = 512;
-	calib_draw(stream, 1000, &o, &a, err, sizeof(err));
+	calib_draw(stream, 1000, &o, &a, &se);
 	tap_ok(a.nseq == 15 && a.capped, "capped to the 15 windows 1000 tokens hold");
 	calib_free(&a);
 	o.seqlen = 2000;
-	tap_ok(calib_draw(stream, 1000, &o, &a, err, sizeof(err)) == -EINVAL,
+	tap_ok(calib_draw(stream, 1000, &o, &a, &se) == -EINVAL,
 	       "a file shorter than one sequence refused: %s", err);
-	tap_ok(!calib_tokens(bin, 4, false, NULL, 2048, &ids, &n, err, sizeof(err)) &&
+	tap_ok(!calib_tokens(bin, 4, false, NULL, 2048, &ids, &n, &se) &&
 	       n == 2 && ids[0] == 1 && ids[1] == 2047, "uint16 token file read");
 	free(ids);
-	tap_ok(calib_tokens(bin, 6, false, NULL, 2048, &ids, &n, err, sizeof(err)) == -EINVAL &&
+	tap_ok(calib_tokens(bin, 6, false, NULL, 2048, &ids, &n, &se) == -EINVAL &&
 	       strstr(err, "2048"), "id beyond the vocabulary refused: %s", err);
-	tap_ok(calib_tokens(bin, 5, false, NULL, 2048, &ids, &n, err, sizeof(err)) == -EINVAL,
+	tap_ok(calib_tokens(bin, 5, false, NULL, 2048, &ids, &n, &se) == -EINVAL,
 	       "odd-sized token file refused: %s", err);
 }
 

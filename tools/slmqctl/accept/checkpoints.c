@@ -13,7 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "auto_priv.h"
+#include "accept_priv.h"
 
 struct cand {
 	char path[4096];
@@ -89,52 +89,43 @@ static int eval_one(struct cand *c, const struct val_opts *o, struct slmq_err *e
 	return ret;
 }
 
-int auto_pick_checkpoint(struct auto_args *a, struct json_object *summary)
+/* The candidates: the step_N folders of one parent, or the directories given. */
+static int gather(struct auto_args *a, struct cand *c, int max)
 {
-	struct cand *c = calloc(AUTO_MAX_CKPT * 4, sizeof(*c));
-	struct json_object *sel = json_object_new_object(), *arr = json_object_new_array();
-	struct slmq_err err = { 0 };
-	int n = 0, k, best = -1, second = -1;
-	char why[8800], tmp[4096];
+	char tmp[4096], *st;
+	int n = 0, k;
 
-	if (!c)
-		return cli_fail("out of memory");
-	if (!a->vo.eval_path) {
-		free(c);
-		json_object_put(sel);
-		json_object_put(arr);
-		return cli_fail("quantize --auto: --checkpoints needs --eval DATA to compare them");
-	}
 	if (a->n_ckpt == 1 && !is_model_dir(a->ckpt[0])) {
-		n = expand_parent(a->ckpt[0], c, AUTO_MAX_CKPT * 4);
+		n = expand_parent(a->ckpt[0], c, max);
 		if (!a->name) {
 			snprintf(a->name_buf, sizeof(a->name_buf), "%s",
 				 cli_basename(a->ckpt[0], tmp, sizeof(tmp)));
 			a->name = a->name_buf;
 		}
-	} else {
-		for (k = 0; k < a->n_ckpt; k++) {
-			char *s;
+		return n;
+	}
+	for (k = 0; k < a->n_ckpt; k++) {
+		snprintf(c[n].path, sizeof(c[n].path), "%s", a->ckpt[k]);
+		st = strstr(cli_basename(a->ckpt[k], tmp, sizeof(tmp)), "step_");
+		c[n].step = st ? strtol(st + 5, NULL, 10) : -1;
+		n++;
+	}
+	return n;
+}
 
-			snprintf(c[n].path, sizeof(c[n].path), "%s", a->ckpt[k]);
-			s = strstr(cli_basename(a->ckpt[k], tmp, sizeof(tmp)), "step_");
-			c[n].step = s ? strtol(s + 5, NULL, 10) : -1;
-			n++;
-		}
-	}
-	if (!n) {
-		free(c);
-		json_object_put(sel);
-		json_object_put(arr);
-		return cli_fail("quantize --auto: %s holds no step_N checkpoint directories", a->ckpt[0]);
-	}
+/* Evaluates every candidate into arr; *best and *second by perplexity. */
+static int evaluate(struct auto_args *a, struct cand *c, int n,
+		    struct json_object *arr, int *best, int *second)
+{
+	struct slmq_err err = { 0 };
+	int k;
+
+	*best = *second = -1;
 	for (k = 0; k < n; k++) {
 		struct json_object *e = json_object_new_object();
 
 		if (eval_one(&c[k], &a->vo, &err)) {
-			free(c);
-			json_object_put(sel);
-			json_object_put(arr);
+			json_object_put(e);
 			return cli_fail("%s: %s", c[k].path, err.msg);
 		}
 		if (!cli_quiet)
@@ -143,13 +134,38 @@ int auto_pick_checkpoint(struct auto_args *a, struct json_object *summary)
 		json_object_object_add(e, "step", c[k].step >= 0 ? json_object_new_int64(c[k].step) : NULL);
 		json_object_object_add(e, "perplexity", val_json_num(c[k].ppl));
 		json_object_array_add(arr, e);
-		if (best < 0 || c[k].ppl < c[best].ppl) {
-			second = best;
-			best = k;
-		} else if (second < 0 || c[k].ppl < c[second].ppl) {
-			second = k;
+		if (*best < 0 || c[k].ppl < c[*best].ppl) {
+			*second = *best;
+			*best = k;
+		} else if (*second < 0 || c[k].ppl < c[*second].ppl) {
+			*second = k;
 		}
 	}
+	return 0;
+}
+
+int auto_pick_checkpoint(struct auto_args *a, struct json_object *summary)
+{
+	struct cand *c = calloc(AUTO_MAX_CKPT * 4, sizeof(*c));
+	struct json_object *sel = json_object_new_object(), *arr = json_object_new_array();
+	int n, best, second, ret = 1;
+	char why[8800];
+
+	if (!c) {
+		ret = cli_fail("out of memory");
+		goto out;
+	}
+	if (!a->vo.eval_path) {
+		ret = cli_fail("quantize --auto: --checkpoints needs --eval DATA to compare them");
+		goto out;
+	}
+	n = gather(a, c, AUTO_MAX_CKPT * 4);
+	if (!n) {
+		ret = cli_fail("quantize --auto: %s holds no step_N checkpoint directories", a->ckpt[0]);
+		goto out;
+	}
+	if (evaluate(a, c, n, arr, &best, &second))
+		goto out;
 	if (second >= 0)
 		snprintf(why, sizeof(why),
 			 "lowest perplexity on %s: %.4f (next best %s: %.4f, %+.2f%%)",
@@ -160,12 +176,16 @@ int auto_pick_checkpoint(struct auto_args *a, struct json_object *summary)
 			 c[best].ppl, a->vo.eval_path);
 	snprintf(a->ckpt_pick, sizeof(a->ckpt_pick), "%s", c[best].path);
 	a->model = a->ckpt_pick;
-	json_object_object_add(sel, "candidates", arr);
+	json_object_object_add(sel, "candidates", json_object_get(arr));
 	json_object_object_add(sel, "chosen", json_object_new_string(c[best].path));
 	json_object_object_add(sel, "reason", json_object_new_string(why));
-	json_object_object_add(summary, "checkpoint_selection", sel);
+	json_object_object_add(summary, "checkpoint_selection", json_object_get(sel));
 	if (!cli_quiet)
 		printf("chosen checkpoint: %s: %s\n", c[best].path, why);
+	ret = 0;
+out:
+	json_object_put(arr);
+	json_object_put(sel);
 	free(c);
-	return 0;
+	return ret;
 }

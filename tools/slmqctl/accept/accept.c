@@ -8,190 +8,51 @@
  *   start INT8: INT8 -> mixed preset -> INT4 -> INT4 with double samples
  * --bits picks the start; without it the seed's policy applies: models below
  * 20M parameters start at INT8, larger ones at INT4.  The loop stops at the
- * first ACCEPTED attempt.  Each attempt is the ordinary quantize command run
+ * first ACCEPTED attempt.  Each attempt is one slmq_quantize() call with the
+ * command line's parameters and the rung's bits, mixed spec and samples,
  * into OUT/NAME_int4 (_int8, _mixed, _int4_calib2x), then validated; its
  * directory gets validation_report.json, the verdict stamped into
  * model.gguf and the Hugging Face GPTQ-layout export.
  */
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "../quant/calib.h"
-#include "auto.h"
-#include "auto_priv.h"
+#include "accept.h"
+#include "accept_priv.h"
 #include "hf_export.h"
 
-bool quantize_auto_requested(int argc, char **argv)
-{
-	int i;
-
-	for (i = 1; i < argc; i++)
-		if (!strcmp(argv[i], "--auto"))
-			return true;
-	return false;
-}
-
-/* quantize options that take a value (passed through untouched). */
-static bool takes_value(const char *a)
-{
-	static const char *const v[] = {
-		"--method", "--calib", "--calib-seqlen", "--seed", "--damp",
-		"--group-size", "--embd-type", "--output-type", NULL,
-	};
-	int k;
-
-	for (k = 0; v[k]; k++)
-		if (!strcmp(a, v[k]))
-			return true;
-	return false;
-}
-
-static int parse(struct auto_args *a, int argc, char **argv)
-{
-	int i, r;
-
-	val_opts_default(&a->vo);
-	a->samples = CALIB_DEFAULT_SAMPLES;
-	a->method = "rtn";
-	for (i = 1; i < argc; i++) {
-		const char *s = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-
-		if (!strcmp(s, "--auto") || !strcmp(s, "--json"))
-			continue;
-		if (a->n_pass + 2 >= AUTO_MAX_PASS)
-			return cli_fail("quantize --auto: too many options");
-		if (!strcmp(s, "--eval") && v)
-			a->pass[a->n_pass++] = s, a->pass[a->n_pass++] = v;
-		r = val_opts_parse(&a->vo, argc, argv, &i);
-		if (r < 0)
-			return 1;
-		if (r)
-			continue;
-		if (!strcmp(s, "--checkpoints")) {
-			while (i + 1 < argc && argv[i + 1][0] != '-' && a->n_ckpt < AUTO_MAX_CKPT)
-				a->ckpt[a->n_ckpt++] = argv[++i];
-			if (!a->n_ckpt)
-				return cli_fail("quantize --auto: --checkpoints needs directories");
-			continue;
-		}
-		if (!strcmp(s, "-o") || !strcmp(s, "--bits") || !strcmp(s, "--mixed") ||
-		    !strcmp(s, "--calib-samples") || !strcmp(s, "--name")) {
-			if (!v)
-				return cli_fail("quantize --auto: %s needs a value", s);
-			i++;
-			if (!strcmp(s, "-o"))
-				a->out = v;
-			else if (!strcmp(s, "--bits"))
-				a->bits = !strcmp(v, "8") ? 8 : !strcmp(v, "4") ? 4 : -1;
-			else if (!strcmp(s, "--mixed"))
-				a->mixed = v;
-			else if (!strcmp(s, "--name"))
-				a->name = v;
-			else
-				a->samples = (unsigned int)strtoul(v, NULL, 10);
-			continue;
-		}
-		if (s[0] != '-') {
-			if (a->model)
-				return cli_fail("quantize --auto: unexpected argument '%s'", s);
-			a->model = s;
-			continue;
-		}
-		if (!strcmp(s, "--method") && v) {
-			a->method = v;
-			a->method_given = true;
-		}
-		if (!strcmp(s, "--calib") && v)
-			a->calib = v;
-		a->pass[a->n_pass++] = s;
-		if (takes_value(s) && v)
-			a->pass[a->n_pass++] = argv[++i];
-	}
-	if (!a->out)
-		return cli_fail("quantize --auto: need -o OUT_DIR");
-	if (!a->model && !a->n_ckpt)
-		return cli_fail("quantize --auto: need MODEL_DIR or --checkpoints DIR...");
-	if (a->bits < 0)
-		return cli_fail("quantize --auto: --bits must be 8 or 4");
-	if (!a->samples)
-		return cli_fail("quantize --auto: --calib-samples must be positive");
-	/* With calibration data and no method named, use it: GPTQ. */
-	if (!a->method_given && a->calib) {
-		a->method = "gptq";
-		a->pass[a->n_pass++] = "--method";
-		a->pass[a->n_pass++] = "gptq";
-	}
-	return 0;
-}
-
-static const struct slmqctl_cmd *find_cmd(const char *name)
-{
-	extern const struct slmqctl_cmd __start_slmqctl_cmds[];
-	extern const struct slmqctl_cmd __stop_slmqctl_cmds[];
-	const struct slmqctl_cmd *c;
-
-	for (c = __start_slmqctl_cmds; c < __stop_slmqctl_cmds; c++)
-		if (!strcmp(c->name, name))
-			return c;
-	return NULL;
-}
-
 /*
- * The ordinary quantize command into dir: the same code path a user runs.
- * Its own report goes nowhere (stdout is parked on /dev/null); warnings and
- * errors still reach stderr.
+ * One rung: quantize's own parameters from the command line with the rung's
+ * bits, mixed spec and calibration samples.  Its report is not printed (the
+ * summary records the attempt); errors print as `slmqctl quantize` prints
+ * them.
  */
 static int run_quantize(const struct auto_args *a, const struct attempt *at,
 			const char *dir)
 {
-	const struct slmqctl_cmd *c = find_cmd("quantize");
-	char *argv[AUTO_MAX_PASS + 16], bits[4], samples[16];
-	int argc = 0, k, saved, null_fd, ret;
-	bool quiet = cli_quiet;
+	struct slmq_quantize_params p = a->q.p;
+	struct slmq_quantize_result res;
+	struct slmq_err err = { 0 };
+	struct hf_model m;
+	int ret;
 
-	if (!c)
-		return cli_fail("quantize --auto: no quantize command");
-	argv[argc++] = "quantize";
-	argv[argc++] = (char *)a->model;
-	argv[argc++] = "-o";
-	argv[argc++] = (char *)dir;
-	snprintf(bits, sizeof(bits), "%d", at->bits);
-	argv[argc++] = "--bits";
-	argv[argc++] = bits;
-	if (at->mixed) {
-		argv[argc++] = "--mixed";
-		argv[argc++] = (char *)at->mixed;
-	}
-	snprintf(samples, sizeof(samples), "%u", at->samples);
-	argv[argc++] = "--calib-samples";
-	argv[argc++] = samples;
-	for (k = 0; k < a->n_pass; k++) {
-		/* INT8 is symmetric Q8_0 only: --asym is an INT4 choice. */
-		if (at->bits == 8 && !strcmp(a->pass[k], "--asym"))
-			continue;
-		argv[argc++] = (char *)a->pass[k];
-	}
-	argv[argc] = NULL;
-	fflush(stdout);
-	saved = dup(STDOUT_FILENO);
-	null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
-	if (saved >= 0 && null_fd >= 0)
-		dup2(null_fd, STDOUT_FILENO);
-	cli_quiet = true;
-	ret = c->run(argc, argv);
-	fflush(stdout);
-	cli_quiet = quiet;
-	if (saved >= 0) {
-		dup2(saved, STDOUT_FILENO);
-		close(saved);
-	}
-	if (null_fd >= 0)
-		close(null_fd);
-	return ret;
+	p.bits = (u32)at->bits;
+	/* INT8 is symmetric Q8_0 only: --asym is an INT4 choice. */
+	p.asym = at->bits == 4 && p.asym;
+	p.mixed = at->mixed;
+	p.calib_samples = at->samples;
+	p.out_dir = dir;
+	if (hf_model_open(&m, a->model, &err))
+		return cli_fail("%s: %s", a->model, err.msg);
+	ret = slmq_quantize(&p, &m, &res, &err);
+	hf_model_close(&m);
+	if (ret)
+		return cli_fail("quantize: %s", err.msg);
+	slmq_quantize_result_free(&res);
+	return 0;
 }
 
 /* How many calibration sequences the file can give (for the doubled rung). */
@@ -199,12 +60,11 @@ static unsigned int calib_capacity(const struct auto_args *a,
 				   const struct cli_model *fp, unsigned int want)
 {
 	struct calib_opts co = { a->calib, want, fp->model.hp.n_ctx_train, 1234, NULL };
+	struct slmq_err err = { 0 };
 	struct calib_set cs;
-	char msg[256];
 	unsigned int got;
 
-	if (calib_load(&co, &fp->model.vocab, fp->model.hp.n_vocab, &cs, msg,
-		       sizeof(msg)))
+	if (calib_load(&co, &fp->model.vocab, fp->model.hp.n_vocab, &cs, &err))
 		return 0;
 	got = cs.nseq;
 	calib_free(&cs);
@@ -385,7 +245,7 @@ static int run_ladder(struct auto_args *a, const struct cli_model *fp,
 	return 0;
 }
 
-int quantize_auto(int argc, char **argv)
+int accept_run(int argc, char **argv)
 {
 	struct auto_args *a = calloc(1, sizeof(*a));
 	struct json_object *summary = json_object_new_object();
@@ -394,7 +254,7 @@ int quantize_auto(int argc, char **argv)
 	char name[4096], path[4200];
 	int ret = 1;
 
-	if (!a || parse(a, argc, argv))
+	if (!a || auto_parse(a, argc, argv))
 		goto out_free;
 	val_opts_warn(&a->vo);
 	if (mkdir(a->out, 0755) < 0 && errno != EEXIST) {

@@ -9,8 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "auto.h"
-#include "auto_priv.h"
+#include "accept.h"
+#include "accept_priv.h"
 
 void auto_policy(struct auto_args *a, const struct cli_model *fp,
 		 struct json_object *summary)

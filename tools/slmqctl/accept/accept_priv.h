@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Shared between auto.c (the loop), auto_summary.c and checkpoints.c. */
-#ifndef SLMQ_VALIDATE_AUTO_PRIV_H
-#define SLMQ_VALIDATE_AUTO_PRIV_H
+/* Shared between accept.c (the loop), options.c, summary.c and checkpoints.c. */
+#ifndef SLMQ_ACCEPT_PRIV_H
+#define SLMQ_ACCEPT_PRIV_H
 
 #include "hf_export.h"
-#include "validate.h"
+#include "../quant/options.h"
+#include "../validate/validate.h"
 
-#define AUTO_MAX_PASS 64
 #define AUTO_MAX_CKPT 64
 #define AUTO_MAX_LADDER 6
 
@@ -33,8 +33,7 @@ struct auto_args {
 	const char *model, *out, *name, *mixed, *method, *calib;
 	int bits;			/* 0: the size policy decides */
 	unsigned int samples;
-	const char *pass[AUTO_MAX_PASS];	/* options for quantize itself */
-	int n_pass;
+	struct slmq_quantize_args q;	/* quantize's own options, for every rung */
 	const char *ckpt[AUTO_MAX_CKPT];
 	int n_ckpt;
 	char ckpt_pick[4096];
@@ -47,6 +46,8 @@ struct auto_args {
 	struct miss miss[VAL_N_CRIT];
 };
 
+/* The --auto command line (options.c); 0, or 1 after printing. */
+int auto_parse(struct auto_args *a, int argc, char **argv);
 void auto_policy(struct auto_args *a, const struct cli_model *fp,
 		 struct json_object *summary);
 struct json_object *auto_attempt_json(const struct auto_args *a,
@@ -62,4 +63,4 @@ void auto_conclude(struct auto_args *a, int accepted,
 void auto_print_table(struct json_object *summary, const char *path);
 int auto_pick_checkpoint(struct auto_args *a, struct json_object *summary);
 
-#endif /* SLMQ_VALIDATE_AUTO_PRIV_H */
+#endif /* SLMQ_ACCEPT_PRIV_H */
