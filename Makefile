@@ -11,6 +11,10 @@
 
 CC ?= gcc
 O := build
+
+# The one place the version lives: VERSION (debian/changelog is checked
+# against it); a tree without it falls back to git describe.
+SLMQ_VERSION := $(shell cat VERSION 2>/dev/null || git describe --tags --always --dirty 2>/dev/null || echo unknown)
 ENGINE := kmod/engine
 include $(ENGINE)/engine.mk
 
@@ -56,6 +60,9 @@ $(SLMQCTL): $(O)/ctl/main.o $(ENGINE_OBJS) $(CTL_OBJS)
 $(O)/tests/%: tools/slmqctl/tests/%.c $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) $(PKG_CFLAGS) -Itools/slmqctl -o $@ $< $(LIB) $(LDLIBS)
+
+$(O)/ctl/main.o: BASE_CFLAGS += -DSLMQ_VERSION='"$(SLMQ_VERSION)"'
+$(O)/ctl/main.o: $(wildcard VERSION)
 
 tests: $(SLMQCTL) $(TEST_BINS)
 
