@@ -8,9 +8,20 @@
 #   make demo     the whole story on the bundled pcilm-tiny model
 #   make bench    speed benchmarks (never part of check)
 #   make fuzz     every fuzz target for FUZZ_SECONDS (default 300) with a fresh seed
+#   make V=1      print every command in full (default: "  CC      file.o", as Kbuild does)
 
 CC ?= gcc
 O := build
+
+# Kbuild-style output: one "  CC      build/engine/forward.o" line per step;
+# V=1 prints the full commands instead.
+ifeq ($(V),1)
+Q :=
+msg =
+else
+Q := @
+msg = @printf '  %-7s %s\n' '$(1)' '$(2)';
+endif
 
 # The one place the version lives: VERSION (debian/changelog is checked
 # against it); a tree without it falls back to git describe.
@@ -42,24 +53,29 @@ all: $(SLMQCTL)
 
 $(O)/engine/%.o: $(ENGINE)/%.c
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) $(if $(filter $*.c,$(SLMQ_ENGINE_FPU_SRCS) $(SLMQ_ENGINE_AVX2_SRCS)),$(SLMQ_ENGINE_FPU_FLAGS)) $(if $(filter $*.c,$(SLMQ_ENGINE_AVX2_SRCS)),$(SLMQ_ENGINE_AVX2_FLAGS)) -MMD -MP -c -o $@ $<
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(BASE_CFLAGS) $(if $(filter $*.c,$(SLMQ_ENGINE_FPU_SRCS) $(SLMQ_ENGINE_AVX2_SRCS)),$(SLMQ_ENGINE_FPU_FLAGS)) $(if $(filter $*.c,$(SLMQ_ENGINE_AVX2_SRCS)),$(SLMQ_ENGINE_AVX2_FLAGS)) -MMD -MP -c -o $@ $<
 
 $(O)/ctl/%.o: tools/slmqctl/%.c
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(BASE_CFLAGS) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(LIB): $(ENGINE_OBJS) $(CTL_OBJS)
 	@rm -f $@
-	ar rcs $@ $^
+	$(call msg,AR,$@)
+	$(Q)ar rcs $@ $^
 
 # Commands register themselves in a linker section, so link every object
 # directly (an archive would drop command files nothing references).
 $(SLMQCTL): $(O)/ctl/main.o $(ENGINE_OBJS) $(CTL_OBJS)
-	$(CC) $(BASE_CFLAGS) -o $@ $^ $(LDLIBS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(BASE_CFLAGS) -o $@ $^ $(LDLIBS)
 
 $(O)/tests/%: tools/slmqctl/tests/%.c $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) $(PKG_CFLAGS) -Itools/slmqctl -o $@ $< $(LIB) $(LDLIBS)
+	$(call msg,CCLD,$@)
+	$(Q)$(CC) $(BASE_CFLAGS) $(PKG_CFLAGS) -Itools/slmqctl -o $@ $< $(LIB) $(LDLIBS)
 
 $(O)/ctl/main.o: BASE_CFLAGS += -DSLMQ_VERSION='"$(SLMQ_VERSION)"'
 $(O)/ctl/main.o: $(wildcard VERSION)
