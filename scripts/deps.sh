@@ -5,7 +5,7 @@ set -e
 PKGS="gcc make pkg-config libc6-dev libnl-3-dev libnl-genl-3-dev libjson-c-dev
 libopenblas-dev liblapacke-dev libgfortran-12-dev jq clang libclang-rt-14-dev
 qemu-system-x86 busybox-static cpio xz-utils kmod pahole bc flex bison libelf-dev libssl-dev
-sparse python3 python3-yaml python3-jsonschema perl"
+sparse python3 python3-yaml python3-jsonschema perl groff-base"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
