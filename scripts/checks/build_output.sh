@@ -5,7 +5,7 @@
 # `make all tests`: the objects are current, so re-linking into a temporary
 # path runs just the step under test.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 unset MAKEFLAGS MAKELEVEL MFLAGS
 T=$(mktemp -d /tmp/slmq-build-output.XXXXXX)
 trap 'rm -rf "$T"' EXIT

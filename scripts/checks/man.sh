@@ -5,7 +5,7 @@
 # lists, in the command's own section (or in VALIDATION OPTIONS, when the
 # section points there).
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 CTL=tools/slmqctl/slmqctl
 PAGE=Documentation/man/slmqctl.8
 T=$(mktemp -d /tmp/slmq-man.XXXXXX)

@@ -4,7 +4,7 @@
 # 0, usage on stdout, nothing on stderr, and every option a command's parser
 # knows (its "--x" literals and getopt_long names) is in its --help.
 set -u
-cd "$(dirname "$0")/../../.."
+cd "$(dirname "$0")/../../.." || exit 1
 CTL=tools/slmqctl/slmqctl
 T=$(mktemp -d /tmp/slmq-cli-help.XXXXXX)
 trap 'rm -rf "$T"' EXIT

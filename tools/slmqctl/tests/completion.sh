@@ -6,7 +6,7 @@
 # models (everything else goes to the real binary); the real binary without
 # slmq.ko must offer none and print nothing.
 set -u
-cd "$(dirname "$0")/../../.."
+cd "$(dirname "$0")/../../.." || exit 1
 REPO=$PWD
 CTL=$REPO/tools/slmqctl/slmqctl
 T=$(mktemp -d /tmp/slmq-completion.XXXXXX)
