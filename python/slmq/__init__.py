@@ -188,7 +188,8 @@ def quantize_model(checkpoint_path: str, output_path: str, quant_type: str,
     calibration_dataset: token ids (.bin) or text, for GPTQ/AWQ.
     options: any other quantize flag, e.g. group_size=64, asym=True.
     Returns the quantize report (QuantizeResult), or for "auto" the
-    quantization summary (AutoSummary).
+    quantization summary (AutoSummary; result REJECTED when no attempt
+    passed, which is a result, not an error).
     """
     if quant_type not in QUANT_TYPES:
         # The CLI names what it accepts: let it say why this one is not.
@@ -199,7 +200,8 @@ def quantize_model(checkpoint_path: str, output_path: str, quant_type: str,
             args += ["--bits", "4"]
     if calibration_dataset is not None:
         args += ["--calib", calibration_dataset]
-    return _run(args + _flags(options))
+    # --auto exits 3 when no attempt was ACCEPTED: the summary says why.
+    return _run(args + _flags(options), ok_codes=(0, 3) if quant_type == "auto" else (0,))
 
 
 def validate_quantization(original_path: str, quantized_path: str,

@@ -120,6 +120,14 @@ class SlmqTest(unittest.TestCase):
         self.assertEqual(r, cli_json_file(os.path.join(self.out("auto"), "quantization_summary.json")))
         self.check_schema("quantize_model", r, 1)
 
+    def test_quantize_auto_rejected_is_a_result(self):
+        # A speed bar no model meets: every attempt REJECTED, slmqctl exits 3.
+        r = slmq.quantize_model(FIX, self.out("auto-rej"), "auto", eval=os.path.join(DATA, "test.bin"),
+                                min_speedup=1000, **FAST)
+        self.assertEqual((r["result"], r["accepted"]), ("REJECTED", None))
+        self.assertTrue(r["attempts"])
+        self.check_schema("quantize_model", r, 1)
+
     def test_quantize_missing_checkpoint(self):
         missing = self.out("no-such-model")
         with self.assertRaises(slmq.SlmqError) as cm:
