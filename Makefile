@@ -8,9 +8,28 @@
 #   make demo     the whole story on the bundled pcilm-tiny model
 #   make bench    speed benchmarks (never part of check)
 #   make fuzz     every fuzz target for FUZZ_SECONDS (default 300) with a fresh seed
+#   make install  slmqctl, man page, completion, Python module, DKMS source into DESTDIR
+#   make dkms-install / dkms-build / dkms-remove   slmq.ko through DKMS (DKMS_ARGS: e.g. -k VER --kernelsourcedir DIR)
+#   make deb      the Debian packages (slmqctl, slmq-dkms, python3-slmq) into build/deb/
+#   make check-deb  build them, lintian, install, DKMS build, purge
+#   make V=1      print every command in full (default: "  CC      file.o", as Kbuild does)
 
 CC ?= gcc
 O := build
+
+# Kbuild-style output: one "  CC      build/engine/forward.o" line per step;
+# V=1 prints the full commands instead.
+ifeq ($(V),1)
+Q :=
+msg =
+else
+Q := @
+msg = @printf '  %-7s %s\n' '$(1)' '$(2)';
+endif
+
+# The one place the version lives: VERSION (debian/changelog is checked
+# against it); a tree without it falls back to git describe.
+SLMQ_VERSION := $(shell cat VERSION 2>/dev/null || git describe --tags --always --dirty 2>/dev/null || echo unknown)
 ENGINE := kmod/engine
 include $(ENGINE)/engine.mk
 
@@ -18,9 +37,13 @@ PKGS := libnl-genl-3.0 json-c
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
+PREFIX ?= /usr
+PYDIR ?= $(PREFIX)/lib/python3/dist-packages
+DKMS_SRC = /usr/src/slmq-$(SLMQ_VERSION)
+
 WARN := -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -Wmissing-prototypes
 CFLAGS ?= -O2 -g
-BASE_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -fno-strict-aliasing -D_GNU_SOURCE -pthread
+BASE_CFLAGS := $(CPPFLAGS) $(CFLAGS) $(WARN) -std=gnu11 -fno-strict-aliasing -D_GNU_SOURCE -pthread
 LDLIBS := $(PKG_LIBS) -llapacke -lopenblas -lm -pthread
 
 ENGINE_OBJS := $(patsubst %.c,$(O)/engine/%.o,$(SLMQ_ENGINE_SRCS) $(SLMQ_ENGINE_FPU_SRCS) $(SLMQ_ENGINE_AVX2_SRCS))
@@ -38,24 +61,32 @@ all: $(SLMQCTL)
 
 $(O)/engine/%.o: $(ENGINE)/%.c
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) $(if $(filter $*.c,$(SLMQ_ENGINE_FPU_SRCS) $(SLMQ_ENGINE_AVX2_SRCS)),$(SLMQ_ENGINE_FPU_FLAGS)) $(if $(filter $*.c,$(SLMQ_ENGINE_AVX2_SRCS)),$(SLMQ_ENGINE_AVX2_FLAGS)) -MMD -MP -c -o $@ $<
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(BASE_CFLAGS) $(if $(filter $*.c,$(SLMQ_ENGINE_FPU_SRCS) $(SLMQ_ENGINE_AVX2_SRCS)),$(SLMQ_ENGINE_FPU_FLAGS)) $(if $(filter $*.c,$(SLMQ_ENGINE_AVX2_SRCS)),$(SLMQ_ENGINE_AVX2_FLAGS)) -MMD -MP -c -o $@ $<
 
 $(O)/ctl/%.o: tools/slmqctl/%.c
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(BASE_CFLAGS) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(LIB): $(ENGINE_OBJS) $(CTL_OBJS)
 	@rm -f $@
-	ar rcs $@ $^
+	$(call msg,AR,$@)
+	$(Q)ar rcs $@ $^
 
 # Commands register themselves in a linker section, so link every object
 # directly (an archive would drop command files nothing references).
 $(SLMQCTL): $(O)/ctl/main.o $(ENGINE_OBJS) $(CTL_OBJS)
-	$(CC) $(BASE_CFLAGS) -o $@ $^ $(LDLIBS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(BASE_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(O)/tests/%: tools/slmqctl/tests/%.c $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) $(PKG_CFLAGS) -Itools/slmqctl -o $@ $< $(LIB) $(LDLIBS)
+	$(call msg,CCLD,$@)
+	$(Q)$(CC) $(BASE_CFLAGS) $(PKG_CFLAGS) -Itools/slmqctl -o $@ $< $(LIB) $(LDLIBS)
+
+$(O)/ctl/main.o: BASE_CFLAGS += -DSLMQ_VERSION='"$(SLMQ_VERSION)"'
+$(O)/ctl/main.o: $(wildcard VERSION)
 
 tests: $(SLMQCTL) $(TEST_BINS)
 
@@ -87,9 +118,46 @@ bench-quant: deps
 	@$(MAKE) --no-print-directory all
 	@scripts/bench-quant.sh
 
+# The files of each package (debian/*.install picks them from DESTDIR).
+install: $(SLMQCTL)
+	install -Dm755 $(SLMQCTL) $(DESTDIR)$(PREFIX)/bin/slmqctl
+	install -Dm644 Documentation/man/slmqctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/slmqctl.8
+	install -Dm644 tools/slmqctl/completion/slmqctl \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/slmqctl
+	install -Dm644 -t $(DESTDIR)$(PYDIR)/slmq python/slmq/__init__.py python/slmq/tools.json
+	install -Dm644 -t $(DESTDIR)$(PYDIR)/slmq/schemas Documentation/schemas/*.schema.json
+	$(MAKE) --no-print-directory dkms-src DESTDIR=$(DESTDIR)
+
+# slmq.ko's sources, as DKMS builds them: the top Kbuild, kmod/, uapi/.
+DKMS_FILES = Kbuild $(wildcard kmod/Kbuild kmod/*.[ch] kmod/engine/*.[ch]) kmod/engine/engine.mk \
+	     $(wildcard uapi/linux/*.h)
+dkms-src:
+	@for f in $(DKMS_FILES); do install -Dm644 $$f $(DESTDIR)$(DKMS_SRC)/$$f || exit; done
+
+# DKMS_ARGS: e.g. "-k 6.12.118+deb12-amd64 --kernelsourcedir DIR" (default: the running kernel).
+# dkms-build stops before installing (for a kernel this machine does not run).
+dkms-build: dkms-src
+	sed 's/#MODULE_VERSION#/$(SLMQ_VERSION)/' dkms.conf >$(DKMS_SRC)/dkms.conf
+	dkms add -m slmq -v $(SLMQ_VERSION)
+	dkms build -m slmq -v $(SLMQ_VERSION) $(DKMS_ARGS)
+
+dkms-install: dkms-build
+	dkms install -m slmq -v $(SLMQ_VERSION) $(DKMS_ARGS)
+
+dkms-remove:
+	-dkms remove -m slmq -v $(SLMQ_VERSION) --all
+	rm -rf $(DKMS_SRC)
+
+deb:
+	@scripts/deps.sh deb
+	@scripts/deb.sh build
+
+check-deb: deb
+	@scripts/deb.sh check
+
 clean:
 	rm -rf $(O) $(SLMQCTL)
 	-[ -f .cache/kernel/env.sh ] && . .cache/kernel/env.sh && $(MAKE) -C "$$KDIR" M=$(CURDIR) clean >/dev/null
 
-.PHONY: all tests deps check demo bench bench-quant fuzz clean kmod
+.PHONY: all tests deps check demo bench bench-quant fuzz clean kmod install dkms-src dkms-build dkms-install dkms-remove deb check-deb
 -include $(shell find $(O) -name '*.d' 2>/dev/null)

@@ -1,11 +1,13 @@
 #!/bin/sh
 # Install what slmq needs to build and test, with apt, only when missing.
 # Why each package is there: see README.md, "Dependencies".
+# `scripts/deps.sh deb`: also what `make deb` / `make check-deb` need.
 set -e
 PKGS="gcc make pkg-config libc6-dev libnl-3-dev libnl-genl-3-dev libjson-c-dev
 libopenblas-dev liblapacke-dev libgfortran-12-dev jq clang libclang-rt-14-dev
 qemu-system-x86 busybox-static cpio xz-utils kmod pahole bc flex bison libelf-dev libssl-dev
-sparse python3 python3-yaml python3-jsonschema perl"
+sparse python3 python3-yaml python3-jsonschema perl groff-base"
+[ "${1:-}" = deb ] && PKGS="$PKGS dpkg-dev debhelper dh-dkms dh-python dkms lintian"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

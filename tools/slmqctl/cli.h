@@ -27,6 +27,21 @@ struct slmqctl_cmd {
 	__attribute__((used, section("slmqctl_cmds"), aligned(8))) =	\
 		{ .name = cname, .run = fn, .usage = use, .summary = sum }
 
+/*
+ * More options of command cname, in usage-line form ("[--damp F] ..."), from
+ * the file that parses them, so `slmqctl CMD --help` lists options that
+ * shared parsers (quantization methods, validation thresholds) accept.
+ */
+struct slmqctl_opts {
+	const char *cmd;
+	const char *usage;
+};
+
+#define SLMQCTL_OPTIONS(cname, id, text)				\
+	static const struct slmqctl_opts slmqctl_opts_##id		\
+	__attribute__((used, section("slmqctl_opts"), aligned(8))) =	\
+		{ .cmd = cname, .usage = text }
+
 /* Prints "slmqctl: <message>" as one line on stderr; returns 1 (the exit code). */
 int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints "slmqctl: warning: <message>" on stderr. */

@@ -200,3 +200,4 @@ static int cmd_ask(int argc, char **argv)
 }
 
 SLMQCTL_COMMAND("ask", cmd_ask, USAGE, "generate text inside slmq.ko");
+SLMQCTL_OPTIONS("ask", ask_long, "[--prompt PROMPT] [--max-tokens N]");	/* = -p, -n */

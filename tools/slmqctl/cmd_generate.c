@@ -171,3 +171,4 @@ close:
 SLMQCTL_COMMAND("generate", cmd_generate,
 		"MODEL -p PROMPT [-n N] [--temp T --top-k K --top-p P --seed S] [--json]",
 		"continue a prompt (greedy unless --temp), stop at </s>");
+SLMQCTL_OPTIONS("generate", generate_long, "[--prompt PROMPT] [--tokens N]");	/* = -p, -n */

@@ -161,3 +161,4 @@ static int cmd_logits(int argc, char **argv)
 SLMQCTL_COMMAND("logits", cmd_logits,
 		"MODEL (--tokens ID,ID,... | -p PROMPT) [--top K] [--json]",
 		"next-token logits after a prompt (forward-pass check)");
+SLMQCTL_OPTIONS("logits", logits_long, "[--prompt PROMPT]");	/* = -p */

@@ -196,3 +196,4 @@ fail_write:
 SLMQCTL_COMMAND("pack-module", cmd_pack_module,
 		"model.gguf -o DIR [--name NAME] [--symvers PATH] [--json]",
 		"write a Kbuild dir for a kernel module that embeds a model and registers it with slmq.ko");
+SLMQCTL_OPTIONS("pack-module", pack_module_long, "[--output DIR]");	/* = -o */

@@ -279,3 +279,6 @@ void val_judge(const struct val_thresholds *t, const struct val_measure *m,
 		if (!v->c[k].evaluated || !v->c[k].pass)
 			v->accepted = false;
 }
+
+SLMQCTL_OPTIONS("validate", validate_thresholds, val_thresholds_usage);
+SLMQCTL_OPTIONS("quantize", quantize_thresholds, val_thresholds_usage);	/* --auto */

@@ -186,3 +186,6 @@ void val_prompts_free(struct val_prompts *ps)
 	free(ps->p);
 	memset(ps, 0, sizeof(*ps));
 }
+
+SLMQCTL_OPTIONS("validate", validate_val_opts, val_opts_usage);
+SLMQCTL_OPTIONS("quantize", quantize_val_opts, val_opts_usage);	/* --auto */
