@@ -223,3 +223,5 @@ int slmq_quantize_parse_args(struct slmq_quantize_args *q, int argc, char **argv
 	q->p.bits = (u32)q->bits;
 	return 0;
 }
+
+SLMQCTL_OPTIONS("quantize", quantize_method, method_usage);

@@ -338,5 +338,3 @@ void qmethod_release(struct qmethod_state *st)
 	free(st->qm.layers);
 	memset(st, 0, sizeof(*st));
 }
-
-SLMQCTL_OPTIONS("quantize", quantize_qmethod, qmethod_usage);

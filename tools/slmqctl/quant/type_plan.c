@@ -5,7 +5,7 @@
 #include "type_plan.h"
 #include "mixed.h"
 #include "qgroup.h"
-#include "../../../kmod/engine/blocks.h"
+#include "../../../kmod/engine/type_traits.h"
 
 u32 type_plan_weight_type(u32 bits, bool asym)
 {
