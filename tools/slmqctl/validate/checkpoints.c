@@ -132,10 +132,14 @@ int auto_pick_checkpoint(struct auto_args *a, struct json_object *summary)
 		struct json_object *e = json_object_new_object();
 
 		if (eval_one(&c[k], &a->vo, &err)) {
+			/* the message names c[k]: report before freeing c */
+			int ret = cli_fail("%s: %s", c[k].path, err.msg);
+
 			free(c);
+			json_object_put(e);
 			json_object_put(sel);
 			json_object_put(arr);
-			return cli_fail("%s: %s", c[k].path, err.msg);
+			return ret;
 		}
 		if (!cli_quiet)
 			printf("checkpoint %s: perplexity %.4f\n", c[k].path, c[k].ppl);
