@@ -141,7 +141,8 @@ static int cmd_logits(int argc, char **argv)
 		}
 	}
 	cli_env_init(&env);
-	s = slmq_session_new(&cm.model, &env, 0, &err);
+	/* n positions, not the model's context (a config may claim 2^24) */
+	s = slmq_session_new(&cm.model, &env, n, &err);
 	if (!s) {
 		cli_model_close(&cm);
 		return cli_fail("%s", err.msg);

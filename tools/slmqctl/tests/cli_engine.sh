@@ -59,6 +59,8 @@ ok $? "generate on a 2^24-position config: the session is sized to the request (
 (ulimit -v 1000000 && "$CTL" generate "$TMP/long" -p "hello world" -n 2000000 >/dev/null 2>"$TMP/err")
 [ $? = 1 ] && [ "$(wc -l <"$TMP/err")" = 1 ] && grep -q "engine's limit of 1048576 positions" "$TMP/err"
 ok $? "generate asking for 2M positions: refused at the engine's limit ($(head -c 100 "$TMP/err"))"
+(ulimit -v 1000000 && "$CTL" logits "$TMP/long" -p "hello world" --top 3 >/dev/null)
+ok $? "logits on a 2^24-position config: the session is sized to the prompt (1 GB address space)"
 j=$("$CTL" generate "$TMP/syn.gguf" -p "hello" -n 10 --temp 0.9 --top-k 20 --top-p 0.9 --seed 3 --json)
 j2=$("$CTL" generate "$TMP/syn.gguf" -p "hello" -n 10 --temp 0.9 --top-k 20 --top-p 0.9 --seed 3 --json)
 jq -en --argjson a "$j" --argjson b "$j2" '$a.ids == $b.ids' >/dev/null

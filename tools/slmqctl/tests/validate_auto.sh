@@ -136,6 +136,16 @@ rc=$?
 S=$T/a5/quantization_summary.json
 ok $([ $rc = 0 ] && [ "$(jqv '.checkpoint_selection.chosen' "$S")" = "$T/ck/step_1419" ] && [ "$(jqv '.checkpoint_selection.candidates | length' "$S")" = 2 ] && [ "$(jqv .name "$S")" = ck ] && echo 0 || echo 1) \
 	"auto --checkpoints PARENT: evaluates step_700 and step_1419 and quantizes the better: $(jqv .checkpoint_selection.reason "$S")"
+# a checkpoint that cannot be evaluated (a tensor missing): one line naming
+# it (the message used to read the freed candidate table: segfault)
+mkdir -p "$T/ckbad"
+cp -r "$FIX" "$T/ckbad/step_900"
+python3 tools/slmqctl/tests/st_variant.py "$FIX/model.safetensors" "$T/ckbad/step_900/model.safetensors" \
+	--drop model.layers.1.mlp.down_proj.weight
+"$CTL" quantize -o "$T/a7" --auto --checkpoints "$T/ckbad" "${FAST[@]}" "${RELAX[@]}" >/dev/null 2>"$T/err"
+rc=$?
+ok $([ $rc = 1 ] && [ "$(wc -l <"$T/err")" = 1 ] && grep -q "^slmqctl: $T/ckbad/step_900: missing tensor" "$T/err" && echo 0 || echo 1) \
+	"auto --checkpoints, a checkpoint that does not load: exit 1, one line naming it ($(head -c 120 "$T/err"))"
 
 # --- schemas ----------------------------------------------------------------
 python3 "$H" schema "$SCH/validation_report.schema.json" "$T/good.json" "$T/broken.json" \
