@@ -12,6 +12,11 @@
 #include "../cli.h"
 #include "../plan_report.h"
 
+static struct json_object *type_json(u32 type)
+{
+	return json_object_new_string(convert_type_name(type));
+}
+
 /* slmq.quantization_config: the parameters plus the method's report. */
 static char *config_json(const struct slmq_quantize_params *p,
 			 const struct qmethod_state *st)
@@ -22,9 +27,9 @@ static char *config_json(const struct slmq_quantize_params *p,
 
 	json_object_object_add(o, "bits", json_object_new_int((int)p->bits));
 	json_object_object_add(o, "asym", json_object_new_boolean(p->asym));
-	json_object_object_add(o, "weight_type", json_object_new_string(convert_type_name(wt)));
-	json_object_object_add(o, "embd_type", json_object_new_string(convert_type_name(p->embd_type)));
-	json_object_object_add(o, "output_type", json_object_new_string(convert_type_name(p->output_type)));
+	json_object_object_add(o, "weight_type", type_json(wt));
+	json_object_object_add(o, "embd_type", type_json(p->embd_type));
+	json_object_object_add(o, "output_type", type_json(p->output_type));
 	qmethod_report(st, o);
 	s = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
 						  JSON_C_TO_STRING_NOSLASHESCAPE));

@@ -78,7 +78,8 @@ static void test_quantize(void)
 	       ret ? err.msg : "ok");
 	if (ret)
 		return;
-	tap_ok(!strcmp(jstr(res.json, "bits"), "8") && !strcmp(jstr(res.json, "quantization.method"), "rtn") &&
+	tap_ok(!strcmp(jstr(res.json, "bits"), "8") &&
+	       !strcmp(jstr(res.json, "quantization.method"), "rtn") &&
 	       json_object_array_length(json_object_object_get(res.json, "tensors")) == m.n,
 	       "report: bits 8, method rtn, %zu tensors", m.n);
 	slmq_quantize_result_free(&res);
