@@ -83,7 +83,8 @@ done
 while IFS= read -r -d '' f; do
 	head -c 4 "$f" 2>/dev/null | grep -q ELF || continue
 	ldd "$f" >/dev/null 2>&1 || continue	# static or not runnable here
-	ldd "$f" | grep -oE '/[^ ]+' | while read -r lib; do
+	# (a library with no dependencies of its own lists no path: grep finds none)
+	ldd "$f" | { grep -oE '/[^ ]+' || true; } | while read -r lib; do
 		[ -e "$ROOT$lib" ] && continue
 		mkdir -p "$ROOT$(dirname "$lib")"
 		cp -L "$lib" "$ROOT$lib"
