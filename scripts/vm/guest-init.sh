@@ -26,6 +26,7 @@ for arg in $(cat /proc/cmdline); do
 	case "$arg" in
 	slmq_run=*) run=${arg#slmq_run=} ;;
 	slmq_test_timeout=*) export SLMQ_TEST_TIMEOUT=${arg#slmq_test_timeout=} ;;
+	slmq_test_max=*) export SLMQ_TEST_MAX=${arg#slmq_test_max=} ;;
 	esac
 done
 

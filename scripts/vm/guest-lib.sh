@@ -5,7 +5,8 @@
 # /dev/ttyS1 by /init), one record per line, away from kernel console noise:
 #   @slmq begin NAME          a program starts
 #   @slmq out NAME LINE       one line of its stdout/stderr
-#   @slmq exit NAME RC        it ended with status RC (143/137: timeout)
+#   @slmq exit NAME RC        it ended with status RC (143/137: killed by the
+#                             watchdog: silent for SLMQ_TEST_TIMEOUT seconds)
 #   @slmq leftover NAME MOD   module MOD was still loaded after NAME
 #   @slmq stuck NAME          NAME outlived SIGKILL (in the kernel): no "done"
 #   @slmq dmesg LINE          a suspicious kernel log line (see SLMQ_DMESG_BAD)
@@ -21,25 +22,35 @@ chan() {
 
 # run_one NAME CMD [ARGS]: runs CMD in /tests, stdin closed, streaming its
 # output to the channel and the console, and returns its status.  CMD gets
-# its own session (setsid) so that on timeout (SLMQ_TEST_TIMEOUT, 143 =
-# SIGTERM, 137 = SIGKILL) or exit its whole process group can be killed:
-# a leftover child would otherwise hold the output pipe open forever.
+# its own session (setsid) so that on timeout (143 = SIGTERM, 137 = SIGKILL)
+# or exit its whole process group can be killed: a leftover child would
+# otherwise hold the output pipe open forever.
+#
+# The timeout is on lack of progress, not on elapsed time: under TCG on a
+# loaded host a test can take several times as long as on an idle one, and
+# a slow pass must not become a failure.  A test is killed when it printed
+# nothing for SLMQ_TEST_TIMEOUT seconds (default 180), or in any case after
+# SLMQ_TEST_MAX seconds (default 3600) so that a test that prints forever
+# still ends.
 run_one() {
 	_name=$1
 	shift
 	chan "begin $_name"
 	_fifo=/tmp/.out.$$
+	_progress=/tmp/.progress.$$
 	rm -f "$_fifo"
+	: >"$_progress"
 	mkfifo "$_fifo"
 	while IFS= read -r _line || [ -n "$_line" ]; do
 		echo "@slmq out $_name $_line" >&9
 		echo "[$_name] $_line"
+		echo >>"$_progress"
 	done <"$_fifo" &
 	_reader=$!
 	(cd /tests 2>/dev/null; exec setsid "$@") >"$_fifo" 2>&1 9>&- </dev/null &
 	_pid=$!
 	(
-		sleep "${SLMQ_TEST_TIMEOUT:-180}"
+		wait_for_silence "$_progress" "${SLMQ_TEST_TIMEOUT:-180}" "${SLMQ_TEST_MAX:-3600}"
 		kill -TERM -- "-$_pid"
 		sleep 5
 		kill -KILL -- "-$_pid"
@@ -53,9 +64,29 @@ run_one() {
 	kill -KILL -- "-$_pid" 2>/dev/null
 	kill_writers "$_fifo" "$_reader"
 	wait "$_reader"
-	rm -f "$_fifo"
+	rm -f "$_fifo" "$_progress"
 	chan "exit $_name $_rc"
 	return "$_rc"
+}
+
+# wait_for_silence FILE IDLE MAX: returns once FILE (one byte per output
+# line) has not grown for IDLE seconds, or after MAX seconds in all.
+wait_for_silence() {
+	_size=-1
+	_quiet=0
+	_total=0
+	_step=${SLMQ_WATCH_STEP:-5}
+	while [ "$_quiet" -lt "$2" ] && [ "$_total" -lt "$3" ]; do
+		sleep "$_step"
+		_total=$((_total + _step))
+		_now=$(wc -c <"$1" 2>/dev/null || echo 0)
+		if [ "$_now" = "$_size" ]; then
+			_quiet=$((_quiet + _step))
+		else
+			_quiet=0
+			_size=$_now
+		fi
+	done
 }
 
 # kill_writers FIFO READER: kill what still holds the test's output open

@@ -6,6 +6,8 @@
 #
 #   scripts/vm/run-script.sh [--no-build] [--timeout S] GUEST_SCRIPT [SRC:DEST]...
 #
+# --timeout S: the script is killed after S seconds without output (600).
+#
 # The guest is the test VM (scripts/vm/mkinitramfs.sh: slmq.ko in /modules,
 # slmqctl in /bin, /lib/firmware/slmq, ...) plus GUEST_SCRIPT as
 # /guest/NAME and every extra SRC file at guest path DEST (e.g.
@@ -18,7 +20,7 @@
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=1
-TIMEOUT=${SLMQ_VM_TIMEOUT:-600}
+TIMEOUT=${SLMQ_VM_TIMEOUT:-600}	# seconds without output
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--no-build) BUILD=; shift ;;
@@ -48,4 +50,4 @@ fi
 scripts/vm/mkinitramfs.sh -o "$OUT/initramfs.cpio.gz" "${adds[@]}" 2>"$OUT/initramfs.log" ||
 	{ cat "$OUT/initramfs.log" >&2; exit 1; }
 exec scripts/vm/run.sh --initrd "$OUT/initramfs.cpio.gz" --out "$OUT" \
-	--run "/guest/$NAME" --stream --timeout "$TIMEOUT" --test-timeout "$TIMEOUT"
+	--run "/guest/$NAME" --stream --test-timeout "$TIMEOUT"
