@@ -12,7 +12,7 @@
 # it before the fix (a use-after-free there needs KASAN to be seen); the
 # debug kernel run is where this test bites.
 . "${SLMQ_TESTDIR:-$(dirname "$0")}/slmq_sh_lib"
-ROUNDS=${SLMQ_RACE_ROUNDS:-25}
+ROUNDS=${SLMQ_RACE_ROUNDS:-12}
 BAD='BUG|WARNING|Oops|Call Trace|general protection|UBSAN|KASAN'
 
 # The shell's own read: no fork per read, so the loop is as tight as it gets.
