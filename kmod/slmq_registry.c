@@ -189,7 +189,7 @@ struct slmq_kmodel *slmq_kmodel_create(const char *name, void *buf, u64 size,
 	 * as slmqctl does: same results bit for bit, faster.  Nothing reads
 	 * the tensor bytes as a GGUF image afterwards (the hash is taken above).
 	 */
-	ret = slmq_model_pack(&m->model, &slmq_kalloc, err);
+	ret = slmq_model_interleave(&m->model, &slmq_kalloc, err);
 	if (ret)
 		goto release_model;
 	m->buf = buf;

@@ -11,7 +11,7 @@
  * one vector of the 8 rows' scales (8 halves converted at once) times the
  * activation block's scale.  The activation block is loaded once for the 8
  * rows, there is no padding whatever the row length, and no horizontal float
- * sum at the end: lane k is row k's result.  In the G8 layout (pack.c) a
+ * sum at the end: lane k is row k's result.  In the G8 layout (interleave.c) a
  * block of 8 rows is one contiguous run: 8 scales, then the quants.
  *
  * Q8_0 uses the sign trick (|w| times x with w's sign moved onto x).  The
@@ -228,7 +228,7 @@ static inline v8si reduce_pairs(v16hi p0, v16hi p1, v16hi p2, v16hi p3)
  * The same as mul_sum_s8s8(w, x) with the sign moved the other way: |x|
  * (computed once per block, shared by the rows) times w * sign(x).  Exact
  * only when no weight is -128 (its negation does not fit), which is why
- * only G8 rows, checked by pack.c, take this path.
+ * only G8 rows, checked by interleave.c, take this path.
  */
 static inline v8si mul_sum_g8(v32qu w, v32qs x, v32qu ax)
 {
@@ -268,7 +268,7 @@ static __always_inline void rows8(u32 type, bool g8, const u8 *g,
 			if (asym)
 				mw = halves8(c + 16);
 			if (q8) {
-				/* G8 Q8_0 weights are never -128 (pack.c checks) */
+				/* G8 Q8_0 weights are never -128 (interleave.c checks) */
 				v32qs x = load_v32qs(xq);
 				v32qu ax = (v32qu)__builtin_ia32_pabsb256((v32qi)x);
 

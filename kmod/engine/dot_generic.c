@@ -132,7 +132,7 @@ void slmq_quantize_act(const float *x, struct slmq_act *a, u32 n)
  * matters).
  */
 
-/* Where block b of row r is: ggml's layout, or a G8 group (see pack.c). */
+/* Where block b of row r is: ggml's layout, or a G8 group (see interleave.c). */
 struct blk_at {
 	const u8 *d, *m, *qs;
 };
@@ -150,7 +150,7 @@ static inline struct blk_at blk_at(u32 type, const u8 *base, u64 row_bytes,
 		r %= 8;
 		p.d = g + 2 * r;
 		p.m = g + 16 + 2 * r;
-		/* Q4 rows' quants go 0,4,1,5,2,6,3,7 (see pack.c) */
+		/* Q4 rows' quants go 0,4,1,5,2,6,3,7 (see interleave.c) */
 		k = type == SLMQ_TYPE_Q8_0 ? r : (r % 4) * 2 + r / 4;
 		p.qs = g + 8 * hdr + (u64)k * (bs - hdr);
 	} else {

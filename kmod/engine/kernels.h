@@ -21,7 +21,7 @@
  * dot_rows[type]: y[r] = dot(row r of w, x) for r in [r0, r1), rows
  * row_bytes apart in ggml's layout (the arguments of dot.h's
  * slmq_dot_rows_generic()); dot_rows_g8[type]: the same for a matrix whose
- * full groups of 8 rows are in the G8 layout (pack.c).
+ * full groups of 8 rows are in the G8 layout (interleave.c).
  */
 struct slmq_kernels {
 	const char *name;	/* "generic", "avx2": what bench and reports print */

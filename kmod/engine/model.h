@@ -28,7 +28,8 @@ struct slmq_tensor {
 /*
  * How a tensor's rows are laid out in memory.  SLMQ_LAYOUT_G8 is the
  * engine's faster arrangement of Q4_0/Q4_1/Q8_0 rows, interleaved by groups
- * of 8 (see slmq_model_pack() and pack.c); it never appears in a file.
+ * of 8 (see slmq_model_interleave() and interleave.c); it never appears in
+ * a file.
  */
 enum slmq_layout {
 	SLMQ_LAYOUT_GGML = 0,
@@ -83,8 +84,8 @@ void slmq_model_release(struct slmq_model *m, const struct slmq_allocator *a);
  * GGUF image; the token embedding (and an output head tied to it) stays as
  * it is.  Returns 0 or -ENOMEM (nothing changed then).
  */
-int slmq_model_pack(struct slmq_model *m, const struct slmq_allocator *a,
-		    struct slmq_err *err);
+int slmq_model_interleave(struct slmq_model *m, const struct slmq_allocator *a,
+			  struct slmq_err *err);
 
 /* One generation stream: KV cache, scratch buffers, position. */
 struct slmq_session;

@@ -174,7 +174,7 @@ static int cmd_bench(int argc, char **argv)
 	if (cli_model_open(argv[optind], &cm, &err))
 		return cli_fail("%s", err.msg);
 	/* the faster in-memory layout for 4-bit matrices: same results, bit for bit */
-	if (slmq_model_pack(&cm.model, &cli_allocator, &err)) {
+	if (slmq_model_interleave(&cm.model, &cli_allocator, &err)) {
 		cli_model_close(&cm);
 		return cli_fail("%s", err.msg);
 	}

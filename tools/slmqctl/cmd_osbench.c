@@ -110,7 +110,7 @@ static int cmd_osbench(int argc, char **argv)
 	if (osbench_load(data, limit, &items, &err))
 		return cli_fail("%s", err.msg);
 	if (cli_model_open(argv[optind], &cm, &err) ||
-	    slmq_model_pack(&cm.model, &cli_allocator, &err)) {
+	    slmq_model_interleave(&cm.model, &cli_allocator, &err)) {
 		osbench_free(&items);
 		return cli_fail("%s", err.msg);
 	}

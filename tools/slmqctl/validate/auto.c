@@ -318,7 +318,7 @@ static int one_attempt(struct auto_args *a, struct attempt *at,
 	/* The export reads the file's blocks: before packing rearranges them. */
 	ret = hf_export_gptq(&q.model, dir, &hx, &err);
 	if (!ret)
-		ret = slmq_model_pack(&q.model, &cli_allocator, &err);
+		ret = slmq_model_interleave(&q.model, &cli_allocator, &err);
 	if (ret) {
 		cli_model_close(&q);
 		return cli_fail("quantize --auto: attempt %s: %s", at->label, err.msg);
@@ -410,7 +410,7 @@ int quantize_auto(int argc, char **argv)
 		goto out_free;
 	}
 	/* Measured as the engine runs it (a no-op for F16; `slmqctl bench` packs too). */
-	if (slmq_model_pack(&fp.model, &cli_allocator, &err)) {
+	if (slmq_model_interleave(&fp.model, &cli_allocator, &err)) {
 		cli_model_close(&fp);
 		cli_fail("%s: %s", a->model, err.msg);
 		goto out_free;
