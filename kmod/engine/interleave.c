@@ -173,5 +173,6 @@ int slmq_model_interleave(struct slmq_model *m, const struct slmq_allocator *a,
 	if (m->output.data != m->tok_embd.data && interleavable(&m->output))
 		interleave_tensor(&m->output, tmp);
 	slmq_free(a, tmp);
+	m->interleaved = true;
 	return 0;
 }

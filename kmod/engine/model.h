@@ -66,6 +66,7 @@ struct slmq_model {
 	u64 n_params;
 	u64 weight_bytes;
 	struct slmq_gguf gguf;		/* the parsed container the tensors point into */
+	bool interleaved;	/* slmq_model_interleave() ran: the buffer is no GGUF image */
 };
 
 /*
@@ -86,6 +87,18 @@ void slmq_model_release(struct slmq_model *m, const struct slmq_allocator *a);
  */
 int slmq_model_interleave(struct slmq_model *m, const struct slmq_allocator *a,
 			  struct slmq_err *err);
+
+/*
+ * slmq_model_open() flags.  SLMQ_OPEN_INTERLEAVE: slmq_model_interleave()
+ * right after the load, for a model that is only run from now on (anything
+ * that reads the tensors as GGUF blocks, such as an export, opens without
+ * it; such readers refuse an interleaved model).
+ */
+#define SLMQ_OPEN_INTERLEAVE 0x1u
+
+/* slmq_model_load() and what flags ask for; on failure nothing is left to release. */
+int slmq_model_open(struct slmq_model *m, void *buf, u64 len, u32 flags,
+		    const struct slmq_allocator *a, struct slmq_err *err);
 
 /* One generation stream: KV cache, scratch buffers, position. */
 struct slmq_session;

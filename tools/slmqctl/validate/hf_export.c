@@ -473,6 +473,10 @@ int hf_export_gptq(const struct slmq_model *m, const char *dir,
 	memset(info, 0, sizeof(*info));
 	info->exact = true;
 	info->sym = true;
+	/* the export reads the file's blocks, which interleaving rearranged */
+	if (m->interleaved)
+		return slmq_fail(err, -EINVAL,
+				 "export: the model was interleaved for the kernels; open it without SLMQ_OPEN_INTERLEAVE to export");
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
 		return slmq_fail(err, -errno, "%s: %s", dir, strerror(errno));
 	ret = collect(m, &l, info, err);
