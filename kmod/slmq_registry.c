@@ -231,20 +231,19 @@ struct slmq_kmodel *slmq_kmodel_create(const char *name, void *buf, u64 size,
 			goto free_m;
 		}
 	}
-	ret = slmq_model_load(&m->model, buf, size, &slmq_kalloc, err);
-	if (ret)
-		goto free_m;
-	ret = slmq_kmodel_read_meta(m, err);
-	if (ret)
-		goto release_model;
 	/*
 	 * buf is always the module's own writable copy (netlink staging, or
 	 * slmqk_register_gguf()'s copy of a model module's image), so the
 	 * block-quantized matrices are rearranged in place for the kernels,
 	 * as slmqctl does: same results bit for bit, faster.  Nothing reads
-	 * the tensor bytes as a GGUF image afterwards (the hash is taken above).
+	 * the tensor bytes as a GGUF image afterwards (the hash is taken above;
+	 * the metadata keys below are not moved).
 	 */
-	ret = slmq_model_pack(&m->model, &slmq_kalloc, err);
+	ret = slmq_model_open(&m->model, buf, size, SLMQ_OPEN_INTERLEAVE,
+			      &slmq_kalloc, err);
+	if (ret)
+		goto free_m;
+	ret = slmq_kmodel_read_meta(m, err);
 	if (ret)
 		goto release_model;
 	m->buf = buf;

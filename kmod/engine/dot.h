@@ -61,7 +61,7 @@ void slmq_quantize_act(const float *x, struct slmq_act *a, u32 n);
 
 /*
  * Added to a Q4_0/Q4_1/Q8_0 type passed to the row kernels when the rows are
- * in SLMQ_LAYOUT_G8 (see pack.c): every full group of 8 rows interleaved
+ * in SLMQ_LAYOUT_G8 (see interleave.c): every full group of 8 rows interleaved
  * block by block.  Such a call must start at a multiple of 8 rows and end at
  * a multiple of 8 or at the matrix's last row (rows of a last, partial group
  * stay in ggml's layout).
@@ -70,10 +70,10 @@ void slmq_quantize_act(const float *x, struct slmq_act *a, u32 n);
 
 /*
  * Eight rows (8 * slmq_row_bytes(type, 32 * nb) bytes at src, ggml's layout)
- * into one G8 group at dst (same size, must not overlap src).  pack.c; no
+ * into one G8 group at dst (same size, must not overlap src).  interleave.c; no
  * floating point.
  */
-void slmq_pack_rows_g8(u32 type, const void *src, void *dst, u32 nb);
+void slmq_interleave_rows_g8(u32 type, const void *src, void *dst, u32 nb);
 /* Block b of row k (0..7) of a G8 group of nb-block rows, in ggml's layout. */
 void slmq_g8_block(u32 type, const void *group, u32 nb, u32 k, u32 b, void *blk);
 

@@ -11,7 +11,7 @@
  * one vector of the 8 rows' scales (8 halves converted at once) times the
  * activation block's scale.  The activation block is loaded once for the 8
  * rows, there is no padding whatever the row length, and no horizontal float
- * sum at the end: lane k is row k's result.  In the G8 layout (pack.c) a
+ * sum at the end: lane k is row k's result.  In the G8 layout (interleave.c) a
  * block of 8 rows is one contiguous run: 8 scales, then the quants.
  *
  * Q8_0 uses the sign trick (|w| times x with w's sign moved onto x).  The
@@ -228,7 +228,7 @@ static inline v8si reduce_pairs(v16hi p0, v16hi p1, v16hi p2, v16hi p3)
  * The same as mul_sum_s8s8(w, x) with the sign moved the other way: |x|
  * (computed once per block, shared by the rows) times w * sign(x).  Exact
  * only when no weight is -128 (its negation does not fit), which is why
- * only G8 rows, checked by pack.c, take this path.
+ * only G8 rows, checked by interleave.c, take this path.
  */
 static inline v8si mul_sum_g8(v32qu w, v32qs x, v32qu ax)
 {
@@ -268,7 +268,7 @@ static __always_inline void rows8(u32 type, bool g8, const u8 *g,
 			if (asym)
 				mw = halves8(c + 16);
 			if (q8) {
-				/* G8 Q8_0 weights are never -128 (pack.c checks) */
+				/* G8 Q8_0 weights are never -128 (interleave.c checks) */
 				v32qs x = load_v32qs(xq);
 				v32qu ax = (v32qu)__builtin_ia32_pabsb256((v32qi)x);
 
@@ -400,59 +400,15 @@ static float dot_f32(const float *w, const float *x, u32 n)
 	return hsum((a0 + a1) + (a2 + a3)) + tail;
 }
 
-static void rows_q4_0(const void *w, u64 row_bytes, u32 n, const float *x,
-		      const struct slmq_act *xa, float *y, u32 r0, u32 r1)
-{
-	rows_block(SLMQ_TYPE_Q4_0, false, w, row_bytes, xa, y, r0, r1);
-}
-
-static void rows_q4_0_g8(const void *w, u64 row_bytes, u32 n, const float *x,
-			 const struct slmq_act *xa, float *y, u32 r0, u32 r1)
-{
-	rows_block(SLMQ_TYPE_Q4_0, true, w, row_bytes, xa, y, r0, r1);
-}
-
-static void rows_q4_1(const void *w, u64 row_bytes, u32 n, const float *x,
-		      const struct slmq_act *xa, float *y, u32 r0, u32 r1)
-{
-	rows_block(SLMQ_TYPE_Q4_1, false, w, row_bytes, xa, y, r0, r1);
-}
-
-static void rows_q4_1_g8(const void *w, u64 row_bytes, u32 n, const float *x,
-			 const struct slmq_act *xa, float *y, u32 r0, u32 r1)
-{
-	rows_block(SLMQ_TYPE_Q4_1, true, w, row_bytes, xa, y, r0, r1);
-}
-
-static void rows_q8_0(const void *w, u64 row_bytes, u32 n, const float *x,
-		      const struct slmq_act *xa, float *y, u32 r0, u32 r1)
-{
-	rows_block(SLMQ_TYPE_Q8_0, false, w, row_bytes, xa, y, r0, r1);
-}
-
-static void rows_q8_0_g8(const void *w, u64 row_bytes, u32 n, const float *x,
-			 const struct slmq_act *xa, float *y, u32 r0, u32 r1)
-{
-	rows_block(SLMQ_TYPE_Q8_0, true, w, row_bytes, xa, y, r0, r1);
-}
-
-static void rows_f16(const void *w, u64 row_bytes, u32 n, const float *x,
-		     const struct slmq_act *xa, float *y, u32 r0, u32 r1)
-{
-	u32 r;
-
-	for (r = r0; r < r1; r++)
-		y[r] = dot_f16((const void *)((const u8 *)w + (u64)r * row_bytes), x, n);
-}
-
-static void rows_f32(const void *w, u64 row_bytes, u32 n, const float *x,
-		     const struct slmq_act *xa, float *y, u32 r0, u32 r1)
-{
-	u32 r;
-
-	for (r = r0; r < r1; r++)
-		y[r] = dot_f32((const void *)((const u8 *)w + (u64)r * row_bytes), x, n);
-}
+/* the entries SLMQ_KERNEL_DOT_ROWS names (kernels.h) */
+SLMQ_KERNEL_BLOCK_ROWS(rows_q4_0, SLMQ_TYPE_Q4_0, false)
+SLMQ_KERNEL_BLOCK_ROWS(rows_q4_0_g8, SLMQ_TYPE_Q4_0, true)
+SLMQ_KERNEL_BLOCK_ROWS(rows_q4_1, SLMQ_TYPE_Q4_1, false)
+SLMQ_KERNEL_BLOCK_ROWS(rows_q4_1_g8, SLMQ_TYPE_Q4_1, true)
+SLMQ_KERNEL_BLOCK_ROWS(rows_q8_0, SLMQ_TYPE_Q8_0, false)
+SLMQ_KERNEL_BLOCK_ROWS(rows_q8_0_g8, SLMQ_TYPE_Q8_0, true)
+SLMQ_KERNEL_FLOAT_ROWS(rows_f16, dot_f16)
+SLMQ_KERNEL_FLOAT_ROWS(rows_f32, dot_f32)
 
 /**
  * slmq_dot_rows_avx2() - AVX2 row dot products (see dot.h).
@@ -660,18 +616,7 @@ void slmq_expf_array_avx2(float *y, const float *x, u32 n)
 const struct slmq_kernels slmq_kernels_avx2 = {
 	.name = "avx2",
 	.needs = SLMQ_CPU_AVX2 | SLMQ_CPU_FMA | SLMQ_CPU_F16C,
-	.dot_rows = {
-		[SLMQ_TYPE_F32] = rows_f32,
-		[SLMQ_TYPE_F16] = rows_f16,
-		[SLMQ_TYPE_Q4_0] = rows_q4_0,
-		[SLMQ_TYPE_Q4_1] = rows_q4_1,
-		[SLMQ_TYPE_Q8_0] = rows_q8_0,
-	},
-	.dot_rows_g8 = {
-		[SLMQ_TYPE_Q4_0] = rows_q4_0_g8,
-		[SLMQ_TYPE_Q4_1] = rows_q4_1_g8,
-		[SLMQ_TYPE_Q8_0] = rows_q8_0_g8,
-	},
+	SLMQ_KERNEL_DOT_ROWS,
 	.attn_scores = slmq_attn_scores_avx2,
 	.attn_wsum = slmq_attn_wsum_avx2,
 	.expf_array = slmq_expf_array_avx2,

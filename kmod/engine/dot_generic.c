@@ -157,7 +157,7 @@ void slmq_quantize_act(const float *x, struct slmq_act *a, u32 n)
  * matters).
  */
 
-/* Where block b of row r is: ggml's layout, or a G8 group (see pack.c). */
+/* Where block b of row r is: ggml's layout, or a G8 group (see interleave.c). */
 struct blk_at {
 	const u8 *d, *m, *qs;
 };
@@ -175,7 +175,7 @@ static inline struct blk_at blk_at(u32 type, const u8 *base, u64 row_bytes,
 		r %= 8;
 		p.d = g + 2 * r;
 		p.m = g + 16 + 2 * r;
-		/* Q4 rows' quants go 0,4,1,5,2,6,3,7 (see pack.c) */
+		/* Q4 rows' quants go 0,4,1,5,2,6,3,7 (see interleave.c) */
 		k = type == SLMQ_TYPE_Q8_0 ? r : (r % 4) * 2 + r / 4;
 		p.qs = g + 8 * hdr + (u64)k * (bs - hdr);
 	} else {
@@ -278,59 +278,15 @@ static void rows_block(u32 type, bool g8, const void *w, u64 row_bytes,
 		y[r] = dot_block_row(type, w, row_bytes, g8_rows, r, xa);
 }
 
-static void rows_q4_0(const void *w, u64 row_bytes, u32 n, const float *x,
-		      const struct slmq_act *xa, float *y, u32 r0, u32 r1)
-{
-	rows_block(SLMQ_TYPE_Q4_0, false, w, row_bytes, xa, y, r0, r1);
-}
-
-static void rows_q4_0_g8(const void *w, u64 row_bytes, u32 n, const float *x,
-			 const struct slmq_act *xa, float *y, u32 r0, u32 r1)
-{
-	rows_block(SLMQ_TYPE_Q4_0, true, w, row_bytes, xa, y, r0, r1);
-}
-
-static void rows_q4_1(const void *w, u64 row_bytes, u32 n, const float *x,
-		      const struct slmq_act *xa, float *y, u32 r0, u32 r1)
-{
-	rows_block(SLMQ_TYPE_Q4_1, false, w, row_bytes, xa, y, r0, r1);
-}
-
-static void rows_q4_1_g8(const void *w, u64 row_bytes, u32 n, const float *x,
-			 const struct slmq_act *xa, float *y, u32 r0, u32 r1)
-{
-	rows_block(SLMQ_TYPE_Q4_1, true, w, row_bytes, xa, y, r0, r1);
-}
-
-static void rows_q8_0(const void *w, u64 row_bytes, u32 n, const float *x,
-		      const struct slmq_act *xa, float *y, u32 r0, u32 r1)
-{
-	rows_block(SLMQ_TYPE_Q8_0, false, w, row_bytes, xa, y, r0, r1);
-}
-
-static void rows_q8_0_g8(const void *w, u64 row_bytes, u32 n, const float *x,
-			 const struct slmq_act *xa, float *y, u32 r0, u32 r1)
-{
-	rows_block(SLMQ_TYPE_Q8_0, true, w, row_bytes, xa, y, r0, r1);
-}
-
-static void rows_f16(const void *w, u64 row_bytes, u32 n, const float *x,
-		     const struct slmq_act *xa, float *y, u32 r0, u32 r1)
-{
-	u32 r;
-
-	for (r = r0; r < r1; r++)
-		y[r] = dot_f16((const void *)((const u8 *)w + (u64)r * row_bytes), x, n);
-}
-
-static void rows_f32(const void *w, u64 row_bytes, u32 n, const float *x,
-		     const struct slmq_act *xa, float *y, u32 r0, u32 r1)
-{
-	u32 r;
-
-	for (r = r0; r < r1; r++)
-		y[r] = dot_f32((const void *)((const u8 *)w + (u64)r * row_bytes), x, n);
-}
+/* the entries SLMQ_KERNEL_DOT_ROWS names (kernels.h) */
+SLMQ_KERNEL_BLOCK_ROWS(rows_q4_0, SLMQ_TYPE_Q4_0, false)
+SLMQ_KERNEL_BLOCK_ROWS(rows_q4_0_g8, SLMQ_TYPE_Q4_0, true)
+SLMQ_KERNEL_BLOCK_ROWS(rows_q4_1, SLMQ_TYPE_Q4_1, false)
+SLMQ_KERNEL_BLOCK_ROWS(rows_q4_1_g8, SLMQ_TYPE_Q4_1, true)
+SLMQ_KERNEL_BLOCK_ROWS(rows_q8_0, SLMQ_TYPE_Q8_0, false)
+SLMQ_KERNEL_BLOCK_ROWS(rows_q8_0_g8, SLMQ_TYPE_Q8_0, true)
+SLMQ_KERNEL_FLOAT_ROWS(rows_f16, dot_f16)
+SLMQ_KERNEL_FLOAT_ROWS(rows_f32, dot_f32)
 
 /**
  * slmq_dot_rows_generic() - portable row dot products (see dot.h).
@@ -439,19 +395,7 @@ void slmq_attn_wsum_generic(float *out, const float *a, const float *v, u32 hd,
 /* The portable kernels: any CPU, and the reference the AVX2 ones match. */
 const struct slmq_kernels slmq_kernels_generic = {
 	.name = "generic",
-	.dot_rows = {
-		[SLMQ_TYPE_F32] = rows_f32,
-		[SLMQ_TYPE_F16] = rows_f16,
-		[SLMQ_TYPE_Q4_0] = rows_q4_0,
-		[SLMQ_TYPE_Q4_1] = rows_q4_1,
-		[SLMQ_TYPE_Q8_0] = rows_q8_0,
-	},
-	.dot_rows_g8 = {
-		[SLMQ_TYPE_F16] = rows_f16,
-		[SLMQ_TYPE_Q4_0] = rows_q4_0_g8,
-		[SLMQ_TYPE_Q4_1] = rows_q4_1_g8,
-		[SLMQ_TYPE_Q8_0] = rows_q8_0_g8,
-	},
+	SLMQ_KERNEL_DOT_ROWS,
 	.attn_scores = slmq_attn_scores_generic,
 	.attn_wsum = slmq_attn_wsum_generic,
 	.expf_array = slmq_expf_array,

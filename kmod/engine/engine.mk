@@ -8,7 +8,7 @@
 # called through the table kernels.c's slmq_kernels_select() picks on a CPU
 # that has them (a build without them defines SLMQ_GENERIC_ONLY).
 
-SLMQ_ENGINE_SRCS := err.c type_traits.c kernels.c gguf.c tokenizer.c model_load.c pack.c
+SLMQ_ENGINE_SRCS := err.c type_traits.c kernels.c gguf.c tokenizer.c model_load.c interleave.c
 SLMQ_ENGINE_FPU_SRCS := quant.c mathf.c dot_generic.c matvec.c forward.c sampler.c
 SLMQ_ENGINE_AVX2_SRCS := dot_avx2.c
 

@@ -28,4 +28,21 @@ static inline float slmq_bits_f32(u32 u)
 	return f;
 }
 
+/* The same for doubles (mathf.c's argument reduction). */
+static inline u64 slmq_f64_bits(double d)
+{
+	u64 u;
+
+	memcpy(&u, &d, sizeof(u));
+	return u;
+}
+
+static inline double slmq_bits_f64(u64 u)
+{
+	double d;
+
+	memcpy(&d, &u, sizeof(d));
+	return d;
+}
+
 #endif /* SLMQ_FBITS_H */

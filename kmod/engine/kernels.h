@@ -21,7 +21,7 @@
  * dot_rows[type]: y[r] = dot(row r of w, x) for r in [r0, r1), rows
  * row_bytes apart in ggml's layout (the arguments of dot.h's
  * slmq_dot_rows_generic()); dot_rows_g8[type]: the same for a matrix whose
- * full groups of 8 rows are in the G8 layout (pack.c).
+ * full groups of 8 rows are in the G8 layout (interleave.c).
  */
 struct slmq_kernels {
 	const char *name;	/* "generic", "avx2": what bench and reports print */
@@ -39,6 +39,43 @@ struct slmq_kernels {
 			  u32 nt);
 	void (*expf_array)(float *y, const float *x, u32 n);
 };
+
+/*
+ * The table entries of one kernel file, each a thin function around that
+ * file's own rows_block(type, g8, ...) or row dot product, with the type
+ * and layout constant so every entry inlines a loop of its own.
+ */
+#define SLMQ_KERNEL_BLOCK_ROWS(fn, type, g8)				\
+static void fn(const void *w, u64 row_bytes, u32 n, const float *x,	\
+	       const struct slmq_act *xa, float *y, u32 r0, u32 r1)	\
+{									\
+	rows_block(type, g8, w, row_bytes, xa, y, r0, r1);		\
+}
+
+#define SLMQ_KERNEL_FLOAT_ROWS(fn, dot)					\
+static void fn(const void *w, u64 row_bytes, u32 n, const float *x,	\
+	       const struct slmq_act *xa, float *y, u32 r0, u32 r1)	\
+{									\
+	u32 r;								\
+									\
+	for (r = r0; r < r1; r++)					\
+		y[r] = dot((const void *)((const u8 *)w + (u64)r * row_bytes), x, n); \
+}
+
+/* The dot_rows tables of a file that defined its entries with the two macros above. */
+#define SLMQ_KERNEL_DOT_ROWS						\
+	.dot_rows = {							\
+		[SLMQ_TYPE_F32] = rows_f32,				\
+		[SLMQ_TYPE_F16] = rows_f16,				\
+		[SLMQ_TYPE_Q4_0] = rows_q4_0,				\
+		[SLMQ_TYPE_Q4_1] = rows_q4_1,				\
+		[SLMQ_TYPE_Q8_0] = rows_q8_0,				\
+	},								\
+	.dot_rows_g8 = {						\
+		[SLMQ_TYPE_Q4_0] = rows_q4_0_g8,			\
+		[SLMQ_TYPE_Q4_1] = rows_q4_1_g8,			\
+		[SLMQ_TYPE_Q8_0] = rows_q8_0_g8,			\
+	}
 
 /* CPU features a probe reports (the instructions dot_avx2.c is built for). */
 #define SLMQ_CPU_AVX2 0x1u
@@ -70,12 +107,12 @@ static inline void slmq_dot_rows(const struct slmq_kernels *k, u32 type,
 				 float *y, u32 r0, u32 r1)
 {
 	u32 t = type & ~SLMQ_DOT_G8;
-	bool g8 = type & SLMQ_DOT_G8;
 
 	/* types are checked at load; anything else is read as F32 rows, as ever */
-	if (t >= SLMQ_TYPE_COUNT || !(g8 ? k->dot_rows_g8[t] : k->dot_rows[t]))
+	if (t >= SLMQ_TYPE_COUNT || !k->dot_rows[t])
 		k->dot_rows[SLMQ_TYPE_F32](w, row_bytes, n, x, xa, y, r0, r1);
-	else if (g8)
+	/* only block types are ever interleaved: the others have no G8 entry */
+	else if ((type & SLMQ_DOT_G8) && k->dot_rows_g8[t])
 		k->dot_rows_g8[t](w, row_bytes, n, x, xa, y, r0, r1);
 	else
 		k->dot_rows[t](w, row_bytes, n, x, xa, y, r0, r1);

@@ -4,6 +4,7 @@
  * no table, no libm: polynomials after exact range reduction.
  */
 #include "compat.h"
+#include "fbits.h"
 #include "mathf.h"
 
 #define LN2_HI 6.93147180369123816490e-01	/* exact in 32 bits */
@@ -12,22 +13,6 @@
 #define PIO2_HI 1.57079632673412561417e+00	/* 33 bits of pi/2 */
 #define PIO2_LO 6.07710050650619224932e-11
 #define TWO_OVER_PI 6.36619772367581382433e-01
-
-static inline u64 d_bits(double d)
-{
-	u64 u;
-
-	memcpy(&u, &d, sizeof(u));
-	return u;
-}
-
-static inline double bits_d(u64 u)
-{
-	double d;
-
-	memcpy(&d, &u, sizeof(d));
-	return d;
-}
 
 /* Nearest integer (ties to even) of |x| < 2^51, without libm. */
 static inline double round_int(double x)
@@ -49,7 +34,7 @@ double slmq_exp(double x)
 	if (x != x)
 		return x;
 	if (x > 709.78)
-		return bits_d(0x7ff0000000000000ull);
+		return slmq_bits_f64(0x7ff0000000000000ull);
 	if (x < -745.0)
 		return 0.0;
 	n = round_int(x * INV_LN2);
@@ -62,14 +47,14 @@ double slmq_exp(double x)
 	    r * (1.0 / 39916800)))))))))));
 	/* scale by 2^k in two steps so subnormal results stay right */
 	if (k < -1000) {
-		p *= bits_d((u64)(1023 - 500) << 52);
+		p *= slmq_bits_f64((u64)(1023 - 500) << 52);
 		k += 500;
 	}
 	if (k > 1000) {
-		p *= bits_d((u64)(1023 + 500) << 52);
+		p *= slmq_bits_f64((u64)(1023 + 500) << 52);
 		k -= 500;
 	}
-	return p * bits_d((u64)(1023 + k) << 52);
+	return p * slmq_bits_f64((u64)(1023 + k) << 52);
 }
 
 /**
@@ -78,24 +63,24 @@ double slmq_exp(double x)
  */
 double slmq_log(double x)
 {
-	u64 u = d_bits(x);
+	u64 u = slmq_f64_bits(x);
 	double m, s, s2, t;
 	s64 e;
 
 	if (x != x || x < 0)
-		return bits_d(0x7ff8000000000000ull);
+		return slmq_bits_f64(0x7ff8000000000000ull);
 	if (x == 0)
-		return bits_d(0xfff0000000000000ull);
+		return slmq_bits_f64(0xfff0000000000000ull);
 	if (u >= 0x7ff0000000000000ull)
 		return x;
 	e = 0;
 	if (!(u >> 52)) {		/* subnormal: scale up by 2^54 */
 		x *= 18014398509481984.0;
-		u = d_bits(x);
+		u = slmq_f64_bits(x);
 		e = -54;
 	}
 	e += (s64)(u >> 52) - 1023;
-	m = bits_d((u & 0x000fffffffffffffull) | 0x3ff0000000000000ull);
+	m = slmq_bits_f64((u & 0x000fffffffffffffull) | 0x3ff0000000000000ull);
 	if (m > 1.41421356237309504880) {
 		m *= 0.5;
 		e++;

@@ -28,7 +28,8 @@ struct slmq_tensor {
 /*
  * How a tensor's rows are laid out in memory.  SLMQ_LAYOUT_G8 is the
  * engine's faster arrangement of Q4_0/Q4_1/Q8_0 rows, interleaved by groups
- * of 8 (see slmq_model_pack() and pack.c); it never appears in a file.
+ * of 8 (see slmq_model_interleave() and interleave.c); it never appears in
+ * a file.
  */
 enum slmq_layout {
 	SLMQ_LAYOUT_GGML = 0,
@@ -79,6 +80,7 @@ struct slmq_model {
 	u64 n_params;
 	u64 weight_bytes;
 	struct slmq_gguf gguf;		/* the parsed container the tensors point into */
+	bool interleaved;	/* slmq_model_interleave() ran: the buffer is no GGUF image */
 };
 
 /*
@@ -97,8 +99,20 @@ void slmq_model_release(struct slmq_model *m, const struct slmq_allocator *a);
  * GGUF image; the token embedding (and an output head tied to it) stays as
  * it is.  Returns 0 or -ENOMEM (nothing changed then).
  */
-int slmq_model_pack(struct slmq_model *m, const struct slmq_allocator *a,
-		    struct slmq_err *err);
+int slmq_model_interleave(struct slmq_model *m, const struct slmq_allocator *a,
+			  struct slmq_err *err);
+
+/*
+ * slmq_model_open() flags.  SLMQ_OPEN_INTERLEAVE: slmq_model_interleave()
+ * right after the load, for a model that is only run from now on (anything
+ * that reads the tensors as GGUF blocks, such as an export, opens without
+ * it; such readers refuse an interleaved model).
+ */
+#define SLMQ_OPEN_INTERLEAVE 0x1u
+
+/* slmq_model_load() and what flags ask for; on failure nothing is left to release. */
+int slmq_model_open(struct slmq_model *m, void *buf, u64 len, u32 flags,
+		    const struct slmq_allocator *a, struct slmq_err *err);
 
 /* One generation stream: KV cache, scratch buffers, position. */
 struct slmq_session;

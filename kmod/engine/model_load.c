@@ -531,3 +531,30 @@ void slmq_model_release(struct slmq_model *m, const struct slmq_allocator *a)
 	m->layers = NULL;
 	slmq_gguf_release(&m->gguf, a);
 }
+
+/**
+ * slmq_model_open() - load a model and prepare it as the flags say.
+ * @m: the model
+ * @buf: the GGUF image (writable when interleaving); must outlive @m
+ * @len: its length
+ * @flags: SLMQ_OPEN_* (model.h)
+ * @a: allocator
+ * @err: error report
+ *
+ * One call instead of load-then-interleave, so no caller can read the
+ * buffer as a GGUF after it was rearranged.
+ *
+ * Return: 0, or a negative errno with @err set and @m released.
+ */
+int slmq_model_open(struct slmq_model *m, void *buf, u64 len, u32 flags,
+		    const struct slmq_allocator *a, struct slmq_err *err)
+{
+	int ret = slmq_model_load(m, buf, len, a, err);
+
+	if (ret || !(flags & SLMQ_OPEN_INTERLEAVE))
+		return ret;
+	ret = slmq_model_interleave(m, a, err);
+	if (ret)
+		slmq_model_release(m, a);
+	return ret;
+}

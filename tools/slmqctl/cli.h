@@ -91,6 +91,12 @@ struct cli_model {
 };
 
 int cli_model_open(const char *path, struct cli_model *cm, struct slmq_err *err);
+/*
+ * The same with slmq_model_open() flags: SLMQ_OPEN_INTERLEAVE for a model
+ * that is only run (the faster layout; cm->buf is then no GGUF image).
+ */
+int cli_model_open_flags(const char *path, u32 flags, struct cli_model *cm,
+			 struct slmq_err *err);
 void cli_model_close(struct cli_model *cm);
 
 /*

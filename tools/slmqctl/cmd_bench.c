@@ -171,13 +171,9 @@ static int cmd_bench(int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		return cli_fail(USAGE);
-	if (cli_model_open(argv[optind], &cm, &err))
-		return cli_fail("%s", err.msg);
 	/* the faster in-memory layout for 4-bit matrices: same results, bit for bit */
-	if (slmq_model_pack(&cm.model, &cli_allocator, &err)) {
-		cli_model_close(&cm);
+	if (cli_model_open_flags(argv[optind], SLMQ_OPEN_INTERLEAVE, &cm, &err))
 		return cli_fail("%s", err.msg);
-	}
 	if (2 * n > cm.model.hp.n_ctx_train) {
 		cli_model_close(&cm);
 		return cli_fail("--tokens %lu: prompt and decode need %lu positions, the model has %u",

@@ -129,13 +129,9 @@ static int cmd_generate(int argc, char **argv)
 
 	if (parse_args(argc, argv, &a))
 		return 1;
-	if (cli_model_open(a.model, &cm, &err))
-		return cli_fail("%s", err.msg);
 	/* the faster in-memory layout for 4-bit matrices: same results, bit for bit */
-	if (slmq_model_pack(&cm.model, &cli_allocator, &err)) {
-		cli_model_close(&cm);
+	if (cli_model_open_flags(a.model, SLMQ_OPEN_INTERLEAVE, &cm, &err))
 		return cli_fail("%s", err.msg);
-	}
 	cli_env_init(&env);
 	np = slmq_tokenize(&cm.model.vocab, a.prompt, (u32)strlen(a.prompt),
 			   cm.model.vocab.add_bos, NULL, 0, &cli_allocator);

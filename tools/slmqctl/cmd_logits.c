@@ -116,13 +116,9 @@ static int cmd_logits(int argc, char **argv)
 		return cli_fail(USAGE);
 	if (tokens && parse_ids(tokens, ids, &n))
 		return 1;
-	if (cli_model_open(argv[optind], &cm, &err))
-		return cli_fail("%s", err.msg);
 	/* the faster in-memory layout for 4-bit matrices: same results, bit for bit */
-	if (slmq_model_pack(&cm.model, &cli_allocator, &err)) {
-		cli_model_close(&cm);
+	if (cli_model_open_flags(argv[optind], SLMQ_OPEN_INTERLEAVE, &cm, &err))
 		return cli_fail("%s", err.msg);
-	}
 	if (prompt) {
 		int k = slmq_tokenize(&cm.model.vocab, prompt, (u32)strlen(prompt),
 				      cm.model.vocab.add_bos, ids, MAX_IDS, &cli_allocator);

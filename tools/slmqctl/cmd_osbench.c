@@ -109,8 +109,7 @@ static int cmd_osbench(int argc, char **argv)
 		return cli_fail(USAGE);
 	if (osbench_load(data, limit, &items, &err))
 		return cli_fail("%s", err.msg);
-	if (cli_model_open(argv[optind], &cm, &err) ||
-	    slmq_model_pack(&cm.model, &cli_allocator, &err)) {
+	if (cli_model_open_flags(argv[optind], SLMQ_OPEN_INTERLEAVE, &cm, &err)) {
 		osbench_free(&items);
 		return cli_fail("%s", err.msg);
 	}

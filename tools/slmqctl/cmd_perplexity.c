@@ -79,13 +79,9 @@ static int cmd_perplexity(int argc, char **argv)
 	}
 	if (optind != argc - 1 || !data)
 		return cli_fail(USAGE);
-	if (cli_model_open(argv[optind], &cm, &err))
-		return cli_fail("%s", err.msg);
 	/* the faster in-memory layout for 4-bit matrices: same results, bit for bit */
-	if (slmq_model_pack(&cm.model, &cli_allocator, &err)) {
-		cli_model_close(&cm);
+	if (cli_model_open_flags(argv[optind], SLMQ_OPEN_INTERLEAVE, &cm, &err))
 		return cli_fail("%s", err.msg);
-	}
 	cli_env_init(&env);
 	ret = eval_load_tokens(data, &cm.model.vocab, &ids, &n, &err);
 	if (!ret)

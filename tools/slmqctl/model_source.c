@@ -29,6 +29,12 @@ static bool has_file(const char *dir, const char *name)
 
 int cli_model_open(const char *path, struct cli_model *cm, struct slmq_err *err)
 {
+	return cli_model_open_flags(path, 0, cm, err);
+}
+
+int cli_model_open_flags(const char *path, u32 flags, struct cli_model *cm,
+			 struct slmq_err *err)
+{
 	struct stat st;
 	int ret;
 
@@ -50,7 +56,7 @@ int cli_model_open(const char *path, struct cli_model *cm, struct slmq_err *err)
 		if (ret)
 			return slmq_fail(err, ret, "%s: %s", cm->path, strerror(-ret));
 	}
-	ret = slmq_model_load(&cm->model, cm->buf, cm->len, &cli_allocator, err);
+	ret = slmq_model_open(&cm->model, cm->buf, cm->len, flags, &cli_allocator, err);
 	if (ret) {
 		free(cm->buf);
 		cm->buf = NULL;

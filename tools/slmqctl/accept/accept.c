@@ -175,10 +175,10 @@ static int one_attempt(struct auto_args *a, struct attempt *at,
 	snprintf(path, sizeof(path), "%s/model.gguf", dir);
 	if (cli_model_open(path, &q, &err))
 		return cli_fail("%s: %s", path, err.msg);
-	/* The export reads the file's blocks: before packing rearranges them. */
+	/* The export reads the file's blocks: before interleaving rearranges them (it refuses after). */
 	ret = hf_export_gptq(&q.model, dir, &hx, &err);
 	if (!ret)
-		ret = slmq_model_pack(&q.model, &cli_allocator, &err);
+		ret = slmq_model_interleave(&q.model, &cli_allocator, &err);
 	if (ret) {
 		cli_model_close(&q);
 		return cli_fail("quantize --auto: attempt %s: %s", at->label, err.msg);
@@ -265,13 +265,8 @@ int accept_run(int argc, char **argv)
 		goto out_free;
 	if (!a->name)
 		a->name = cli_basename(a->model, name, sizeof(name));
-	if (cli_model_open(a->model, &fp, &err)) {
-		cli_fail("%s: %s", a->model, err.msg);
-		goto out_free;
-	}
-	/* Measured as the engine runs it (a no-op for F16; `slmqctl bench` packs too). */
-	if (slmq_model_pack(&fp.model, &cli_allocator, &err)) {
-		cli_model_close(&fp);
+	/* Measured as the engine runs it (a no-op for F16; `slmqctl bench` interleaves too). */
+	if (cli_model_open_flags(a->model, SLMQ_OPEN_INTERLEAVE, &fp, &err)) {
 		cli_fail("%s: %s", a->model, err.msg);
 		goto out_free;
 	}

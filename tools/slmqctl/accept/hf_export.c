@@ -170,9 +170,14 @@ static void block_codes(uint32_t type, const void *blk, uint8_t q[GS],
 	}
 }
 
-static int put_linear(struct hx_list *l, const struct slmq_model *m,
-		      const struct slmq_gguf_tensor *t, const char *gname,
-		      const char *hf, struct hf_export_info *info)
+/*
+ * One GGUF linear as the GPTQ tensors (qweight, qzeros, scales, g_idx): the
+ * codes packed 32 / bits to an int32 word, along the input axis for qweight
+ * and the output axis for qzeros (AutoGPTQ's layout).
+ */
+static int gptq_qweight_pack(struct hx_list *l, const struct slmq_model *m,
+			     const struct slmq_gguf_tensor *t, const char *gname,
+			     const char *hf, struct hf_export_info *info)
 {
 	uint64_t in = t->ne[0], out = t->ne[1], ng = in / GS, o, g, rb;
 	int bits = t->type == SLMQ_TYPE_Q8_0 ? 8 : 4, per = 32 / bits;
@@ -306,7 +311,7 @@ static int collect(const struct slmq_model *m, struct hx_list *l,
 			return slmq_fail(err, -EINVAL, "export: no Hugging Face name for tensor %s", gname);
 		/* The packed layout needs whole 32-bit words along both axes. */
 		if (linear && gptq_type(t->type) && t->ne[1] % 8 == 0) {
-			ret = put_linear(l, m, t, gname, hf, info);
+			ret = gptq_qweight_pack(l, m, t, gname, hf, info);
 		} else {
 			if (linear) {
 				char w[176];
@@ -468,6 +473,10 @@ int hf_export_gptq(const struct slmq_model *m, const char *dir,
 	memset(info, 0, sizeof(*info));
 	info->exact = true;
 	info->sym = true;
+	/* the export reads the file's blocks, which interleaving rearranged */
+	if (m->interleaved)
+		return slmq_fail(err, -EINVAL,
+				 "export: the model was interleaved for the kernels; open it without SLMQ_OPEN_INTERLEAVE to export");
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
 		return slmq_fail(err, -errno, "%s: %s", dir, strerror(errno));
 	ret = collect(m, &l, info, err);

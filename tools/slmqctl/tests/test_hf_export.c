@@ -8,6 +8,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "tap.h"
 #include "cli.h"
@@ -243,6 +245,31 @@ static void check_order(const char *fx)
 	hf_model_close(&m);
 }
 
+/*
+ * Interleaving rearranges the blocks the export reads: exporting an
+ * interleaved model must fail (it used to write scrambled weights).
+ */
+static void check_interleaved(const char *fx)
+{
+	struct slmq_err err = { 0 };
+	char dir[128];
+	struct hf_export_info info;
+	struct cli_model cm;
+	struct stat st;
+	int k;
+
+	if (!tap_ok(!build(fx, SLMQ_TYPE_Q4_0, &cm), "interleaved: quantized pcilm-tiny in memory"))
+		return;
+	/* a name no earlier run left behind */
+	snprintf(dir, sizeof(dir), "build/tests/hf_export_interleaved.%d", (int)getpid());
+	k = slmq_model_interleave(&cm.model, &cli_allocator, &err);
+	k = k ?: hf_export_gptq(&cm.model, dir, &info, &err);
+	tap_ok(k == -EINVAL && strstr(err.msg, "interleaved") && stat(dir, &st) < 0,
+	       "export of an interleaved model is refused before writing anything (%s)", err.msg);
+	slmq_model_release(&cm.model, &cli_allocator);
+	free(cm.buf);
+}
+
 int main(void)
 {
 	char fx[512];
@@ -252,5 +279,6 @@ int main(void)
 	check(fx, SLMQ_TYPE_Q8_0, 8, "q8_0");
 	check(fx, SLMQ_TYPE_Q4_1, 4, "q4_1");
 	check_order(fx);
+	check_interleaved(fx);
 	return tap_done();
 }

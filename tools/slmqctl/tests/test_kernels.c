@@ -243,7 +243,7 @@ static void test_g8(void)
 				}
 				memcpy(p, w, rb * rows);
 				for (r = 0; r + 8 <= rows; r += 8)
-					slmq_pack_rows_g8(type, w + r * rb, p + r * rb, nb);
+					slmq_interleave_rows_g8(type, w + r * rb, p + r * rb, nb);
 				for (r = 0; r < rows / 8 * 8; r++)
 					for (j = 0; j < nb; j++) {
 						slmq_g8_block(type, p + r / 8 * 8 * rb, nb, r % 8, j, blk);
@@ -274,7 +274,7 @@ static void test_g8(void)
 /*
  * Q8_0 weights of -128 (valid in a file, never written by ggml's quantizer):
  * the ggml-layout kernels stay exact on both paths (the G8 kernel's sign
- * trick would not be, so pack.c leaves such matrices alone; see
+ * trick would not be, so interleave.c leaves such matrices alone; see
  * test_fixture_model()).
  */
 static void test_q8_min(void)
@@ -490,10 +490,10 @@ static void test_fixture_model(void)
 		qm.layers = layers;
 		snprintf(what, sizeof(what), "pcilm-tiny %s", slmq_type_name(types[t]));
 		compare_paths(&qm, what, prompt, ARRAY_SIZE(prompt), 48, true);
-		/* a weight of -128 keeps a Q8_0 matrix out of G8 (see pack.c) */
+		/* a weight of -128 keeps a Q8_0 matrix out of G8 (see interleave.c) */
 		if (types[t] == SLMQ_TYPE_Q8_0)
 			((u8 *)layers[0].wq.data)[5] = 0x80;
-		tap_ok(!slmq_model_pack(&qm, &cli_allocator, &err) &&
+		tap_ok(!slmq_model_interleave(&qm, &cli_allocator, &err) &&
 		       layers[0].w_up.layout == SLMQ_LAYOUT_G8 &&
 		       qm.output.layout == SLMQ_LAYOUT_G8 &&
 		       layers[0].wq.layout == (types[t] == SLMQ_TYPE_Q8_0 ?

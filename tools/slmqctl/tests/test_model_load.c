@@ -479,14 +479,14 @@ static void test_pack(struct slmq_model *m)
 	struct slmq_err err = { 0 };
 
 	run_logits(m, before);
-	tap_ok(!slmq_model_pack(m, &cli_allocator, &err) &&
+	tap_ok(!slmq_model_interleave(m, &cli_allocator, &err) &&
 	       m->layers[1].w_down.layout == SLMQ_LAYOUT_G8 &&
 	       m->tok_embd.layout == SLMQ_LAYOUT_GGML &&
 	       m->output.layout == SLMQ_LAYOUT_GGML,
 	       "pack: q4_0 matrices in G8, embedding (and the head tied to it) untouched");
 	run_logits(m, after);
 	tap_ok(!memcmp(before, after, sizeof(before)), "pack: logits identical bit for bit");
-	tap_ok(!slmq_model_pack(m, &cli_allocator, &err), "pack: a second call is harmless");
+	tap_ok(!slmq_model_interleave(m, &cli_allocator, &err), "pack: a second call is harmless");
 	run_logits(m, after);
 	tap_ok(!memcmp(before, after, sizeof(before)), "pack: still identical after the second call");
 }

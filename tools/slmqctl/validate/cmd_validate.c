@@ -45,8 +45,8 @@ static int run(const char *orig, const char *quant, const char *out,
 		return cli_fail("%s: %s", quant, err.msg);
 	}
 	/* Measure both as the engine runs them (`slmqctl bench` packs too). */
-	if (slmq_model_pack(&a.model, &cli_allocator, &err) ||
-	    slmq_model_pack(&b.model, &cli_allocator, &err)) {
+	if (slmq_model_interleave(&a.model, &cli_allocator, &err) ||
+	    slmq_model_interleave(&b.model, &cli_allocator, &err)) {
 		cli_model_close(&b);
 		cli_model_close(&a);
 		val_prompts_free(&ps);
@@ -99,7 +99,7 @@ static int run_kernel(const char *name, const char *path, const char *out,
 		return cli_fail("validate: --kernel-ctx must be 2..%u", cm.model.hp.n_ctx_train);
 	}
 	/* As `slmqctl perplexity` runs it (and the kernel packs its copy): same bits, faster. */
-	ret = slmq_model_pack(&cm.model, &cli_allocator, &err);
+	ret = slmq_model_interleave(&cm.model, &cli_allocator, &err);
 	if (!ret)
 		ret = kb_validate(name, &cm, &ko, &ps, &r, &err);
 	cli_model_close(&cm);

@@ -49,13 +49,13 @@ static void g8_offsets(u32 type, u32 k, u32 b, u64 *d, u64 *m, u64 *q)
 }
 
 /**
- * slmq_pack_rows_g8() - eight rows from ggml's layout into one G8 group.
+ * slmq_interleave_rows_g8() - eight rows from ggml's layout into one G8 group.
  * @type: SLMQ_TYPE_Q4_0, SLMQ_TYPE_Q4_1 or SLMQ_TYPE_Q8_0
  * @srcv: 8 rows in ggml's layout, back to back
  * @dstv: the same number of bytes, G8 layout (must not overlap srcv)
  * @nb: blocks per row
  */
-void slmq_pack_rows_g8(u32 type, const void *srcv, void *dstv, u32 nb)
+void slmq_interleave_rows_g8(u32 type, const void *srcv, void *dstv, u32 nb)
 {
 	const u8 *src = srcv;
 	u8 *dst = dstv;
@@ -120,7 +120,7 @@ static bool q8_has_min(const struct slmq_tensor *t)
 	return false;
 }
 
-static bool packable(const struct slmq_tensor *t)
+static bool interleavable(const struct slmq_tensor *t)
 {
 	if (t->layout != SLMQ_LAYOUT_GGML || t->ne1 < G8)
 		return false;
@@ -129,32 +129,32 @@ static bool packable(const struct slmq_tensor *t)
 	return t->type == SLMQ_TYPE_Q4_0 || t->type == SLMQ_TYPE_Q4_1;
 }
 
-static void pack_tensor(struct slmq_tensor *t, u8 *tmp)
+static void interleave_tensor(struct slmq_tensor *t, u8 *tmp)
 {
 	u64 rb = slmq_row_bytes(t->type, t->ne0), g;
 	u8 *data = (u8 *)t->data;	/* the caller's buffer is writable */
 
 	for (g = 0; g < t->ne1 / G8; g++) {
 		memcpy(tmp, data + g * G8 * rb, G8 * rb);
-		slmq_pack_rows_g8(t->type, tmp, data + g * G8 * rb, t->ne0 / SLMQ_QK);
+		slmq_interleave_rows_g8(t->type, tmp, data + g * G8 * rb, t->ne0 / SLMQ_QK);
 	}
 	t->layout = SLMQ_LAYOUT_G8;
 }
 
 /**
- * slmq_model_pack() - rearrange block-quantized matrices for the kernels (see model.h).
+ * slmq_model_interleave() - rearrange block-quantized matrices for the kernels (see model.h).
  * @m: loaded model whose buffer is writable
  * @a: allocator for one group of rows of scratch
  * @err: error report
  *
  * Return: 0 or -ENOMEM.
  */
-int slmq_model_pack(struct slmq_model *m, const struct slmq_allocator *a,
-		    struct slmq_err *err)
+int slmq_model_interleave(struct slmq_model *m, const struct slmq_allocator *a,
+			  struct slmq_err *err)
 {
 	u32 widest = max_t(u32, max_t(u32, m->hp.n_embd, m->hp.n_ff),
 			   m->hp.n_head * m->hp.head_dim);
-	/* Q8_0 has the widest rows of the packed types */
+	/* Q8_0 has the widest rows of the interleaved types */
 	u8 *tmp = slmq_alloc(a, G8 * slmq_row_bytes(SLMQ_TYPE_Q8_0, widest) + 64);
 	u32 l, k;
 
@@ -166,12 +166,13 @@ int slmq_model_pack(struct slmq_model *m, const struct slmq_allocator *a,
 					       &L->w_gate, &L->w_up, &L->w_down };
 
 		for (k = 0; k < ARRAY_SIZE(mats); k++)
-			if (packable(mats[k]))
-				pack_tensor(mats[k], tmp);
+			if (interleavable(mats[k]))
+				interleave_tensor(mats[k], tmp);
 	}
 	/* a head tied to the embedding stays: embedding rows are read as ggml */
-	if (m->output.data != m->tok_embd.data && packable(&m->output))
-		pack_tensor(&m->output, tmp);
+	if (m->output.data != m->tok_embd.data && interleavable(&m->output))
+		interleave_tensor(&m->output, tmp);
 	slmq_free(a, tmp);
+	m->interleaved = true;
 	return 0;
 }
