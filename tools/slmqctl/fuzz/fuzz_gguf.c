@@ -42,7 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!slmq_model_load(&m, buf, size, &cli_allocator, &err)) {
 		exercise_vocab(&m.vocab);
 		/* the last byte picks the layout: ggml's, or G8 (rewrites buf) */
-		if (!(data[size - 1] & 1) || !slmq_model_pack(&m, &cli_allocator, &err))
+		if (!(data[size - 1] & 1) || !slmq_model_interleave(&m, &cli_allocator, &err))
 			fuzz_run_model(&m, data + size / 2, size - size / 2 < 16 ? size - size / 2 : 16);
 		slmq_model_release(&m, &cli_allocator);
 	}
