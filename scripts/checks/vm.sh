@@ -13,10 +13,16 @@
 #   - "guest finished": the guest reported done (missing: hung or crashed)
 # How to add guest tests: Documentation/testing.md.  SLMQ_VM_STREAM=1 shows
 # the guest's output on stderr while it runs.
+# Another kernel (scripts/checks/vm-debug.sh sets these for the debug kernel):
+#   SLMQ_KERNEL_ENV=FILE  its env.sh: modules built against its KDIR, it boots
+#   SLMQ_VM_OUT=DIR       logs, initramfs, console (default build/vm)
+#   SLMQ_VM_MEM=SIZE      guest RAM (run.sh --mem)
+#   SLMQ_VM_BOOT_EXPECT   newline-separated EREs the boot log must match
+#                         (one test each: "its checkers are on")
 set -u
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$REPO"
-OUT=build/vm
+OUT=${SLMQ_VM_OUT:-build/vm}
 LOG=$OUT/logs
 mkdir -p "$LOG"
 exec 8>"$OUT/.lock"
@@ -66,7 +72,7 @@ elif scripts/vm/build.sh selftests >"$LOG/selftests.log" 2>&1; then
 else
 	tap FAIL "selftests build" "$LOG/selftests.log"
 fi
-if scripts/vm/mkinitramfs.sh >"$LOG/initramfs.log" 2>&1; then
+if scripts/vm/mkinitramfs.sh -o "$OUT/initramfs.cpio.gz" >"$LOG/initramfs.log" 2>&1; then
 	tap OK "initramfs packed: $(tail -1 "$LOG/initramfs.log" | sed 's/^mkinitramfs: [^:]*: //')"
 else
 	tap FAIL "initramfs packed" "$LOG/initramfs.log"
@@ -74,12 +80,46 @@ else
 fi
 
 # ---- boot -----------------------------------------------------------------
-scripts/vm/run.sh ${SLMQ_VM_STREAM:+--stream} >"$LOG/run.out" 2>"$LOG/run.log"
+scripts/vm/run.sh ${SLMQ_VM_STREAM:+--stream} --out "$OUT" --initrd "$OUT/initramfs.cpio.gz" \
+	${SLMQ_VM_MEM:+--mem "$SLMQ_VM_MEM"} >"$LOG/run.out" 2>"$LOG/run.log"
 [ -n "${SLMQ_VM_STREAM:-}" ] && cat "$LOG/run.out" >&2
 CHAN=$OUT/channel.log
 echo "# boot-to-result: $(cat "$OUT/elapsed" 2>/dev/null) s wall (QEMU TCG)"
 
 # ---- results --------------------------------------------------------------
+# first_report FILE: append the first report of the kernel log after boot
+# (from the first suspicious line, 30 lines: a KASAN or lockdep report's
+# header, access and stack) to FILE, so a failure shows more than one line.
+first_report() {
+	local since first
+	since=$(grep -n '^=== kernel log since boot ===' "$OUT/console.log" | tail -1 | cut -d: -f1)
+	[ -n "$since" ] || return 0
+	first=$(tail -n +"$since" "$OUT/console.log" | grep -nE "$(dmesg_bad_re)" | head -1 | cut -d: -f1)
+	[ -n "$first" ] || return 0
+	{
+		echo "--- the first report, from the kernel log:"
+		tail -n +"$since" "$OUT/console.log" | tail -n +"$first" | head -n 30 | tr -d '\r'
+	} >>"$1"
+}
+dmesg_bad_re() {	# the guest's own pattern (scripts/vm/guest-lib.sh)
+	sed -n "s/^SLMQ_DMESG_BAD='\(.*\)'$/\1/p" scripts/vm/guest-lib.sh
+}
+
+# The boot log (the "[ seconds] ..." lines after "=== boot kernel log ===")
+# shows each checker the kernel is expected to have on (SLMQ_VM_BOOT_EXPECT).
+if [ -n "${SLMQ_VM_BOOT_EXPECT:-}" ]; then
+	tr -d '\r' <"$OUT/console.log" | awk '/^=== boot kernel log ===$/ { on = 1; next }
+		on && !/^\[ *[0-9]+\.[0-9]+\]/ { exit } on' >"$LOG/boot.log"
+	while IFS= read -r re; do
+		[ -n "$re" ] || continue
+		if grep -qE "$re" "$LOG/boot.log"; then
+			tap OK "boot log shows the checker: $(grep -m1 -oE "$re.*" "$LOG/boot.log" | cut -c1-70)"
+		else
+			echo "no line matching /$re/ in the boot log ($LOG/boot.log)" >"$LOG/boot.missing"
+			tap FAIL "boot log shows the checker: /$re/" "$LOG/boot.missing"
+		fi
+	done <<<"$SLMQ_VM_BOOT_EXPECT"
+fi
 cur=			# program being read
 declare -A planned=() results=() fails=()
 order=()
@@ -170,6 +210,7 @@ if [ -n "$done" ] && ! [ -s "$dmesg_bad" ]; then
 	tap OK "kernel log clean (no BUG/WARNING/Oops/Call Trace) after boot"
 else
 	[ -n "$done" ] || echo "no kernel log report (guest did not finish)" >>"$dmesg_bad"
+	first_report "$dmesg_bad"
 	tap FAIL "kernel log clean (no BUG/WARNING/Oops/Call Trace) after boot" "$dmesg_bad"
 fi
 if [ -n "$taint" ] && [ $((taint & ~TAINT_ALLOWED)) = 0 ]; then

@@ -12,6 +12,7 @@
 #   --timeout SECS    whole-VM limit (default $SLMQ_VM_TIMEOUT or 600)
 #   --test-timeout S  per-program limit inside the guest (default 180)
 #   --mem SIZE        guest RAM (default 1G)
+# SLMQ_VM_APPEND: more kernel command line (the debug kernel's options)
 #
 # Exit status: the status of the guest program when --run is a script,
 # otherwise 0 when the guest reported "done"; 124 when QEMU was killed by
@@ -41,18 +42,21 @@ done
 
 scripts/kernel/fetch.sh >/dev/null
 . .cache/kernel/env.sh
+# SLMQ_KERNEL_ENV=FILE: boot that kernel instead (the debug kernel's env.sh)
+if [ -n "${SLMQ_KERNEL_ENV:-}" ]; then . "$SLMQ_KERNEL_ENV"; fi
 mkdir -p "$OUT"
 CONSOLE=$OUT/console.log
 CHAN=$OUT/channel.log
 : >"$CONSOLE"
 : >"$CHAN"
 
+APPEND_MORE=${SLMQ_VM_APPEND:+ $SLMQ_VM_APPEND}
 start=$(date +%s.%N)
 timeout -k 5 "$TIMEOUT" qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m "$MEM" \
 	-nodefaults -display none -monitor none -no-reboot \
 	-serial "file:$CONSOLE" -serial "file:$CHAN" \
 	-kernel "$SLMQ_VMLINUZ" -initrd "$INITRD" \
-	-append "console=ttyS0 panic=-1 oops=panic quiet slmq_run=$RUN slmq_test_timeout=$TEST_TIMEOUT" \
+	-append "console=ttyS0 panic=-1 oops=panic quiet slmq_run=$RUN slmq_test_timeout=$TEST_TIMEOUT$APPEND_MORE" \
 	</dev/null >"$OUT/qemu.log" 2>&1 &
 qpid=$!
 if [ -n "$STREAM" ]; then
