@@ -22,8 +22,9 @@ if ! env=$(scripts/kernel/debug-kernel.sh --cached 2>build/vm-debug/cached.log);
 	echo "1..0 # SKIP debug kernel not built on this machine: run \`make debug-kernel\` once (about 25 min on 2 cores), or \`make check-debug\`"
 	exit 0
 fi
-eval "$env"
-export SLMQ_KERNEL_ENV=$SLMQ_DEBUG_KERNEL/env.sh
+# Only its path: its variables (SLMQ_KVER ...) would pin fetch.sh to a
+# Debian version that does not exist; the scripts source it themselves.
+export SLMQ_KERNEL_ENV=$(eval "$env"; echo "$SLMQ_DEBUG_KERNEL")/env.sh
 export SLMQ_VM_OUT=build/vm-debug
 export SLMQ_VM_MEM=${SLMQ_VM_MEM:-2G}
 # Report every KASAN bug, not only the first; a large log buffer keeps the
