@@ -5,6 +5,9 @@
 #
 #   make deps     install build dependencies (apt) when missing
 #   make check    every test: unit, integration, fuzz smoke, Kbuild, VM kselftests
+#   make check-debug  the VM kselftests under the debug kernel (KASAN, kmemleak,
+#                 lockdep, fault injection); builds that kernel once per machine
+#   make debug-kernel just build (or find cached) that kernel
 #   make demo     the whole story on the bundled pcilm-tiny model
 #   make bench    speed benchmarks (never part of check)
 #   make fuzz     every fuzz target for FUZZ_SECONDS (default 300) with a fresh seed
@@ -95,9 +98,22 @@ deps:
 
 # slmq.ko (and selftests/ test modules) against the Debian 6.12 headers that
 # scripts/kernel/fetch.sh caches in .cache/kernel/.  W=1, C=2 pass through.
+# SLMQ_KERNEL_ENV=FILE: another kernel's env.sh, sourced after ours (the
+# debug kernel's, from scripts/kernel/debug-kernel.sh).
 kmod:
 	@scripts/kernel/fetch.sh >/dev/null
-	@. .cache/kernel/env.sh && $(MAKE) -C "$$KDIR" M=$(CURDIR) modules
+	@. .cache/kernel/env.sh && \
+	if [ -n "$$SLMQ_KERNEL_ENV" ]; then . "$$SLMQ_KERNEL_ENV"; fi && \
+	$(MAKE) -C "$$KDIR" M=$(CURDIR) modules
+
+# The debug kernel (scripts/kernel/debug.config), cached in
+# /var/cache/slmq/debug-kernel/ for every clone on the machine.
+debug-kernel:
+	@scripts/kernel/debug-kernel.sh >/dev/null
+
+check-debug: deps debug-kernel
+	@$(MAKE) --no-print-directory all tests
+	@SLMQ_CHECK_ONLY='checks/vm-debug' scripts/run-checks.sh
 
 check: deps
 	@$(MAKE) --no-print-directory all tests
@@ -159,5 +175,5 @@ clean:
 	rm -rf $(O) $(SLMQCTL)
 	-[ -f .cache/kernel/env.sh ] && . .cache/kernel/env.sh && $(MAKE) -C "$$KDIR" M=$(CURDIR) clean >/dev/null
 
-.PHONY: all tests deps check demo bench bench-quant fuzz clean kmod install dkms-src dkms-build dkms-install dkms-remove deb check-deb
+.PHONY: all tests deps check check-debug debug-kernel demo bench bench-quant fuzz clean kmod install dkms-src dkms-build dkms-install dkms-remove deb check-deb
 -include $(shell find $(O) -name '*.d' 2>/dev/null)

@@ -13,10 +13,16 @@
 #   - "guest finished": the guest reported done (missing: hung or crashed)
 # How to add guest tests: Documentation/testing.md.  SLMQ_VM_STREAM=1 shows
 # the guest's output on stderr while it runs.
+# Another kernel (scripts/checks/vm-debug.sh sets these for the debug kernel):
+#   SLMQ_KERNEL_ENV=FILE  its env.sh: modules built against its KDIR, it boots
+#   SLMQ_VM_OUT=DIR       logs, initramfs, console (default build/vm)
+#   SLMQ_VM_MEM=SIZE      guest RAM (run.sh --mem)
+#   SLMQ_VM_BOOT_EXPECT   newline-separated EREs the boot log must match
+#                         (one test each: "its checkers are on")
 set -u
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$REPO"
-OUT=build/vm
+OUT=${SLMQ_VM_OUT:-build/vm}
 LOG=$OUT/logs
 mkdir -p "$LOG"
 exec 8>"$OUT/.lock"
@@ -66,7 +72,7 @@ elif scripts/vm/build.sh selftests >"$LOG/selftests.log" 2>&1; then
 else
 	tap FAIL "selftests build" "$LOG/selftests.log"
 fi
-if scripts/vm/mkinitramfs.sh >"$LOG/initramfs.log" 2>&1; then
+if scripts/vm/mkinitramfs.sh -o "$OUT/initramfs.cpio.gz" >"$LOG/initramfs.log" 2>&1; then
 	tap OK "initramfs packed: $(tail -1 "$LOG/initramfs.log" | sed 's/^mkinitramfs: [^:]*: //')"
 else
 	tap FAIL "initramfs packed" "$LOG/initramfs.log"
@@ -74,12 +80,28 @@ else
 fi
 
 # ---- boot -----------------------------------------------------------------
-scripts/vm/run.sh ${SLMQ_VM_STREAM:+--stream} >"$LOG/run.out" 2>"$LOG/run.log"
+scripts/vm/run.sh ${SLMQ_VM_STREAM:+--stream} --out "$OUT" --initrd "$OUT/initramfs.cpio.gz" \
+	${SLMQ_VM_MEM:+--mem "$SLMQ_VM_MEM"} >"$LOG/run.out" 2>"$LOG/run.log"
 [ -n "${SLMQ_VM_STREAM:-}" ] && cat "$LOG/run.out" >&2
 CHAN=$OUT/channel.log
 echo "# boot-to-result: $(cat "$OUT/elapsed" 2>/dev/null) s wall (QEMU TCG)"
 
 # ---- results --------------------------------------------------------------
+# The boot log (the "[ seconds] ..." lines after "=== boot kernel log ===")
+# shows each checker the kernel is expected to have on (SLMQ_VM_BOOT_EXPECT).
+if [ -n "${SLMQ_VM_BOOT_EXPECT:-}" ]; then
+	tr -d '\r' <"$OUT/console.log" | awk '/^=== boot kernel log ===$/ { on = 1; next }
+		on && !/^\[ *[0-9]+\.[0-9]+\]/ { exit } on' >"$LOG/boot.log"
+	while IFS= read -r re; do
+		[ -n "$re" ] || continue
+		if grep -qE "$re" "$LOG/boot.log"; then
+			tap OK "boot log shows the checker: $(grep -m1 -oE "$re.*" "$LOG/boot.log" | cut -c1-70)"
+		else
+			echo "no line matching /$re/ in the boot log ($LOG/boot.log)" >"$LOG/boot.missing"
+			tap FAIL "boot log shows the checker: /$re/" "$LOG/boot.missing"
+		fi
+	done <<<"$SLMQ_VM_BOOT_EXPECT"
+fi
 . scripts/vm/results.sh
 read_results "$CHAN" "$LOG" "$OUT/console.log"
 finish

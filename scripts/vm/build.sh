@@ -10,6 +10,8 @@
 #              SLMQCTL=<repo>/tools/slmqctl/slmqctl, with .cache/kernel/env.sh
 #              exported (KDIR, SLMQ_KSFT_DIR, ...); skipped without
 #              selftests/Makefile
+# SLMQ_KERNEL_ENV=FILE (another kernel's env.sh, e.g. the debug kernel's)
+# builds the modules against its KDIR instead.
 # Exit status: that of the first failing step.
 set -uo pipefail
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
@@ -43,6 +45,7 @@ step_selftests() {
 	scripts/kernel/fetch.sh >/dev/null || return
 	set -a
 	. .cache/kernel/env.sh
+	if [ -n "${SLMQ_KERNEL_ENV:-}" ]; then . "$SLMQ_KERNEL_ENV"; fi
 	set +a
 	mkdir -p build/selftests
 	make --no-print-directory -C selftests OUTPUT="$REPO/build/selftests" \

@@ -9,6 +9,25 @@
 # The caller defines tap OK|FAIL|SKIP DESC [FILE] and the counter n, and
 # sets TAINT_ALLOWED.
 #
+# first_report FILE CONSOLE: append the first report of the kernel log after
+# boot (from the first suspicious line, 30 lines: a KASAN or lockdep report's
+# header, access and stack) to FILE, so a failure shows more than one line.
+first_report() {
+	local since first
+	since=$(grep -n '^=== kernel log since boot ===' "$2" | tail -1 | cut -d: -f1)
+	[ -n "$since" ] || return 0
+	first=$(tail -n +"$since" "$2" | grep -nE "$(dmesg_bad_re)" | head -1 | cut -d: -f1)
+	[ -n "$first" ] || return 0
+	{
+		echo "--- the first report, from the kernel log:"
+		tail -n +"$since" "$2" | tail -n +"$first" | head -n 30 | tr -d '\r'
+	} >>"$1"
+}
+
+dmesg_bad_re() {	# the guest's own pattern (scripts/vm/guest-lib.sh)
+	sed -n "s/^SLMQ_DMESG_BAD='\(.*\)'$/\1/p" scripts/vm/guest-lib.sh
+}
+
 # read_results CHAN LOGDIR [CONSOLE]
 read_results() {
 	local CHAN=$1 LOG=$2 CONSOLE=${3:-/dev/null}
@@ -111,6 +130,7 @@ read_results() {
 		tap OK "kernel log clean (no BUG/WARNING/Oops/Call Trace) after boot"
 	else
 		[ -n "$done" ] || echo "no kernel log report (guest did not finish)" >>"$dmesg_bad"
+		first_report "$dmesg_bad" "$CONSOLE"
 		tap FAIL "kernel log clean (no BUG/WARNING/Oops/Call Trace) after boot" "$dmesg_bad"
 	fi
 	if [ -n "$taint" ] && [ $((taint & ~TAINT_ALLOWED)) = 0 ]; then

@@ -19,6 +19,7 @@
 # Both watchdogs fire on lack of progress, not on elapsed time: TCG speed
 # follows the host's load, and a slow machine must give a slow pass.
 #   --mem SIZE        guest RAM (default 1G)
+# SLMQ_VM_APPEND: more kernel command line (the debug kernel's options)
 #
 # Exit status: the status of the guest program when --run is a script,
 # otherwise 0 when the guest reported "done"; 124 when QEMU was killed by
@@ -53,6 +54,8 @@ done
 IDLE=${IDLE:-$((TEST_TIMEOUT + 120))}
 scripts/kernel/fetch.sh >/dev/null
 . .cache/kernel/env.sh
+# SLMQ_KERNEL_ENV=FILE: boot that kernel instead (the debug kernel's env.sh)
+if [ -n "${SLMQ_KERNEL_ENV:-}" ]; then . "$SLMQ_KERNEL_ENV"; fi
 mkdir -p "$OUT"
 CONSOLE=$OUT/console.log
 CHAN=$OUT/channel.log
@@ -81,12 +84,13 @@ watch_idle() {
 }
 rm -f "$OUT/idle-kill"
 
+APPEND_MORE=${SLMQ_VM_APPEND:+ $SLMQ_VM_APPEND}
 start=$(date +%s.%N)
 timeout -k 5 "$TIMEOUT" qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m "$MEM" \
 	-nodefaults -display none -monitor none -no-reboot \
 	-serial "file:$CONSOLE" -serial "file:$CHAN" \
 	-kernel "$SLMQ_VMLINUZ" -initrd "$INITRD" \
-	-append "console=ttyS0 panic=-1 oops=panic quiet slmq_run=$RUN slmq_test_timeout=$TEST_TIMEOUT slmq_test_max=$TEST_MAX" \
+	-append "console=ttyS0 panic=-1 oops=panic quiet slmq_run=$RUN slmq_test_timeout=$TEST_TIMEOUT slmq_test_max=$TEST_MAX$APPEND_MORE" \
 	</dev/null >"$OUT/qemu.log" 2>&1 &
 qpid=$!
 if [ -n "$STREAM" ]; then
