@@ -15,6 +15,7 @@
 #include <linux/notifier.h>
 #include <linux/slab.h>
 #include <net/genetlink.h>
+#include <kunit/visibility.h>
 
 #include "slmq_priv.h"
 
@@ -114,6 +115,32 @@ free_st:
 	return ret;
 }
 
+/**
+ * slmq_chunk_check() - may a chunk go into a staging copy?
+ * @size: the size announced by load-begin
+ * @received: bytes received so far
+ * @offset: where the chunk says it goes
+ * @len: its length
+ *
+ * Chunks arrive strictly in order, so that a copy is complete exactly when
+ * @received reaches @size and no byte is written twice: a resent, skipped or
+ * overlapping chunk is refused rather than merged.
+ *
+ * Return: SLMQ_CHUNK_OK, or which rule the chunk breaks (empty, out of
+ * order, or ending past @size).
+ */
+enum slmq_chunk_verdict slmq_chunk_check(u64 size, u64 received, u64 offset, u32 len)
+{
+	if (!len)
+		return SLMQ_CHUNK_EMPTY;
+	if (offset != received)
+		return SLMQ_CHUNK_OUT_OF_ORDER;
+	if (received > size || len > size - received)
+		return SLMQ_CHUNK_PAST_END;
+	return SLMQ_CHUNK_OK;
+}
+EXPORT_SYMBOL_IF_KUNIT(slmq_chunk_check);
+
 int slmq_load_chunk_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr **tb = info->attrs;
@@ -140,20 +167,27 @@ int slmq_load_chunk_doit(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG_ATTR(info->extack, tb[SLMQ_A_MODEL_NAME],
 				    "no load of this name in progress on this socket");
 		ret = -ENOENT;
-	} else if (offset != st->received) {
-		NL_SET_ERR_MSG_ATTR_FMT(info->extack, tb[SLMQ_A_MODEL_OFFSET],
-					"chunk at offset %llu, expected %llu (out of order or overlapping)",
-					offset, st->received);
-		ret = -EINVAL;
-	} else if (len > st->size - st->received) {
+		goto unlock;
+	}
+	switch (slmq_chunk_check(st->size, st->received, offset, len)) {
+	case SLMQ_CHUNK_OK:
+		memcpy((u8 *)st->buf + offset, nla_data(tb[SLMQ_A_MODEL_DATA]), len);
+		st->received += len;
+		break;
+	case SLMQ_CHUNK_PAST_END:
 		NL_SET_ERR_MSG_ATTR_FMT(info->extack, tb[SLMQ_A_MODEL_DATA],
 					"chunk ends at %llu, past the announced size %llu",
 					offset + len, st->size);
 		ret = -EFBIG;
-	} else {
-		memcpy((u8 *)st->buf + offset, nla_data(tb[SLMQ_A_MODEL_DATA]), len);
-		st->received += len;
+		break;
+	default:
+		NL_SET_ERR_MSG_ATTR_FMT(info->extack, tb[SLMQ_A_MODEL_OFFSET],
+					"chunk at offset %llu, expected %llu (out of order or overlapping)",
+					offset, st->received);
+		ret = -EINVAL;
+		break;
 	}
+unlock:
 	mutex_unlock(&slmq_staging_lock);
 	return ret;
 }

@@ -17,6 +17,8 @@
 #include <linux/slab.h>
 #include <net/genetlink.h>
 
+#include <kunit/visibility.h>
+
 #include "slmq_priv.h"
 
 #define SLMQ_PROMPT_MAX 16384		/* bytes of prompt text or ids */
@@ -104,6 +106,7 @@ void slmq_shorten(char *dst, size_t len, const char *msg)
 	memcpy(dst + head + 3, msg + n - tail, tail);
 	dst[len - 1] = '\0';
 }
+EXPORT_SYMBOL_IF_KUNIT(slmq_shorten);
 
 /* nla_get_*_default() arrived after 6.12. */
 static u32 slmq_nla_u32(const struct nlattr *a, u32 def)

@@ -159,6 +159,14 @@ void slmq_nl_notify(const struct slmq_kmodel *m, bool added);
 /* slmq_load.c: staging loads over netlink, tied to the sender's socket. */
 int slmq_load_init(void);
 void slmq_load_exit(void);
+enum slmq_chunk_verdict {
+	SLMQ_CHUNK_OK,
+	SLMQ_CHUNK_EMPTY,
+	SLMQ_CHUNK_OUT_OF_ORDER,
+	SLMQ_CHUNK_PAST_END,
+};
+
+enum slmq_chunk_verdict slmq_chunk_check(u64 size, u64 received, u64 offset, u32 len);
 struct genl_info;
 struct sk_buff;
 int slmq_load_begin_doit(struct sk_buff *skb, struct genl_info *info);

@@ -23,6 +23,8 @@
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 
+#include <kunit/visibility.h>
+
 #include "slmq_priv.h"
 
 static LIST_HEAD(slmq_models);
@@ -48,10 +50,11 @@ bool slmq_name_valid(const char *name)
 	if (n == 0 || n >= SLMQ_NAME_MAX || name[0] == '.')
 		return false;
 	for (i = 0; i < n; i++)
-		if (!isalnum(name[i]) && !strchr("._-", name[i]))
+		if (!isascii(name[i]) || (!isalnum(name[i]) && !strchr("._-", name[i])))
 			return false;
 	return true;
 }
+EXPORT_SYMBOL_IF_KUNIT(slmq_name_valid);
 
 /**
  * slmq_mem_reserve() - account for a model's bytes before allocating them
@@ -78,6 +81,7 @@ int slmq_mem_reserve(u64 bytes, struct slmq_err *err)
 	spin_unlock(&slmq_mem_lock);
 	return ret;
 }
+EXPORT_SYMBOL_IF_KUNIT(slmq_mem_reserve);
 
 void slmq_mem_unreserve(u64 bytes)
 {
@@ -86,6 +90,7 @@ void slmq_mem_unreserve(u64 bytes)
 	slmq_mem_used -= min(bytes, slmq_mem_used);
 	spin_unlock(&slmq_mem_lock);
 }
+EXPORT_SYMBOL_IF_KUNIT(slmq_mem_unreserve);
 
 /**
  * slmq_sess_reserve() - account for session memory before allocating it
@@ -155,6 +160,7 @@ u64 slmq_mem_used_bytes(void)
 	spin_unlock(&slmq_mem_lock);
 	return used;
 }
+EXPORT_SYMBOL_IF_KUNIT(slmq_mem_used_bytes);
 
 /* SHA-256 of a buffer that may be 100 MB: hash it a megabyte at a time. */
 int slmq_sha256(const void *buf, u64 len, u8 *out)
@@ -285,6 +291,7 @@ void slmq_kmodel_put(struct slmq_kmodel *m)
 	if (m)
 		kref_put(&m->ref, slmq_kmodel_release);
 }
+EXPORT_SYMBOL_IF_KUNIT(slmq_kmodel_put);
 
 /**
  * slmq_kmodel_discard() - free a created model that was never published
@@ -344,6 +351,7 @@ int slmq_registry_publish(struct slmq_kmodel *m)
 	slmq_kmodel_put(old);
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(slmq_registry_publish);
 
 /**
  * slmq_registry_delete() - withdraw a model by name
@@ -370,6 +378,7 @@ int slmq_registry_delete(const char *name)
 	slmq_kmodel_put(m);
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(slmq_registry_delete);
 
 /**
  * slmq_registry_lookup() - find a published model and take a reference
@@ -391,6 +400,7 @@ struct slmq_kmodel *slmq_registry_lookup(const char *name)
 	rcu_read_unlock();
 	return found;
 }
+EXPORT_SYMBOL_IF_KUNIT(slmq_registry_lookup);
 
 /**
  * slmq_registry_nth() - the idx-th published model, with a reference
