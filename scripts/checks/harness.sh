@@ -43,6 +43,11 @@ check $? "run-checks: a suite that skips itself whole counts as one skip ($r)"
 r=$(runner true "$T/good" "$T/skipall")
 [ "$r" = "1 1 passed, 1 failed, 0 skipped" ] && grep -q 'skipall: not ok.*no tool' "$T/out"
 check $? "run-checks: under CI=true a whole-suite skip fails the run ($r)"
+mkdir -p "$T/opt"
+suite opt/vm-debug.sh 'echo "1..0 # SKIP no debug kernel"'
+r=$(runner true "$T/good" "$T/opt/vm-debug.sh")
+[ "$r" = "0 1 passed, 0 failed, 1 skipped" ]
+check $? "run-checks: under CI the optional vm-debug.sh may skip whole ($r)"
 r=$(runner false "$T/good" "$T/noplan")
 [ "${r%% *}" = 1 ] && grep -q 'noplan: suite broken' "$T/out"
 check $? "run-checks: a suite with no plan fails ($r)"
