@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <linux/capability.h>
 
 #include "slmq_lib.h"
 #include "kernel/sha256.h"
@@ -413,4 +414,23 @@ size_t st_tensor0_type_off(const void *buf, size_t len)
 	      8 * t->n_dims;
 	slmq_gguf_release(&g, &u_allocator);
 	return off;
+}
+
+/* Drops CAP_NET_ADMIN from all sets of the calling process. */
+int st_drop_net_admin(void)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2];
+
+	if (syscall(SYS_capget, &h, d))
+		return -1;
+	d[CAP_NET_ADMIN / 32].effective &= ~(1u << (CAP_NET_ADMIN % 32));
+	d[CAP_NET_ADMIN / 32].permitted &= ~(1u << (CAP_NET_ADMIN % 32));
+	d[CAP_NET_ADMIN / 32].inheritable &= ~(1u << (CAP_NET_ADMIN % 32));
+	return syscall(SYS_capset, &h, d) ? -1 : 0;
+}
+
+long long st_mem_used(void)
+{
+	return st_sysfs_u64("/sys/kernel/slmq/memory_used");
 }

@@ -20,6 +20,10 @@ int st_module_load(void);
 int st_param_set(const char *param, const char *value);
 /* /sys/kernel/slmq/... as a number, or -1. */
 long long st_sysfs_u64(const char *path);
+/* /sys/kernel/slmq/memory_used */
+long long st_mem_used(void);
+/* Drops CAP_NET_ADMIN from all sets of the calling process: 0 or -1. */
+int st_drop_net_admin(void);
 
 /* The whole file into memory (malloc'd), or NULL. */
 void *st_read_file(const char *path, size_t *len);

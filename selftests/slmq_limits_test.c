@@ -125,25 +125,6 @@ static int drop_space_pieces(void *buf, size_t len)
 	return n;
 }
 
-/* Drops CAP_NET_ADMIN from all sets of the calling process. */
-static int drop_net_admin(void)
-{
-	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct d[2];
-
-	if (syscall(SYS_capget, &h, d))
-		return -1;
-	d[CAP_NET_ADMIN / 32].effective &= ~(1u << (CAP_NET_ADMIN % 32));
-	d[CAP_NET_ADMIN / 32].permitted &= ~(1u << (CAP_NET_ADMIN % 32));
-	d[CAP_NET_ADMIN / 32].inheritable &= ~(1u << (CAP_NET_ADMIN % 32));
-	return syscall(SYS_capset, &h, d) ? -1 : 0;
-}
-
-static long long mem_used(void)
-{
-	return st_sysfs_u64("/sys/kernel/slmq/memory_used");
-}
-
 /*
  * Defect 5 of issue 8: the kernel sized its id buffer prompt_len + 3, but
  * byte fallback makes 3 ids of one space.  Both engines must take the
@@ -200,7 +181,7 @@ TEST_F_TIMEOUT(limits, session_over_max_total_mb_refused, 300)
 	ASSERT_EQ(0, set_u32(self->buf, self->len, "llama.context_length", 8192));
 	ASSERT_EQ(0, st_load(&self->nl, "longctx", self->buf, self->len))
 		TH_LOG("%s", self->nl.err);
-	base = mem_used();
+	base = st_mem_used();
 	/* Room for the model and 2 MiB more: the session needs over 8 MiB. */
 	snprintf(mb, sizeof(mb), "%lld", (base >> 20) + 2);
 	ASSERT_EQ(0, st_param_set("max_total_mb", mb));
@@ -212,7 +193,7 @@ TEST_F_TIMEOUT(limits, session_over_max_total_mb_refused, 300)
 		struct slmq_nl nl;
 		int ret;
 
-		if (drop_net_admin() || slmq_nl_open(&nl))
+		if (st_drop_net_admin() || slmq_nl_open(&nl))
 			_exit(10);
 		ret = st_generate(&nl, "longctx", &g);
 		fprintf(stderr, "# unprivileged, 4096 ids: %d %s\n", ret, nl.err);
@@ -225,7 +206,7 @@ TEST_F_TIMEOUT(limits, session_over_max_total_mb_refused, 300)
 	EXPECT_NLERR(&self->nl, st_score(&self->nl, "longctx", ids, 4096, nll), EFBIG,
 		     "(attribute prompt-tokens)");
 	EXPECT_EQ(0, st_sysfs_u64("/sys/kernel/slmq/session_memory"));
-	EXPECT_EQ(base, mem_used());
+	EXPECT_EQ(base, st_mem_used());
 	st_param_set("open_generate", "0");
 	ASSERT_EQ(0, st_param_set("max_total_mb", "256"));
 	small.ids = ids;
@@ -373,7 +354,7 @@ TEST_F_TIMEOUT(limits, hostile_hyper_parameters_refused, 300)
 /* Last: nothing left accounted, slmq.ko unloads. */
 TEST_F_TIMEOUT(limits, zz_all_memory_returned_and_module_unloads, 300)
 {
-	EXPECT_EQ(0, mem_used());
+	EXPECT_EQ(0, st_mem_used());
 	EXPECT_EQ(0, st_sysfs_u64("/sys/kernel/slmq/session_memory"));
 	EXPECT_EQ(0, syscall(SYS_delete_module, "slmq", O_NONBLOCK)) TH_LOG("rmmod slmq: %m");
 }

@@ -496,27 +496,13 @@ TEST_F_TIMEOUT(slmq, missing_and_invalid_attributes_rejected, 300)
 	still_serving(_metadata, self, "miss");
 }
 
-/* Drops CAP_NET_ADMIN from all sets of the calling process. */
-static int drop_net_admin(void)
-{
-	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct d[2];
-
-	if (syscall(SYS_capget, &h, d))
-		return -1;
-	d[CAP_NET_ADMIN / 32].effective &= ~(1u << (CAP_NET_ADMIN % 32));
-	d[CAP_NET_ADMIN / 32].permitted &= ~(1u << (CAP_NET_ADMIN % 32));
-	d[CAP_NET_ADMIN / 32].inheritable &= ~(1u << (CAP_NET_ADMIN % 32));
-	return syscall(SYS_capset, &h, d) ? -1 : 0;
-}
-
 TEST_F_TIMEOUT(slmq, unprivileged_caller_rejected, 300)
 {
 	struct st_gen g = { .prompt = PROMPT, .max_tokens = 4 };
 	struct st_model m;
 
 	publish(_metadata, self, "priv");
-	ASSERT_EQ(0, drop_net_admin());
+	ASSERT_EQ(0, st_drop_net_admin());
 	EXPECT_NLERR(&self->nl, st_begin(&self->nl, "priv", self->len, self->sha), EPERM,
 		     "Operation not permitted");
 	EXPECT_EQ(-EPERM, st_name_cmd(&self->nl, SLMQ_CMD_MODEL_DELETE, "priv"));
@@ -543,7 +529,7 @@ TEST_F_TIMEOUT(slmq, open_generate_caps_unprivileged_tokens, 300)
 		struct slmq_nl nl;
 		int bad = 0;
 
-		if (drop_net_admin() || slmq_nl_open(&nl))
+		if (st_drop_net_admin() || slmq_nl_open(&nl))
 			_exit(10);
 		if (st_generate(&nl, "open", &g) || g.n_tokens != 4)
 			bad |= 1;
@@ -847,11 +833,6 @@ struct swap_ctx {
 	struct swap_result *res;	/* the clients' */
 };
 
-static long long mem_used(void)
-{
-	return st_sysfs_u64("/sys/kernel/slmq/memory_used");
-}
-
 /* Requests holding a slot or queued for one: each has its model already. */
 static long long requests_in_kernel(void)
 {
@@ -960,7 +941,7 @@ static bool swap_round(struct __test_metadata *_metadata, FIXTURE_DATA(slmq) *se
 		publish(_metadata, self, c->name);
 	if (c->b) {
 		ASSERT_EQ(0, st_stage(&self->nl, c->name, c->b, c->blen)) TH_LOG("%s", self->nl.err);
-		ASSERT_EQ(held, mem_used());
+		ASSERT_EQ(held, st_mem_used());
 	}
 	for (i = 0; i < c->n; i++) {
 		kids[i] = swap_client(c, &c->res[i]);
@@ -970,7 +951,7 @@ static bool swap_round(struct __test_metadata *_metadata, FIXTURE_DATA(slmq) *se
 	EXPECT_EQ(0, st_name_cmd(&self->nl, c->b ? SLMQ_CMD_LOAD_COMMIT : SLMQ_CMD_MODEL_DELETE,
 				 c->name))
 		TH_LOG("%s under running requests: %s", c->b ? "replace" : "delete", self->nl.err);
-	alive = mem_used() == held;
+	alive = st_mem_used() == held;
 	if (c->b) {
 		swap_request(&self->nl, c, c->after);
 		EXPECT_EQ(0, c->after->ret) TH_LOG("%s", c->after->err);
@@ -985,7 +966,7 @@ static bool swap_round(struct __test_metadata *_metadata, FIXTURE_DATA(slmq) *se
 			TH_LOG("client %d did not get model A's result", i);
 	}
 	/* A went with its last request: B's bytes, or none, are left. */
-	EXPECT_EQ(c->m0 + (long long)c->blen, mem_used());
+	EXPECT_EQ(c->m0 + (long long)c->blen, st_mem_used());
 	EXPECT_EQ(0, requests_in_kernel());
 	swap_check_name(_metadata, self, c);
 	return alive;
@@ -1011,7 +992,7 @@ static void swap_case(struct __test_metadata *_metadata, FIXTURE_DATA(slmq) *sel
 		ASSERT_NE(NULL, c.b) TH_LOG("no %s", st_data(bfile));
 		sha256(c.b, c.blen, c.bsha);
 	}
-	c.m0 = mem_used();
+	c.m0 = st_mem_used();
 	publish(_metadata, self, name);
 	swap_request(&self->nl, &c, c.ref);
 	ASSERT_EQ(0, c.ref->ret) TH_LOG("%s", c.ref->err);
@@ -1027,7 +1008,7 @@ static void swap_case(struct __test_metadata *_metadata, FIXTURE_DATA(slmq) *sel
 	EXPECT_TRUE(alive) TH_LOG("no round had requests running across the change");
 	if (bfile)
 		ASSERT_EQ(0, st_name_cmd(&self->nl, SLMQ_CMD_MODEL_DELETE, name));
-	EXPECT_EQ(c.m0, mem_used()) TH_LOG("memory of A or B not returned");
+	EXPECT_EQ(c.m0, st_mem_used()) TH_LOG("memory of A or B not returned");
 	free(c.b);
 	munmap(c.ref, map_len);
 }
