@@ -23,14 +23,14 @@
 
 /* Largest single model accepted, in MiB. */
 unsigned int slmq_max_model_mb = 100;
-module_param_named(max_model_mb, slmq_max_model_mb, uint, 0644);
 EXPORT_SYMBOL_IF_KUNIT(slmq_max_model_mb);
+module_param_named(max_model_mb, slmq_max_model_mb, uint, 0644);
 MODULE_PARM_DESC(max_model_mb, "Largest model accepted, in MiB (default 100)");
 
 /* All published models plus staging loads, in MiB (a replacement needs both copies). */
 unsigned int slmq_max_total_mb = 256;
-module_param_named(max_total_mb, slmq_max_total_mb, uint, 0644);
 EXPORT_SYMBOL_IF_KUNIT(slmq_max_total_mb);
+module_param_named(max_total_mb, slmq_max_total_mb, uint, 0644);
 MODULE_PARM_DESC(max_total_mb, "Memory for all models and loads in progress, in MiB (default 256)");
 
 bool slmq_open_generate;
