@@ -61,9 +61,17 @@ ok $? "rmmod slmq"
 # unreclaimable slab.  MemFree alone moves by tens of MiB in the full suite
 # with nothing leaked (per-CPU page lists, other tests' caches: seen here),
 # so it is printed, not judged.
+# Under the debug kernel KASAN's quarantine keeps freed objects in slab for
+# a while (14 MB here), and kmemleak, which scans after the last test, is
+# the leak check there.
 slab1=$(meminfo SUnreclaim)
 d=$((slab1 - slab0))
-[ "$d" -le 2097152 ]
-ok $? "unreclaimable slab back within 2 MiB after rmmod (off by $d bytes)"
+if [ -e /sys/kernel/debug/kmemleak ]; then
+	_n=$((_n + 1))
+	echo "ok $_n - unreclaimable slab after rmmod # SKIP off by $d bytes: KASAN quarantine; kmemleak judges leaks on this kernel"
+else
+	[ "$d" -le 2097152 ]
+	ok $? "unreclaimable slab back within 2 MiB after rmmod (off by $d bytes)"
+fi
 echo "# MemFree after rmmod: $(($(meminfo MemFree) - free0)) bytes from before the load"
 done_testing
