@@ -15,7 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <unistd.h>
+#include <sys/syscall.h>
 #include <netlink/genl/genl.h>
 
 #include "slmq_lib.h"
@@ -159,7 +161,7 @@ int main(int argc, char **argv)
 	rng_state = argc > 2 ? strtoull(argv[2], NULL, 0) : 1;
 	if (!rng_state)
 		rng_state = 1;
-	printf("1..5\n");
+	printf("1..6\n");
 	buf = st_read_file(st_data("tiny-q4.gguf"), &len);
 	if (st_module_load() || !buf || slmq_nl_open(&nl)) {
 		tap(0, "slmq.ko, data/tiny-q4.gguf and the family are there");
@@ -200,5 +202,6 @@ int main(int argc, char **argv)
 	tap(!st_name_cmd(&nl, SLMQ_CMD_MODEL_DELETE, MODEL), "delete it");
 	slmq_nl_close(&nl);
 	free(buf);
+	tap(!syscall(SYS_delete_module, "slmq", O_NONBLOCK), "rmmod slmq");
 	return 0;
 }

@@ -22,6 +22,10 @@ exec 7>build/.vm-build.lock
 flock 7			# concurrent kernel builds in one tree corrupt each other
 
 step_kmod() {
+	# Modules are built for one kernel at a time (Debian's or the debug
+	# one): a .ko only the other kernel's config builds (slmq_kunit.ko
+	# needs CONFIG_KUNIT) must not ride along into this guest.
+	rm -f kmod/*.ko selftests/*.ko
 	make --no-print-directory kmod
 }
 

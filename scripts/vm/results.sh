@@ -31,6 +31,9 @@ dmesg_bad_re() {	# the guest's own pattern (scripts/vm/guest-lib.sh)
 # read_results CHAN LOGDIR [CONSOLE]
 read_results() {
 	local CHAN=$1 LOG=$2 CONSOLE=${3:-/dev/null}
+	# Bytes, not characters: a test may print any byte (a name with 0xe9),
+	# and in a UTF-8 locale neither grep nor bash's =~ would take that line.
+	local LC_ALL=C
 	local cur= rec rest name line rc p r desc first	# cur: program being read
 	declare -A planned=() results=() fails=()
 	order=()
@@ -117,7 +120,8 @@ read_results() {
 		"@slmq taint "*) taint=${rec#@slmq taint } ;;
 		"@slmq done") done=1 ;;
 		esac
-	done < <(tr -d '\r' <"$CHAN" 2>/dev/null | grep '^@slmq ')
+	# -a: such a line is not "binary" either.
+	done < <(tr -d '\r' <"$CHAN" 2>/dev/null | grep -a '^@slmq ')
 	flush_pending
 
 	if [ -n "$cur" ]; then
