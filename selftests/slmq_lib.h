@@ -14,6 +14,17 @@
 
 #include "kernel/nl_client.h"
 
+/*
+ * For kselftest_harness tests: ret is -errno and the kernel's extack
+ * message contains what.
+ */
+#define EXPECT_NLERR(_nl, _ret, _errno, _what) do {				\
+	int __r = (_ret);							\
+	TH_LOG("kernel said: %s", (_nl)->err);					\
+	EXPECT_EQ(-(_errno), __r);						\
+	EXPECT_NE(NULL, strstr((_nl)->err, (_what)));				\
+} while (0)
+
 /* insmod slmq.ko (from $SLMQ_MODDIR or /modules) unless it is loaded: 0 or -1. */
 int st_module_load(void);
 /* Writes a module parameter of slmq.ko: 0 or -errno. */

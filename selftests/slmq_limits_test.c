@@ -25,14 +25,6 @@
 #define GGUF_TYPE_UINT32 4
 #define GGUF_TYPE_FLOAT32 6
 
-/* ret is -err and the kernel's extack message contains what. */
-#define EXPECT_NLERR(_nl, _ret, _errno, _what) do {				\
-	int __r = (_ret);							\
-	TH_LOG("kernel said: %s", (_nl)->err);					\
-	EXPECT_EQ(-(_errno), __r);						\
-	EXPECT_NE(NULL, strstr((_nl)->err, (_what)));				\
-} while (0)
-
 FIXTURE(limits) {
 	struct slmq_nl nl;
 	void *buf;		/* a private copy of tiny.gguf, changed per test */

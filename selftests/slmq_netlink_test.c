@@ -29,14 +29,6 @@
 #define PROMPT "PCI device 8086:10d3 is"
 #define SCORE_N 256	/* tiny's context: one full perplexity window */
 
-/* ret is -err and the kernel's extack message contains what. */
-#define EXPECT_NLERR(_nl, _ret, _errno, _what) do {				\
-	int __r = (_ret);							\
-	TH_LOG("kernel said: %s", (_nl)->err);					\
-	EXPECT_EQ(-(_errno), __r);						\
-	EXPECT_NE(NULL, strstr((_nl)->err, (_what)));				\
-} while (0)
-
 FIXTURE(slmq) {
 	struct slmq_nl nl;
 	void *buf;		/* tiny.gguf */
