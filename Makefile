@@ -113,7 +113,7 @@ debug-kernel:
 
 check-debug: deps debug-kernel
 	@$(MAKE) --no-print-directory all tests
-	@SLMQ_CHECK_ONLY='checks/vm-debug' scripts/run-checks.sh
+	@SLMQ_SUITES=scripts/checks-extra/vm-debug.sh scripts/run-checks.sh
 
 check: deps
 	@$(MAKE) --no-print-directory all tests

@@ -6,6 +6,8 @@
 #   build/tests/test_*          unit tests (C)
 #   tools/slmqctl/tests/*.sh    slmqctl end to end on the fixtures
 #   scripts/checks/*.sh         Kbuild, style, fuzz smoke, kselftests in QEMU
+# (scripts/checks-extra/ holds suites too slow for `make check`, run by their
+# own targets through SLMQ_SUITES: vm-debug.sh is `make check-debug`.)
 # A suite that exits non-zero, prints no plan, or runs fewer tests than its
 # plan says counts as one more failure.  A suite that skips itself as a whole
 # ("1..0 # SKIP reason": e.g. fuzz without clang) counts as one skip, and as
@@ -13,8 +15,7 @@
 # because a suite it requires did not run.  The one exception is
 # OPTIONAL_UNDER_CI: vm-debug.sh runs only where the debug kernel is already
 # built (`make debug-kernel`: 10 min on an idle 2-core machine, 74 min on a
-# loaded one, too close to CI's 90 minutes to build on every run), so its
-# skip stays a skip.  SLMQ_CHECK_ONLY=REGEX picks suites.
+# loaded one), so its skip stays a skip.  SLMQ_CHECK_ONLY=REGEX picks suites.
 set -u
 cd "$(dirname "$0")/.."
 LOG=${SLMQ_CHECK_LOG:-build/check-logs}

@@ -13,7 +13,7 @@
 #   - "guest finished": the guest reported done (missing: hung or crashed)
 # How to add guest tests: Documentation/testing.md.  SLMQ_VM_STREAM=1 shows
 # the guest's output on stderr while it runs.
-# Another kernel (scripts/checks/vm-debug.sh sets these for the debug kernel):
+# Another kernel (scripts/checks-extra/vm-debug.sh sets these for the debug kernel):
 #   SLMQ_KERNEL_ENV=FILE  its env.sh: modules built against its KDIR, it boots
 #   SLMQ_VM_OUT=DIR       logs, initramfs, console (default build/vm)
 #   SLMQ_VM_MEM=SIZE      guest RAM (run.sh --mem)
