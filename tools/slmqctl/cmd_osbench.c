@@ -7,8 +7,9 @@
 
 #include "cli.h"
 #include "eval.h"
+#include "pool.h"
 
-#define USAGE "usage: slmqctl osbench MODEL --data os_bench.jsonl [--limit N] [--json]"
+#define USAGE "usage: slmqctl osbench MODEL --data os_bench.jsonl [--limit N] [--threads N] [--json]"
 
 static void progress(void *ctx, uint64_t done, uint64_t total)
 {
@@ -75,6 +76,7 @@ static int cmd_osbench(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "data", required_argument, NULL, 'd' },
 		{ "limit", required_argument, NULL, 'l' },
+		{ "threads", required_argument, NULL, 't' },
 		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -85,6 +87,7 @@ static int cmd_osbench(int argc, char **argv)
 	struct slmq_env env;
 	struct cli_model cm;
 	unsigned long limit = 0;
+	unsigned int threads = 0;
 	char *end;
 	int c;
 
@@ -98,6 +101,11 @@ static int cmd_osbench(int argc, char **argv)
 			limit = strtoul(optarg, &end, 10);
 			if (!*optarg || *end || *optarg == '-' || !limit)
 				return cli_fail("--limit: '%s' is not a positive number", optarg);
+			break;
+		case 't':
+			threads = pool_parse_threads(optarg);
+			if (!threads)
+				return 1;
 			break;
 		case 'j':
 			break;
@@ -114,7 +122,7 @@ static int cmd_osbench(int argc, char **argv)
 		return cli_fail("%s", err.msg);
 	}
 	cli_env_init(&env);
-	if (eval_osbench(&cm.model, &env, &items, &r, progress, NULL, &err)) {
+	if (eval_osbench(&cm.model, &env, &items, threads, &r, progress, NULL, &err)) {
 		osbench_free(&items);
 		cli_model_close(&cm);
 		return cli_fail("%s", err.msg);
@@ -129,5 +137,5 @@ static int cmd_osbench(int argc, char **argv)
 	return 0;
 }
 
-SLMQCTL_COMMAND("osbench", cmd_osbench, "MODEL --data os_bench.jsonl [--limit N] [--json]",
-		"os_bench knowledge benchmark: greedy exact match, prefix, device->vendor");
+SLMQCTL_COMMAND("osbench", cmd_osbench, "MODEL --data os_bench.jsonl [--limit N] [--threads N] [--json]",
+		"os_bench knowledge benchmark: greedy exact match, prefix, device->vendor; --threads: workers (default: the CPUs, same figures)");

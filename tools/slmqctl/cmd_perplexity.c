@@ -11,9 +11,10 @@
 
 #include "cli.h"
 #include "eval.h"
+#include "pool.h"
 #include "kernel/nl_score.h"
 
-#define USAGE "usage: slmqctl perplexity MODEL --data FILE [--ctx N] [--max-tokens N] [--kernel NAME] [--json]"
+#define USAGE "usage: slmqctl perplexity MODEL --data FILE [--ctx N] [--max-tokens N] [--kernel NAME] [--threads N] [--json]"
 
 static void progress(void *ctx, uint64_t done, uint64_t total)
 {
@@ -38,6 +39,7 @@ static int cmd_perplexity(int argc, char **argv)
 		{ "ctx", required_argument, NULL, 'c' },
 		{ "max-tokens", required_argument, NULL, 'm' },
 		{ "kernel", required_argument, NULL, 'k' },
+		{ "threads", required_argument, NULL, 't' },
 		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -70,6 +72,11 @@ static int cmd_perplexity(int argc, char **argv)
 			break;
 		case 'k':
 			kname = optarg;
+			break;
+		case 't':
+			o.threads = pool_parse_threads(optarg);
+			if (!o.threads)
+				return 1;
 			break;
 		case 'j':
 			break;
@@ -121,5 +128,5 @@ static int cmd_perplexity(int argc, char **argv)
 }
 
 SLMQCTL_COMMAND("perplexity", cmd_perplexity,
-		"MODEL --data test.bin|test.txt [--ctx N] [--max-tokens N] [--kernel NAME] [--json]",
-		"perplexity over non-overlapping windows (the fixtures' protocol); --kernel: computed by slmq.ko's NAME");
+		"MODEL --data test.bin|test.txt [--ctx N] [--max-tokens N] [--kernel NAME] [--threads N] [--json]",
+		"perplexity over non-overlapping windows (the fixtures' protocol); --kernel: computed by slmq.ko's NAME; --threads: workers (default: the CPUs, same figures)");

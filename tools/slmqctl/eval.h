@@ -45,6 +45,7 @@ int eval_parse_tokens(const char *name, const void *buf, size_t len, bool bin,
 struct eval_ppl_opts {
 	uint32_t ctx;		/* window length; 0: the model's context */
 	size_t max_tokens;	/* use the first max_tokens ids; 0: EVAL_PPL_DEFAULT_TOKENS */
+	unsigned int threads;	/* workers; 0: the machine's CPUs (same figures) */
 	eval_progress_fn progress;
 	void *progress_ctx;
 };
@@ -171,11 +172,11 @@ struct osbench_result {
 	double seconds;
 };
 
-/* Greedy os_bench over items; free r with osbench_result_free(). */
+/* Greedy os_bench over items on threads workers (0: the CPUs); free r with osbench_result_free(). */
 int eval_osbench(const struct slmq_model *m, const struct slmq_env *env,
-		 const struct osbench_items *items, struct osbench_result *r,
-		 eval_progress_fn progress, void *progress_ctx,
-		 struct slmq_err *err);
+		 const struct osbench_items *items, unsigned int threads,
+		 struct osbench_result *r, eval_progress_fn progress,
+		 void *progress_ctx, struct slmq_err *err);
 void osbench_result_free(struct osbench_result *r, size_t n_items);
 
 /* Scoring helpers (exposed for tests): code-point prefix share, Python-like strip. */

@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "eval.h"
+#include "pool.h"
 
 static char *dup_field(struct json_object *o, const char *key)
 {
@@ -271,30 +272,107 @@ static void score_item(struct osbench_result *r, const struct osbench_item *it,
 	}
 }
 
+static const struct eval_gen_opts osbench_gen = {
+	.max_new = OSBENCH_MAX_NEW, .top_p = 1.0f, .stop_id = OSBENCH_STOP_ID,
+};
+
+struct osb_job {
+	const struct slmq_model *m;
+	const struct slmq_env *env;
+	const struct osbench_items *items;
+	char **predictions;
+	uint32_t ctx;
+	eval_progress_fn progress;
+	void *progress_ctx;
+};
+
+struct osb_worker {
+	struct slmq_session *s;
+};
+
+static int osb_setup(void *job, void *state, struct slmq_err *err)
+{
+	struct osb_job *j = job;
+	struct osb_worker *w = state;
+
+	w->s = slmq_session_new(j->m, j->env, j->ctx, err);
+	return w->s ? 0 : (err->code ? err->code : -ENOMEM);
+}
+
+/* One item's greedy answer, stripped, into its own slot. */
+static int osb_item(void *job, void *state, size_t i, struct slmq_err *err)
+{
+	struct osb_job *j = job;
+	struct osb_worker *w = state;
+	const struct osbench_item *it = &j->items->v[i];
+	struct eval_gen g;
+	uint32_t k;
+	int ret;
+
+	for (k = 0; k < it->n_prompt; k++)
+		if (it->prompt_ids[k] >= j->m->hp.n_vocab)
+			return slmq_fail(err, -EINVAL,
+					 "os_bench item %s: prompt id %u outside the vocabulary",
+					 it->id, it->prompt_ids[k]);
+	ret = eval_generate(w->s, &j->m->vocab, it->prompt_ids, it->n_prompt,
+			    &osbench_gen, &g, err);
+	if (ret)
+		return ret;
+	j->predictions[i] = osbench_strip(g.text, g.text_len);
+	eval_gen_free(&g);
+	if (!j->predictions[i])
+		return slmq_fail(err, -ENOMEM, "os_bench: out of memory");
+	return 0;
+}
+
+static void osb_teardown(void *job, void *state)
+{
+	struct osb_worker *w = state;
+
+	if (w->s)
+		slmq_session_free(w->s);
+}
+
+static void osb_progress(void *job, uint64_t done, uint64_t total)
+{
+	struct osb_job *j = job;
+
+	if (j->progress)
+		j->progress(j->progress_ctx, done, total);
+}
+
 /**
  * eval_osbench() - run the benchmark greedily.
  * @m: model
  * @env: engine environment
  * @items: loaded items
+ * @threads: workers, each with its own session (0: the machine's CPUs);
+ *           the items are scored in order afterwards, so the figures do
+ *           not depend on it
  * @r: result (free with osbench_result_free())
  * @progress: called after each item (may be NULL)
  * @progress_ctx: its argument
  * @err: error line
  */
 int eval_osbench(const struct slmq_model *m, const struct slmq_env *env,
-		 const struct osbench_items *items, struct osbench_result *r,
-		 eval_progress_fn progress, void *progress_ctx,
-		 struct slmq_err *err)
+		 const struct osbench_items *items, unsigned int threads,
+		 struct osbench_result *r, eval_progress_fn progress,
+		 void *progress_ctx, struct slmq_err *err)
 {
-	const struct eval_gen_opts go = {
-		.max_new = OSBENCH_MAX_NEW, .top_p = 1.0f,
-		.stop_id = OSBENCH_STOP_ID,
+	struct osb_job j = {
+		.m = m, .env = env, .items = items,
+		.progress = progress, .progress_ctx = progress_ctx,
 	};
-	struct slmq_session *s;
+	struct pool_job pj = {
+		.n = items->n, .threads = threads,
+		.state_size = sizeof(struct osb_worker), .setup = osb_setup,
+		.item = osb_item, .teardown = osb_teardown,
+		.progress = osb_progress, .job = &j,
+	};
 	double t0 = cli_now();
 	uint32_t longest = 1;
 	size_t i;
-	int ret = 0;
+	int ret;
 
 	memset(r, 0, sizeof(*r));
 	r->predictions = calloc(items->n + 1, sizeof(char *));
@@ -302,39 +380,13 @@ int eval_osbench(const struct slmq_model *m, const struct slmq_env *env,
 		return slmq_fail(err, -ENOMEM, "os_bench: out of memory");
 	for (i = 0; i < items->n; i++)
 		longest = max_t(uint32_t, longest, items->v[i].n_prompt);
-	s = slmq_session_new(m, env, eval_gen_ctx(m, longest, go.max_new), err);
-	if (!s) {
-		ret = err ? err->code : -ENOMEM;
-		goto free_predictions;
-	}
-	for (i = 0; i < items->n && !ret; i++) {
-		const struct osbench_item *it = &items->v[i];
-		struct eval_gen g;
-
-		for (uint32_t k = 0; k < it->n_prompt; k++)
-			if (it->prompt_ids[k] >= m->hp.n_vocab)
-				ret = slmq_fail(err, -EINVAL,
-						"os_bench item %s: prompt id %u outside the vocabulary",
-						it->id, it->prompt_ids[k]);
-		if (ret)
-			break;
-		ret = eval_generate(s, &m->vocab, it->prompt_ids, it->n_prompt,
-				    &go, &g, err);
-		if (ret)
-			break;
-		r->predictions[i] = osbench_strip(g.text, g.text_len);
-		eval_gen_free(&g);
-		if (!r->predictions[i]) {
-			ret = slmq_fail(err, -ENOMEM, "os_bench: out of memory");
-			break;
-		}
-		score_item(r, it, r->predictions[i]);
-		if (progress)
-			progress(progress_ctx, i + 1, items->n);
-	}
-	slmq_session_free(s);
+	j.ctx = eval_gen_ctx(m, longest, osbench_gen.max_new);
+	j.predictions = r->predictions;
+	ret = pool_run(&pj, err);
 	if (ret)
 		goto free_predictions;
+	for (i = 0; i < items->n; i++)
+		score_item(r, &items->v[i], r->predictions[i]);
 	r->acc = r->n ? (double)r->exact / r->n : 0;
 	r->prefix = r->n ? r->prefix / r->n : 0;
 	r->device_vendor_acc = r->device_n ?

@@ -8,6 +8,7 @@
 #include "../../kmod/engine/fbits.h"
 #include "cli.h"
 #include "eval.h"
+#include "pool.h"
 
 int eval_ppl_windows(size_t max_tokens, size_t n, uint32_t ctx, uint32_t n_ctx_train,
 		     uint32_t *nw, struct slmq_err *err)
@@ -74,15 +75,66 @@ void eval_ppl_finish(struct eval_ppl *r, uint32_t ctx, uint32_t nw, double total
 	r->seconds = cli_now() - t0;
 }
 
+struct ppl_job {
+	const struct slmq_model *m;
+	const struct slmq_env *env;
+	const uint32_t *ids;
+	uint32_t ctx;
+	uint32_t *nll;		/* window w's NLLs at nll + w * ctx */
+	const struct eval_ppl_opts *o;
+};
+
+struct ppl_worker {
+	struct slmq_session *s;
+};
+
+static int ppl_setup(void *job, void *state, struct slmq_err *err)
+{
+	struct ppl_job *j = job;
+	struct ppl_worker *w = state;
+
+	w->s = slmq_session_new(j->m, j->env, j->ctx, err);
+	return w->s ? 0 : (err->code ? err->code : -ENOMEM);
+}
+
+static int ppl_window(void *job, void *state, size_t i, struct slmq_err *err)
+{
+	struct ppl_job *j = job;
+	struct ppl_worker *w = state;
+
+	return eval_score_window(w->s, j->ids + i * j->ctx, j->ctx,
+				 j->nll + i * j->ctx, err);
+}
+
+static void ppl_teardown(void *job, void *state)
+{
+	struct ppl_worker *w = state;
+
+	if (w->s)
+		slmq_session_free(w->s);
+}
+
+static void ppl_progress(void *job, uint64_t done, uint64_t total)
+{
+	struct ppl_job *j = job;
+
+	if (j->o->progress)
+		j->o->progress(j->o->progress_ctx, done, total);
+}
+
 /**
  * eval_perplexity() - perplexity of a model on token data.
  * @m: model
  * @env: engine environment
  * @ids: token data
  * @n: number of ids
- * @o: window length, token budget, progress
+ * @o: window length, token budget, threads, progress
  * @r: result
  * @err: error line
+ *
+ * The windows are scored on o->threads workers, each with its own session;
+ * their NLLs are summed in window order afterwards, so the result is the
+ * one thread's to the last bit.
  *
  * Return: 0 or a negative errno.
  */
@@ -91,33 +143,31 @@ int eval_perplexity(const struct slmq_model *m, const struct slmq_env *env,
 		    const struct eval_ppl_opts *o, struct eval_ppl *r,
 		    struct slmq_err *err)
 {
-	uint32_t ctx = o->ctx ? o->ctx : m->hp.n_ctx_train, w, nw, *nll;
-	struct slmq_session *s;
+	struct ppl_job j = { .m = m, .env = env, .ids = ids, .o = o };
+	struct pool_job pj = {
+		.threads = o->threads, .state_size = sizeof(struct ppl_worker),
+		.setup = ppl_setup, .item = ppl_window, .teardown = ppl_teardown,
+		.progress = ppl_progress, .job = &j,
+	};
 	double total = 0, t0 = cli_now();
+	uint32_t w, nw;
 	int ret;
 
 	memset(r, 0, sizeof(*r));
-	ret = eval_ppl_windows(o->max_tokens, n, ctx, m->hp.n_ctx_train, &nw, err);
+	j.ctx = o->ctx ? o->ctx : m->hp.n_ctx_train;
+	ret = eval_ppl_windows(o->max_tokens, n, j.ctx, m->hp.n_ctx_train, &nw, err);
 	if (ret)
 		return ret;
-	nll = malloc((size_t)ctx * sizeof(*nll));
-	if (!nll)
+	j.nll = calloc((size_t)nw * j.ctx, sizeof(*j.nll));
+	if (!j.nll)
 		return slmq_fail(err, -ENOMEM, "out of memory");
-	s = slmq_session_new(m, env, ctx, err);
-	if (!s) {
-		free(nll);
-		return err ? err->code : -ENOMEM;
-	}
-	for (w = 0; w < nw && !ret; w++) {
-		ret = eval_score_window(s, ids + (size_t)w * ctx, ctx, nll, err) ?:
-		      eval_nll_add(&total, nll, ctx, err);
-		if (o->progress)
-			o->progress(o->progress_ctx, w + 1, nw);
-	}
-	slmq_session_free(s);
-	free(nll);
+	pj.n = nw;
+	ret = pool_run(&pj, err);
+	for (w = 0; w < nw && !ret; w++)
+		ret = eval_nll_add(&total, j.nll + (size_t)w * j.ctx, j.ctx, err);
+	free(j.nll);
 	if (ret)
 		return ret;
-	eval_ppl_finish(r, ctx, nw, total, t0);
+	eval_ppl_finish(r, j.ctx, nw, total, t0);
 	return 0;
 }

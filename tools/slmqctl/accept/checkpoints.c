@@ -67,7 +67,7 @@ static int expand_parent(const char *parent, struct cand *c, int max)
 
 static int eval_one(struct cand *c, const struct val_opts *o, struct slmq_err *err)
 {
-	struct eval_ppl_opts po = { .max_tokens = o->ppl_max_tokens };
+	struct eval_ppl_opts po = { .max_tokens = o->ppl_max_tokens, .threads = o->threads };
 	struct eval_ppl r;
 	struct cli_model cm;
 	struct slmq_env env;

@@ -28,6 +28,8 @@ int main(void)
 	char *bad1[] = { "--min-speedup", "fast" };
 	char *bad2[] = { "--speed-runs", "65" };
 	char *other[] = { "--stamp" };
+	char *thr[] = { "--threads", "3" };
+	char *thr0[] = { "--threads", "0" };
 	char path[] = "/tmp/slmq-prompts-XXXXXX";
 	static const char file[] = "# comment\n\nfirst prompt\nNAME\\n  two lines\nback\\\\slash\n";
 	struct slmq_err err = { 0 };
@@ -48,6 +50,9 @@ int main(void)
 	tap_ok(parse_all(&o, 2, bad1) == -1, "a non-number threshold is refused");
 	tap_ok(parse_all(&o, 2, bad2) == -1, "more than 64 speed runs refused");
 	tap_ok(parse_all(&o, 1, other) == 1, "an unknown flag is left to the command");
+	tap_ok(o.threads == 0, "default: evaluation on every CPU (threads 0)");
+	tap_ok(parse_all(&o, 2, thr) == 0 && o.threads == 3, "--threads 3 sets the workers");
+	tap_ok(parse_all(&o, 2, thr0) == -1, "--threads 0 refused");
 
 	fd = val_prompts_load(NULL, &ps, &err);
 	tap_ok(!fd && ps.n >= 10 && !strchr(ps.p[0], '#'),

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../pool.h"
 #include "validate.h"
 
 /*
@@ -20,7 +21,7 @@ extern const char val_prompts_bundled[];
 const char val_opts_usage[] =
 	"[--eval test.bin] [--bench os_bench.jsonl] [--prompts FILE] [--eval-tokens N] "
 	"[--bench-limit N] [--speed-runs N] [--speed-tokens N] [--gen-tokens N] "
-	"[--gen-sampled N] [--val-seed S]";
+	"[--gen-sampled N] [--val-seed S] [--threads N]";
 
 void val_opts_default(struct val_opts *o)
 {
@@ -73,6 +74,16 @@ int val_opts_parse(struct val_opts *o, int argc, char **argv, int *i)
 			o->bench_path = v;
 		else
 			o->prompts_path = v;
+		++*i;
+		return 1;
+	}
+	/* only the accuracy figures: the speed criterion always runs on one thread */
+	if (!strcmp(a, "--threads")) {
+		if (!v)
+			return cli_fail("%s needs a value", a), -1;
+		o->threads = pool_parse_threads(v);
+		if (!o->threads)
+			return -1;
 		++*i;
 		return 1;
 	}

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../pool.h"
 #include "validate.h"
 
 struct json_object *val_json_num(double x)
@@ -273,6 +274,8 @@ struct json_object *val_report_json(const struct val_opts *o,
 	J_ADD(env, "backend", json_object_new_string("userspace"));
 	J_ADD(env, "kernels", json_object_new_string(slmq_env_kernels(&e)->name));
 	J_ADD(env, "threads", json_object_new_int(1));
+	J_ADD(env, "eval_threads", json_object_new_int((int)(o->threads ? o->threads :
+							     pool_default_threads())));
 	J_ADD(r, "environment", env);
 	J_ADD(r, "thresholds", val_thresholds_json(&o->th));
 	c = json_object_new_object();

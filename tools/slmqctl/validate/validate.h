@@ -31,6 +31,7 @@ struct val_opts {
 	uint32_t gen_max_new;		/* tokens per completion */
 	int gen_sampled;		/* seeded sampled completions per prompt */
 	uint64_t seed;
+	unsigned int threads;		/* perplexity/os_bench workers; 0: the CPUs */
 	struct val_thresholds th;
 	struct gf_params gp;
 };
