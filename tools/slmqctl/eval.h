@@ -40,6 +40,26 @@ int eval_parse_tokens(const char *name, const void *buf, size_t len, bool bin,
 		      const struct slmq_vocab *v, uint32_t **ids, size_t *n,
 		      struct slmq_err *err);
 
+/*
+ * What an evaluation job on the worker pool starts with (eval_pool.c): each
+ * worker gets a session of ctx positions and runs item(job, session, i) for
+ * the items handed to it; results go to per-item slots the caller combines
+ * in order, so the figures do not depend on the thread count (0: the CPUs).
+ */
+struct eval_pool_job {
+	const struct slmq_model *m;
+	const struct slmq_env *env;
+	uint32_t ctx;
+	eval_progress_fn progress;
+	void *progress_ctx;
+};
+
+typedef int (*eval_item_fn)(struct eval_pool_job *job, struct slmq_session *s,
+			    size_t i, struct slmq_err *err);
+
+int eval_pool_run(struct eval_pool_job *job, size_t n, unsigned int threads,
+		  eval_item_fn item, struct slmq_err *err);
+
 #define EVAL_PPL_DEFAULT_TOKENS 100000
 
 struct eval_ppl_opts {

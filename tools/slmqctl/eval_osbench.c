@@ -13,7 +13,6 @@
 
 #include "cli.h"
 #include "eval.h"
-#include "pool.h"
 
 static char *dup_field(struct json_object *o, const char *key)
 {
@@ -277,44 +276,27 @@ static const struct eval_gen_opts osbench_gen = {
 };
 
 struct osb_job {
-	const struct slmq_model *m;
-	const struct slmq_env *env;
+	struct eval_pool_job base;	/* first: the item gets it back */
 	const struct osbench_items *items;
 	char **predictions;
-	uint32_t ctx;
-	eval_progress_fn progress;
-	void *progress_ctx;
 };
-
-struct osb_worker {
-	struct slmq_session *s;
-};
-
-static int osb_setup(void *job, void *state, struct slmq_err *err)
-{
-	struct osb_job *j = job;
-	struct osb_worker *w = state;
-
-	w->s = slmq_session_new(j->m, j->env, j->ctx, err);
-	return w->s ? 0 : (err->code ? err->code : -ENOMEM);
-}
 
 /* One item's greedy answer, stripped, into its own slot. */
-static int osb_item(void *job, void *state, size_t i, struct slmq_err *err)
+static int osb_item(struct eval_pool_job *base, struct slmq_session *s,
+		    size_t i, struct slmq_err *err)
 {
-	struct osb_job *j = job;
-	struct osb_worker *w = state;
+	struct osb_job *j = (struct osb_job *)base;
 	const struct osbench_item *it = &j->items->v[i];
 	struct eval_gen g;
 	uint32_t k;
 	int ret;
 
 	for (k = 0; k < it->n_prompt; k++)
-		if (it->prompt_ids[k] >= j->m->hp.n_vocab)
+		if (it->prompt_ids[k] >= base->m->hp.n_vocab)
 			return slmq_fail(err, -EINVAL,
 					 "os_bench item %s: prompt id %u outside the vocabulary",
 					 it->id, it->prompt_ids[k]);
-	ret = eval_generate(w->s, &j->m->vocab, it->prompt_ids, it->n_prompt,
+	ret = eval_generate(s, &base->m->vocab, it->prompt_ids, it->n_prompt,
 			    &osbench_gen, &g, err);
 	if (ret)
 		return ret;
@@ -323,22 +305,6 @@ static int osb_item(void *job, void *state, size_t i, struct slmq_err *err)
 	if (!j->predictions[i])
 		return slmq_fail(err, -ENOMEM, "os_bench: out of memory");
 	return 0;
-}
-
-static void osb_teardown(void *job, void *state)
-{
-	struct osb_worker *w = state;
-
-	if (w->s)
-		slmq_session_free(w->s);
-}
-
-static void osb_progress(void *job, uint64_t done, uint64_t total)
-{
-	struct osb_job *j = job;
-
-	if (j->progress)
-		j->progress(j->progress_ctx, done, total);
 }
 
 /**
@@ -360,14 +326,9 @@ int eval_osbench(const struct slmq_model *m, const struct slmq_env *env,
 		 void *progress_ctx, struct slmq_err *err)
 {
 	struct osb_job j = {
-		.m = m, .env = env, .items = items,
-		.progress = progress, .progress_ctx = progress_ctx,
-	};
-	struct pool_job pj = {
-		.n = items->n, .threads = threads,
-		.state_size = sizeof(struct osb_worker), .setup = osb_setup,
-		.item = osb_item, .teardown = osb_teardown,
-		.progress = osb_progress, .job = &j,
+		.base = { .m = m, .env = env, .progress = progress,
+			  .progress_ctx = progress_ctx },
+		.items = items,
 	};
 	double t0 = cli_now();
 	uint32_t longest = 1;
@@ -380,9 +341,9 @@ int eval_osbench(const struct slmq_model *m, const struct slmq_env *env,
 		return slmq_fail(err, -ENOMEM, "os_bench: out of memory");
 	for (i = 0; i < items->n; i++)
 		longest = max_t(uint32_t, longest, items->v[i].n_prompt);
-	j.ctx = eval_gen_ctx(m, longest, osbench_gen.max_new);
+	j.base.ctx = eval_gen_ctx(m, longest, osbench_gen.max_new);
 	j.predictions = r->predictions;
-	ret = pool_run(&pj, err);
+	ret = eval_pool_run(&j.base, items->n, threads, osb_item, err);
 	if (ret)
 		goto free_predictions;
 	for (i = 0; i < items->n; i++)

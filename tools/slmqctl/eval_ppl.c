@@ -8,7 +8,6 @@
 #include "../../kmod/engine/fbits.h"
 #include "cli.h"
 #include "eval.h"
-#include "pool.h"
 
 int eval_ppl_windows(size_t max_tokens, size_t n, uint32_t ctx, uint32_t n_ctx_train,
 		     uint32_t *nw, struct slmq_err *err)
@@ -76,50 +75,18 @@ void eval_ppl_finish(struct eval_ppl *r, uint32_t ctx, uint32_t nw, double total
 }
 
 struct ppl_job {
-	const struct slmq_model *m;
-	const struct slmq_env *env;
+	struct eval_pool_job base;	/* first: the item gets it back */
 	const uint32_t *ids;
-	uint32_t ctx;
-	uint32_t *nll;		/* window w's NLLs at nll + w * ctx */
-	const struct eval_ppl_opts *o;
+	uint32_t *nll;			/* window w's NLLs at nll + w * ctx */
 };
 
-struct ppl_worker {
-	struct slmq_session *s;
-};
-
-static int ppl_setup(void *job, void *state, struct slmq_err *err)
+static int ppl_window(struct eval_pool_job *base, struct slmq_session *s,
+		      size_t i, struct slmq_err *err)
 {
-	struct ppl_job *j = job;
-	struct ppl_worker *w = state;
+	struct ppl_job *j = (struct ppl_job *)base;
 
-	w->s = slmq_session_new(j->m, j->env, j->ctx, err);
-	return w->s ? 0 : (err->code ? err->code : -ENOMEM);
-}
-
-static int ppl_window(void *job, void *state, size_t i, struct slmq_err *err)
-{
-	struct ppl_job *j = job;
-	struct ppl_worker *w = state;
-
-	return eval_score_window(w->s, j->ids + i * j->ctx, j->ctx,
-				 j->nll + i * j->ctx, err);
-}
-
-static void ppl_teardown(void *job, void *state)
-{
-	struct ppl_worker *w = state;
-
-	if (w->s)
-		slmq_session_free(w->s);
-}
-
-static void ppl_progress(void *job, uint64_t done, uint64_t total)
-{
-	struct ppl_job *j = job;
-
-	if (j->o->progress)
-		j->o->progress(j->o->progress_ctx, done, total);
+	return eval_score_window(s, j->ids + i * base->ctx, base->ctx,
+				 j->nll + i * base->ctx, err);
 }
 
 /**
@@ -143,31 +110,30 @@ int eval_perplexity(const struct slmq_model *m, const struct slmq_env *env,
 		    const struct eval_ppl_opts *o, struct eval_ppl *r,
 		    struct slmq_err *err)
 {
-	struct ppl_job j = { .m = m, .env = env, .ids = ids, .o = o };
-	struct pool_job pj = {
-		.threads = o->threads, .state_size = sizeof(struct ppl_worker),
-		.setup = ppl_setup, .item = ppl_window, .teardown = ppl_teardown,
-		.progress = ppl_progress, .job = &j,
+	struct ppl_job j = {
+		.base = { .m = m, .env = env, .progress = o->progress,
+			  .progress_ctx = o->progress_ctx },
+		.ids = ids,
 	};
 	double total = 0, t0 = cli_now();
-	uint32_t w, nw;
+	uint32_t w, nw, ctx;
 	int ret;
 
 	memset(r, 0, sizeof(*r));
-	j.ctx = o->ctx ? o->ctx : m->hp.n_ctx_train;
-	ret = eval_ppl_windows(o->max_tokens, n, j.ctx, m->hp.n_ctx_train, &nw, err);
+	ctx = o->ctx ? o->ctx : m->hp.n_ctx_train;
+	ret = eval_ppl_windows(o->max_tokens, n, ctx, m->hp.n_ctx_train, &nw, err);
 	if (ret)
 		return ret;
-	j.nll = calloc((size_t)nw * j.ctx, sizeof(*j.nll));
+	j.base.ctx = ctx;
+	j.nll = calloc((size_t)nw * ctx, sizeof(*j.nll));
 	if (!j.nll)
 		return slmq_fail(err, -ENOMEM, "out of memory");
-	pj.n = nw;
-	ret = pool_run(&pj, err);
+	ret = eval_pool_run(&j.base, nw, o->threads, ppl_window, err);
 	for (w = 0; w < nw && !ret; w++)
-		ret = eval_nll_add(&total, j.nll + (size_t)w * j.ctx, j.ctx, err);
+		ret = eval_nll_add(&total, j.nll + (size_t)w * ctx, ctx, err);
 	free(j.nll);
 	if (ret)
 		return ret;
-	eval_ppl_finish(r, j.ctx, nw, total, t0);
+	eval_ppl_finish(r, ctx, nw, total, t0);
 	return 0;
 }
