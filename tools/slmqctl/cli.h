@@ -97,6 +97,15 @@ int cli_model_open(const char *path, struct cli_model *cm, struct slmq_err *err)
  */
 int cli_model_open_flags(const char *path, u32 flags, struct cli_model *cm,
 			 struct slmq_err *err);
+/*
+ * The same with a reader of the file's own layout: first(model, ctx, err)
+ * runs on the loaded GGUF before SLMQ_OPEN_INTERLEAVE rearranges it (the
+ * GPTQ export of quantize --auto), so no caller can get the order wrong.
+ */
+int cli_model_open_first(const char *path, u32 flags,
+			 int (*first)(const struct slmq_model *m, void *ctx,
+				      struct slmq_err *err),
+			 void *ctx, struct cli_model *cm, struct slmq_err *err);
 void cli_model_close(struct cli_model *cm);
 
 /*

@@ -35,6 +35,37 @@ int cli_model_open(const char *path, struct cli_model *cm, struct slmq_err *err)
 int cli_model_open_flags(const char *path, u32 flags, struct cli_model *cm,
 			 struct slmq_err *err)
 {
+	return cli_model_open_first(path, flags, NULL, NULL, cm, err);
+}
+
+/* slmq_model_open() with @first between loading and interleaving. */
+static int open_buffer(struct cli_model *cm, u32 flags,
+		       int (*first)(const struct slmq_model *m, void *ctx,
+				    struct slmq_err *err),
+		       void *ctx, struct slmq_err *err)
+{
+	int ret;
+
+	if (!first)
+		return slmq_model_open(&cm->model, cm->buf, cm->len, flags,
+				       &cli_allocator, err);
+	ret = slmq_model_open(&cm->model, cm->buf, cm->len,
+			      flags & ~SLMQ_OPEN_INTERLEAVE, &cli_allocator, err);
+	if (ret)
+		return ret;
+	ret = first(&cm->model, ctx, err);
+	if (!ret && (flags & SLMQ_OPEN_INTERLEAVE))
+		ret = slmq_model_interleave(&cm->model, &cli_allocator, err);
+	if (ret)
+		slmq_model_release(&cm->model, &cli_allocator);
+	return ret;
+}
+
+int cli_model_open_first(const char *path, u32 flags,
+			 int (*first)(const struct slmq_model *m, void *ctx,
+				      struct slmq_err *err),
+			 void *ctx, struct cli_model *cm, struct slmq_err *err)
+{
 	struct stat st;
 	int ret;
 
@@ -56,7 +87,7 @@ int cli_model_open_flags(const char *path, u32 flags, struct cli_model *cm,
 		if (ret)
 			return slmq_fail(err, ret, "%s: %s", cm->path, strerror(-ret));
 	}
-	ret = slmq_model_open(&cm->model, cm->buf, cm->len, flags, &cli_allocator, err);
+	ret = open_buffer(cm, flags, first, ctx, err);
 	if (ret) {
 		free(cm->buf);
 		cm->buf = NULL;

@@ -154,6 +154,18 @@ static int write_json_file(const char *path, struct json_object *o)
 	return ret ? cli_fail("%s: %s", path, strerror(-ret)) : 0;
 }
 
+struct export_args {
+	const char *dir;
+	struct hf_export_info *info;
+};
+
+static int export_first(const struct slmq_model *m, void *ctx, struct slmq_err *err)
+{
+	struct export_args *x = ctx;
+
+	return hf_export_gptq(m, x->dir, x->info, err);
+}
+
 /* Quantize, validate, stamp, export: one rung.  Fills at->... and rec. */
 static int one_attempt(struct auto_args *a, struct attempt *at,
 		       const struct cli_model *fp, const struct val_prompts *ps,
@@ -162,6 +174,7 @@ static int one_attempt(struct auto_args *a, struct attempt *at,
 	char dir[4200], path[4300];
 	struct slmq_err err = { 0 };
 	struct hf_export_info hx;
+	struct export_args xa;
 	struct val_result r;
 	struct cli_model q;
 	double t0 = cli_now();
@@ -173,16 +186,11 @@ static int one_attempt(struct auto_args *a, struct attempt *at,
 	if (run_quantize(a, at, dir))
 		return cli_fail("quantize --auto: attempt %s: quantization failed", at->label);
 	snprintf(path, sizeof(path), "%s/model.gguf", dir);
-	if (cli_model_open(path, &q, &err))
-		return cli_fail("%s: %s", path, err.msg);
-	/* The export reads the file's blocks: before interleaving rearranges them (it refuses after). */
-	ret = hf_export_gptq(&q.model, dir, &hx, &err);
-	if (!ret)
-		ret = slmq_model_interleave(&q.model, &cli_allocator, &err);
-	if (ret) {
-		cli_model_close(&q);
+	/* the export reads the file's own blocks, so it runs before they are interleaved */
+	xa.dir = dir;
+	xa.info = &hx;
+	if (cli_model_open_first(path, SLMQ_OPEN_INTERLEAVE, export_first, &xa, &q, &err))
 		return cli_fail("quantize --auto: attempt %s: %s", at->label, err.msg);
-	}
 	ret = val_validate(fp, &q, &a->vo, ps, fpf, &r, &err);
 	cli_model_close(&q);
 	if (ret)

@@ -35,22 +35,15 @@ static int run(const char *orig, const char *quant, const char *out,
 
 	if (val_prompts_load(o->prompts_path, &ps, &err))
 		return cli_fail("validate: %s", err.msg);
-	if (cli_model_open(orig, &a, &err)) {
+	/* Measure both as the engine runs them (`slmqctl bench` interleaves too). */
+	if (cli_model_open_flags(orig, SLMQ_OPEN_INTERLEAVE, &a, &err)) {
 		val_prompts_free(&ps);
 		return cli_fail("%s: %s", orig, err.msg);
 	}
-	if (cli_model_open(quant, &b, &err)) {
+	if (cli_model_open_flags(quant, SLMQ_OPEN_INTERLEAVE, &b, &err)) {
 		cli_model_close(&a);
 		val_prompts_free(&ps);
 		return cli_fail("%s: %s", quant, err.msg);
-	}
-	/* Measure both as the engine runs them (`slmqctl bench` packs too). */
-	if (slmq_model_interleave(&a.model, &cli_allocator, &err) ||
-	    slmq_model_interleave(&b.model, &cli_allocator, &err)) {
-		cli_model_close(&b);
-		cli_model_close(&a);
-		val_prompts_free(&ps);
-		return cli_fail("validate: %s", err.msg);
 	}
 	val_opts_warn(o);
 	memset(&fpf, 0, sizeof(fpf));
@@ -89,7 +82,8 @@ static int run_kernel(const char *name, const char *path, const char *out,
 
 	if (val_prompts_load(o->prompts_path, &ps, &err))
 		return cli_fail("validate: %s", err.msg);
-	if (cli_model_open(path, &cm, &err)) {
+	/* As `slmqctl perplexity` runs it (and the kernel interleaves its copy): same bits, faster. */
+	if (cli_model_open_flags(path, SLMQ_OPEN_INTERLEAVE, &cm, &err)) {
 		val_prompts_free(&ps);
 		return cli_fail("%s: %s", path, err.msg);
 	}
@@ -98,10 +92,7 @@ static int run_kernel(const char *name, const char *path, const char *out,
 		val_prompts_free(&ps);
 		return cli_fail("validate: --kernel-ctx must be 2..%u", cm.model.hp.n_ctx_train);
 	}
-	/* As `slmqctl perplexity` runs it (and the kernel packs its copy): same bits, faster. */
-	ret = slmq_model_interleave(&cm.model, &cli_allocator, &err);
-	if (!ret)
-		ret = kb_validate(name, &cm, &ko, &ps, &r, &err);
+	ret = kb_validate(name, &cm, &ko, &ps, &r, &err);
 	cli_model_close(&cm);
 	val_prompts_free(&ps);
 	if (ret)
