@@ -71,7 +71,7 @@ build_objs() {
 		${CC:-gcc} -O2 -std=gnu11 -D_GNU_SOURCE -fno-strict-aliasing $FPUF $AVX2F -c "kmod/engine/$f" -o "$O/obj/${f%.c}.o" || return 1
 		objs="$objs $O/obj/${f%.c}.o"
 	done
-	for f in cli gguf_writer safetensors hf_model hf_tokenizer eval_data eval_osbench eval_gen; do
+	for f in cli gguf_writer safetensors hf_model hf_tokenizer eval_data eval_osbench eval_gen eval_pool pool; do
 		"$CLANG" $CFLAGS $SAN -fsanitize=fuzzer-no-link -c "tools/slmqctl/$f.c" -o "$O/obj/ctl_$f.o" || return 1
 		objs="$objs $O/obj/ctl_$f.o"
 	done
@@ -95,7 +95,7 @@ ok $? "seed corpora generated from the fixtures"
 for t in gguf safetensors json_config tokenizer verdict calib evaldata osbench tokconfig sampler; do
 	bin=$O/fuzz_$t
 	if ! "$CLANG" $CFLAGS $SAN -fsanitize=fuzzer -o "$bin" "tools/slmqctl/fuzz/fuzz_$t.c" \
-		"$O/libfuzzslmq.a" $(pkg-config --libs json-c) -lm >"$O/fuzz_$t.build.log" 2>&1; then
+		"$O/libfuzzslmq.a" $(pkg-config --libs json-c) -lm -lpthread >"$O/fuzz_$t.build.log" 2>&1; then
 		ok 1 "fuzz_$t builds (see $O/fuzz_$t.build.log)"
 		continue
 	fi
