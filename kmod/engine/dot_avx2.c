@@ -351,6 +351,35 @@ static __always_inline void rows_block(u32 type, bool g8, const u8 *base,
 	}
 }
 
+/*
+ * Rows [r0, r1) for the nt tokens of a tile: per group of 8 rows (G8
+ * groups first, as rows_block() goes), rows8() for each token in turn, so
+ * the group's blocks come from memory once per tile and from L1 for the
+ * other tokens, and every (row, token) is computed by the very instructions
+ * of that token's matrix-vector product: the same bits.  (Sharing the
+ * weight loads and nibble splits across tokens in registers measured
+ * slower: the accumulators of several tokens spill.)
+ */
+static __always_inline void gemm_block(u32 type, bool g8, const u8 *base,
+				       u64 row_bytes, const struct slmq_act *xa,
+				       u32 nt, float *y, u32 ys, u32 r0, u32 r1)
+{
+	u32 r = r0, k, t, cnt, full = g8 ? r1 / 8 * 8 : r0;
+	const u8 *rp[8];
+
+	for (; r < full; r += 8)
+		for (t = 0; t < nt; t++)
+			rows8(type, true, base + (u64)r * row_bytes, NULL, xa + t,
+			      y + (u64)t * ys + r, 8);
+	for (; r < r1; r += 8) {
+		cnt = r1 - r < 8 ? r1 - r : 8;
+		for (k = 0; k < 8; k++)
+			rp[k] = base + (u64)(r + (k < cnt ? k : cnt - 1)) * row_bytes;
+		for (t = 0; t < nt; t++)
+			rows8(type, false, NULL, rp, xa + t, y + (u64)t * ys + r, cnt);
+	}
+}
+
 static inline v8sf fmadd(v8sf a, v8sf b, v8sf c)
 {
 	return __builtin_ia32_vfmaddps256(a, b, c);
@@ -409,6 +438,14 @@ SLMQ_KERNEL_BLOCK_ROWS(rows_q8_0, SLMQ_TYPE_Q8_0, false)
 SLMQ_KERNEL_BLOCK_ROWS(rows_q8_0_g8, SLMQ_TYPE_Q8_0, true)
 SLMQ_KERNEL_FLOAT_ROWS(rows_f16, dot_f16)
 SLMQ_KERNEL_FLOAT_ROWS(rows_f32, dot_f32)
+SLMQ_KERNEL_BLOCK_GEMM(gemm_q4_0, SLMQ_TYPE_Q4_0, false)
+SLMQ_KERNEL_BLOCK_GEMM(gemm_q4_0_g8, SLMQ_TYPE_Q4_0, true)
+SLMQ_KERNEL_BLOCK_GEMM(gemm_q4_1, SLMQ_TYPE_Q4_1, false)
+SLMQ_KERNEL_BLOCK_GEMM(gemm_q4_1_g8, SLMQ_TYPE_Q4_1, true)
+SLMQ_KERNEL_BLOCK_GEMM(gemm_q8_0, SLMQ_TYPE_Q8_0, false)
+SLMQ_KERNEL_BLOCK_GEMM(gemm_q8_0_g8, SLMQ_TYPE_Q8_0, true)
+SLMQ_KERNEL_FLOAT_GEMM(gemm_f16, dot_f16)
+SLMQ_KERNEL_FLOAT_GEMM(gemm_f32, dot_f32)
 
 /**
  * slmq_dot_rows_avx2() - AVX2 row dot products (see dot.h).
@@ -617,6 +654,7 @@ const struct slmq_kernels slmq_kernels_avx2 = {
 	.name = "avx2",
 	.needs = SLMQ_CPU_AVX2 | SLMQ_CPU_FMA | SLMQ_CPU_F16C,
 	SLMQ_KERNEL_DOT_ROWS,
+	SLMQ_KERNEL_GEMM_ROWS,
 	.attn_scores = slmq_attn_scores_avx2,
 	.attn_wsum = slmq_attn_wsum_avx2,
 	.expf_array = slmq_expf_array_avx2,
