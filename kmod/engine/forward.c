@@ -729,52 +729,81 @@ static int gemm_split(struct slmq_session *s, const struct slmq_tensor *w,
 	return 0;
 }
 
-/* Each token's row of x (n floats, rows xs apart) into s->txa when W needs it. */
-static void tile_quantize(struct slmq_session *s, const float *x, u32 xs,
-			  u32 n, u32 nt)
+/*
+ * The per-token steps below spend their work token by token: one of them
+ * is short, a tile of them need not be (SwiGLU's exps on a wide FFN).
+ */
+
+/* Each token's row of x (n floats, rows xs apart) into s->txa. */
+static int tile_quantize(struct slmq_session *s, const float *x, u32 xs,
+			 u32 n, u32 nt)
 {
 	u32 t;
+	int ret;
 
-	for (t = 0; t < nt; t++)
+	for (t = 0; t < nt; t++) {
 		slmq_quantize_act(x + (u64)t * xs, &s->txa[t], n);
+		ret = slmq_session_spend(s, n);
+		if (ret)
+			return ret;
+	}
+	return 0;
 }
 
-static void tile_prepare(struct slmq_session *s, const float *x, u32 xs, u32 nt,
-			 const struct slmq_tensor *a, const struct slmq_tensor *b,
-			 const struct slmq_tensor *c)
+/* Quantize once when any of the matrices reading the tile is block-quantized. */
+static int tile_prepare(struct slmq_session *s, const float *x, u32 xs, u32 nt,
+			const struct slmq_tensor *a, const struct slmq_tensor *b,
+			const struct slmq_tensor *c)
 {
 	if (slmq_type_is_block(a->type) || slmq_type_is_block(b->type) ||
 	    (c && slmq_type_is_block(c->type)))
-		tile_quantize(s, x, xs, a->ne0, nt);
+		return tile_quantize(s, x, xs, a->ne0, nt);
+	return 0;
 }
 
 static int gemm_split_x(struct slmq_session *s, const struct slmq_tensor *w,
 			const float *x, u32 xs, float *y, u32 ys, u32 nt)
 {
+	int ret = 0;
+
 	if (slmq_type_is_block(w->type))
-		tile_quantize(s, x, xs, w->ne0, nt);
-	return gemm_split(s, w, x, xs, y, ys, nt);
+		ret = tile_quantize(s, x, xs, w->ne0, nt);
+	return ret ?: gemm_split(s, w, x, xs, y, ys, nt);
 }
 
 /* x_t += y_t for the tile's residual rows. */
-static void tile_residual(struct slmq_session *s, u32 nt)
+static int tile_residual(struct slmq_session *s, u32 nt)
 {
-	u32 n = s->m->hp.n_embd, i;
-	u64 j;
+	u32 n = s->m->hp.n_embd, i, t;
+	int ret;
 
-	for (j = 0; j < (u64)nt * n; j += n)
+	for (t = 0; t < nt; t++) {
+		float *x = s->tx + (u64)t * n;
+		const float *y = s->txb2 + (u64)t * n;
+
 		for (i = 0; i < n; i++)
-			s->tx[j + i] += s->txb2[j + i];
+			x[i] += y[i];
+		ret = slmq_session_spend(s, n);
+		if (ret)
+			return ret;
+	}
+	return 0;
 }
 
-static void tile_rmsnorm(struct slmq_session *s, const float *w, u32 nt)
+static int tile_rmsnorm(struct slmq_session *s, const float *w, u32 nt)
 {
 	const struct slmq_hparams *hp = &s->m->hp;
 	u32 t;
+	int ret;
 
-	for (t = 0; t < nt; t++)
+	for (t = 0; t < nt; t++) {
 		rmsnorm(s->txb + (u64)t * s->xbw, s->tx + (u64)t * hp->n_embd, w,
 			hp->n_embd, slmq_bits_f32(hp->rms_eps_bits));
+		ret = slmq_session_spend(s, 2 * (u64)hp->n_embd);
+		if (ret)
+			return ret;
+	}
+	return 0;
 }
 
 static int tile_attention(struct slmq_session *s, const struct slmq_layer *L,
@@ -784,9 +813,9 @@ static int tile_attention(struct slmq_session *s, const struct slmq_layer *L,
 	u32 qd = s->q_dim, kd = s->kv_dim, t;
 	int ret;
 
-	tile_rmsnorm(s, L->attn_norm.data, nt);
-	tile_prepare(s, s->txb, s->xbw, nt, &L->wq, &L->wk, &L->wv);
-	ret = gemm_split(s, &L->wq, s->txb, s->xbw, s->tq, qd, nt) ?:
+	ret = tile_rmsnorm(s, L->attn_norm.data, nt) ?:
+	      tile_prepare(s, s->txb, s->xbw, nt, &L->wq, &L->wk, &L->wv) ?:
+	      gemm_split(s, &L->wq, s->txb, s->xbw, s->tq, qd, nt) ?:
 	      gemm_split(s, &L->wk, s->txb, s->xbw, s->tk, kd, nt) ?:
 	      gemm_split(s, &L->wv, s->txb, s->xbw, s->tv, kd, nt);
 	if (ret)
@@ -798,6 +827,9 @@ static int tile_attention(struct slmq_session *s, const struct slmq_layer *L,
 		rope(s->tk + (u64)t * kd, hp->n_head_kv, hp->head_dim, cs);
 		kv_store(s, layer, s->tk + (u64)t * kd, s->tv + (u64)t * kd,
 			 s->pos + t);
+		ret = slmq_session_spend(s, 2 * (u64)(qd + kd));
+		if (ret)
+			return ret;
 	}
 	for (t = 0; t < nt; t++) {
 		ret = attention(s, layer, s->tq + (u64)t * qd,
@@ -805,11 +837,8 @@ static int tile_attention(struct slmq_session *s, const struct slmq_layer *L,
 		if (ret)
 			return ret;
 	}
-	ret = gemm_split_x(s, &L->wo, s->txb, s->xbw, s->txb2, hp->n_embd, nt);
-	if (ret)
-		return ret;
-	tile_residual(s, nt);
-	return 0;
+	return gemm_split_x(s, &L->wo, s->txb, s->xbw, s->txb2, hp->n_embd, nt) ?:
+	       tile_residual(s, nt);
 }
 
 static int tile_ffn(struct slmq_session *s, const struct slmq_layer *L, u32 nt)
@@ -818,20 +847,21 @@ static int tile_ffn(struct slmq_session *s, const struct slmq_layer *L, u32 nt)
 	u32 ff = hp->n_ff, t;
 	int ret;
 
-	tile_rmsnorm(s, L->ffn_norm.data, nt);
-	tile_prepare(s, s->txb, s->xbw, nt, &L->w_gate, &L->w_up, NULL);
-	ret = gemm_split(s, &L->w_gate, s->txb, s->xbw, s->thb, ff, nt) ?:
+	ret = tile_rmsnorm(s, L->ffn_norm.data, nt) ?:
+	      tile_prepare(s, s->txb, s->xbw, nt, &L->w_gate, &L->w_up, NULL) ?:
+	      gemm_split(s, &L->w_gate, s->txb, s->xbw, s->thb, ff, nt) ?:
 	      gemm_split(s, &L->w_up, s->txb, s->xbw, s->thb2, ff, nt);
 	if (ret)
 		return ret;
-	for (t = 0; t < nt; t++)
+	for (t = 0; t < nt; t++) {
 		swiglu(&s->env, s->thb + (u64)t * ff, s->thb2 + (u64)t * ff,
 		       s->ffn_e, ff);
-	ret = gemm_split_x(s, &L->w_down, s->thb, ff, s->txb2, hp->n_embd, nt);
-	if (ret)
-		return ret;
-	tile_residual(s, nt);
-	return 0;
+		ret = slmq_session_spend(s, 16 * (u64)ff);
+		if (ret)
+			return ret;
+	}
+	return gemm_split_x(s, &L->w_down, s->thb, ff, s->txb2, hp->n_embd, nt) ?:
+	       tile_residual(s, nt);
 }
 
 /*
@@ -846,8 +876,10 @@ static int tile_forward(struct slmq_session *s, const u32 *tokens, u32 nt,
 	u32 e = m->hp.n_embd, nv = m->hp.n_vocab, l, t;
 	int ret = 0;
 
-	for (t = 0; t < nt; t++)
+	for (t = 0; t < nt && !ret; t++) {
 		slmq_tensor_row(&m->tok_embd, tokens[t], s->tx + (u64)t * e);
+		ret = slmq_session_spend(s, e);
+	}
 	for (l = 0; l < m->hp.n_layer && !ret; l++)
 		ret = tile_attention(s, &m->layers[l], l, nt) ?:
 		      tile_ffn(s, &m->layers[l], nt);
@@ -858,8 +890,8 @@ static int tile_forward(struct slmq_session *s, const u32 *tokens, u32 nt,
 			slmq_bits_f32(m->hp.rms_eps_bits));
 		return matvec_split_x(s, &m->output, s->xb, s->logits);
 	}
-	tile_rmsnorm(s, m->output_norm.data, nt);
-	ret = gemm_split_x(s, &m->output, s->txb, s->xbw, s->tlogits, nv, nt);
+	ret = tile_rmsnorm(s, m->output_norm.data, nt) ?:
+	      gemm_split_x(s, &m->output, s->txb, s->xbw, s->tlogits, nv, nt);
 	if (!ret)
 		memcpy(s->logits, s->tlogits + (u64)(nt - 1) * nv,
 		       nv * sizeof(float));

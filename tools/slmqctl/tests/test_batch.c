@@ -119,6 +119,8 @@ static void test_gemm_kernels(void)
 
 enum { NTOK = 75 };
 
+#define SECTION_MACS (1u << 19)	/* forward.c's SLMQ_SECTION_MACS */
+
 struct ref {
 	float *logits;		/* NTOK rows: after tokens[0..i] */
 	u32 nll[NTOK - 1];	/* -log p(tokens[i + 1]) after tokens[0..i] */
@@ -229,6 +231,100 @@ free_logits:
 	free(r.logits);
 }
 
+/* FPU hooks that check the sections: never nested, always closed, counted. */
+struct fpu_count {
+	int depth, bad;
+	u32 sections, yields, fail_at;
+};
+
+static void fc_begin(void *ctx)
+{
+	struct fpu_count *c = ctx;
+
+	c->bad |= c->depth++ != 0;
+	c->sections++;
+}
+
+static void fc_end(void *ctx)
+{
+	struct fpu_count *c = ctx;
+
+	c->bad |= --c->depth != 0;
+}
+
+static int fc_yield(void *ctx)
+{
+	struct fpu_count *c = ctx;
+
+	c->bad |= c->depth != 0;
+	return ++c->yields == c->fail_at ? -EINTR : 0;
+}
+
+static struct slmq_session *counted(const struct slmq_model *m, struct fpu_count *c)
+{
+	struct slmq_err err = { 0 };
+	struct slmq_env env;
+
+	cli_env_init(&env);
+	env.fpu_begin = fc_begin;
+	env.fpu_end = fc_end;
+	env.yield = fc_yield;
+	env.ctx = c;
+	return slmq_session_new(m, &env, 0, &err);
+}
+
+/*
+ * A tile is split into sections like the one-token path's (about as many
+ * for the same work), with a yield between each; a failing yield stops the
+ * prompt at a whole tile.
+ */
+static void check_sections(const struct slmq_model *m, const u32 *tok)
+{
+	struct fpu_count one = { 0 }, tile = { 0 }, stop = { 0 };
+	struct slmq_session *s;
+	u32 nll[NTOK - 1], i;
+	u64 macs = (u64)m->output.ne0 * m->output.ne1;
+	int ret;
+
+	for (i = 0; i < m->hp.n_layer; i++) {
+		const struct slmq_layer *L = &m->layers[i];
+
+		macs += (u64)L->wq.ne0 * L->wq.ne1 + (u64)L->wk.ne0 * L->wk.ne1 +
+			(u64)L->wv.ne0 * L->wv.ne1 + (u64)L->wo.ne0 * L->wo.ne1 +
+			(u64)L->w_gate.ne0 * L->w_gate.ne1 + (u64)L->w_up.ne0 * L->w_up.ne1 +
+			(u64)L->w_down.ne0 * L->w_down.ne1;
+	}
+	macs *= NTOK - 1;
+	s = counted(m, &one);
+	for (i = 0; s && i + 1 < NTOK; i++) {
+		slmq_session_eval(s, tok[i]);
+		nll[i] = slmq_session_nll_bits(s, tok[i + 1]);
+	}
+	slmq_session_free(s);
+	s = counted(m, &tile);
+	tile.sections = tile.yields = 0;
+	ret = s ? slmq_session_prefill(s, tok, NTOK - 1, tok + 1, nll) : -1;
+	slmq_session_free(s);
+	/*
+	 * A section ends once it did SECTION_MACS, overrunning it by at most
+	 * one piece (<= SECTION_MACS): short sections mean at least
+	 * macs / (2 * SECTION_MACS) of them for the matrices alone.
+	 */
+	tap_ok(!ret && !one.bad && !tile.bad && tile.depth == 0 &&
+	       (u64)tile.sections * 2 * SECTION_MACS >= macs,
+	       "a scored prompt: FPU sections balanced, never nested, short: %u for %llu matrix MACs (one token at a time: %u)",
+	       tile.sections, (unsigned long long)macs, one.sections);
+	s = counted(m, &stop);
+	stop.yields = 0;
+	stop.fail_at = tile.yields / 2;
+	ret = s ? slmq_session_prefill(s, tok, NTOK, NULL, NULL) : -1;
+	tap_ok(ret == -EINTR && !stop.bad && stop.depth == 0 && s &&
+	       slmq_session_pos(s) % 32 == 0 && slmq_session_pos(s) < NTOK,
+	       "a failing yield ends the prompt with its error at a whole tile (position %u)",
+	       s ? slmq_session_pos(s) : 0);
+	slmq_session_free(s);
+}
+
 static void check_model(const struct slmq_model *m, const char *what, const u32 *tok)
 {
 	check_path(m, what, &slmq_kernels_generic, tok);
@@ -308,6 +404,7 @@ static void test_models(void)
 	for (i = 0; i < NTOK; i++)
 		tok[i] = i ? 3 + urand32() % (cm.model.hp.n_vocab - 3) : 1;
 	check_model(&cm.model, "pcilm-tiny f16", tok);
+	check_sections(&cm.model, tok);
 	for (i = 0; i < ARRAY_SIZE(types); i++)
 		check_requantized(&cm.model, types[i], tok);
 	cli_model_close(&cm);
