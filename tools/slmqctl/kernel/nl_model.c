@@ -58,6 +58,7 @@ struct json_object *nl_model_json(struct nlattr **tb, struct nlattr *head, int l
 	add_u32(o, "n_layer", tb[SLMQ_A_MODEL_N_LAYER]);
 	add_u32(o, "n_embd", tb[SLMQ_A_MODEL_N_EMBD]);
 	add_u32(o, "n_ctx", tb[SLMQ_A_MODEL_N_CTX]);
+	add_u64(o, "kv_bytes", tb[SLMQ_A_MODEL_KV_BYTES]);	/* a full-context session's */
 	types = json_object_new_object();
 	nla_for_each_attr(a, head, len, rem) {
 		struct nlattr *t[SLMQ_A_TENSOR_TYPE_MAX + 1];
