@@ -91,9 +91,9 @@ static int cmd_perplexity(int argc, char **argv)
 	}
 	if (optind != argc - 1 || !data)
 		return cli_fail(USAGE);
-	/* slmq.ko runs its sessions with the engine's default cache */
+	/* slmq.ko chooses its sessions' cache itself (kv_f32), not per request */
 	if (kname && (o.session_flags & SLMQ_SESSION_KV_F32))
-		return cli_fail("--kv f32: slmq.ko keeps an F16 KV cache; drop --kernel or --kv");
+		return cli_fail("--kv f32 with --kernel: slmq.ko sessions take their cache type from its kv_f32 parameter");
 	/* the faster in-memory layout for 4-bit matrices: same results, bit for bit */
 	if (cli_model_open_flags(argv[optind], SLMQ_OPEN_INTERLEAVE, &cm, &err))
 		return cli_fail("%s", err.msg);

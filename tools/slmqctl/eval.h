@@ -194,10 +194,14 @@ struct osbench_result {
 	double seconds;
 };
 
-/* Greedy os_bench over items on threads workers (0: the CPUs); free r with osbench_result_free(). */
+/*
+ * Greedy os_bench over items on threads workers (0: the CPUs), sessions
+ * opened with session_flags (0: an F16 KV cache); free r with
+ * osbench_result_free().
+ */
 int eval_osbench(const struct slmq_model *m, const struct slmq_env *env,
 		 const struct osbench_items *items, unsigned int threads,
-		 struct osbench_result *r, eval_progress_fn progress,
+		 u32 session_flags, struct osbench_result *r, eval_progress_fn progress,
 		 void *progress_ctx, struct slmq_err *err);
 void osbench_result_free(struct osbench_result *r, size_t n_items);
 

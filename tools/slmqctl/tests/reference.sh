@@ -15,8 +15,8 @@
 # The RTN references quantize only the decoder's linear layers, so the Q4_1
 # and Q8_0 files here keep embeddings and output head in F16 (--embd-type /
 # --output-type f16) to measure the same thing.
-# The reference keeps its KV cache in F32, so perplexity, logits and samples
-# here run with --kv f32 (the engine's default F16 cache stays within the
+# The reference keeps its KV cache in F32, so perplexity, logits, samples
+# and os_bench here run with --kv f32 (the engine's default F16 cache stays within the
 # tolerance Documentation/engine.md states; test_batch checks that).
 set -u
 cd "$(dirname "$0")/../../.."
@@ -96,7 +96,7 @@ check_model() {
 	done
 
 	# --- os_bench
-	j=$("$CTL" osbench "$dir" --data "$DATA/os_bench.jsonl" --json) || j=null
+	j=$("$CTL" osbench "$dir" --data "$DATA/os_bench.jsonl" --kv f32 --json) || j=null
 	got=$(jq -r '.acc // "null"' <<<"$j")
 	want=$(jq -r .reference.os_bench_acc "$ref")
 	within "$got" "$want" 0.01
