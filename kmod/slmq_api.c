@@ -197,7 +197,8 @@ EXPORT_SYMBOL_GPL(slmqk_detokenize);
  * @m: a model the caller holds; the session takes its own reference
  * @n_ctx: context length (0: the model's training context)
  *
- * The session's memory counts against max_total_mb.
+ * The session's memory counts against max_total_mb.  Its KV cache is F16
+ * unless the kv_f32 module parameter was set when it opened.
  *
  * Context: process context, may sleep.
  * Return: the session or an ERR_PTR (-EFBIG when max_total_mb has no room
@@ -214,7 +215,8 @@ struct slmqk_session *slmqk_session_open(struct slmq_kmodel *m, u32 n_ctx)
 	if (!ks)
 		return ERR_PTR(-ENOMEM);
 	slmq_env_init(&ks->ke);
-	ks->s = slmq_session_new(&m->model, &ks->ke.env, n_ctx, &err);
+	ks->s = slmq_session_open(&m->model, &ks->ke.env, n_ctx,
+				  slmq_kmod_session_flags(), &err);
 	if (!ks->s) {
 		int ret = slmq_env_session_err(&ks->ke, n_ctx, &err);
 
@@ -291,6 +293,28 @@ int slmqk_session_next_token(struct slmqk_session *s, u32 *token)
 	return 0;
 }
 EXPORT_SYMBOL_GPL(slmqk_session_next_token);
+
+/**
+ * slmqk_session_mem() - the memory a session holds
+ * @s: session
+ * @kv_bytes: receives the bytes of its KV cache (keys and values)
+ * @scratch_bytes: receives the bytes of everything else it allocated
+ *
+ * Both are fixed when the session opens (sized to its context).
+ *
+ * Return: the KV cache's element size in bytes: 2 (F16) or 4 (F32).
+ */
+int slmqk_session_mem(const struct slmqk_session *s, u64 *kv_bytes,
+		      u64 *scratch_bytes)
+{
+	struct slmq_session_mem mem;
+
+	slmq_session_mem(s->s, &mem);
+	*kv_bytes = mem.kv_bytes;
+	*scratch_bytes = mem.scratch_bytes;
+	return mem.kv_type == SLMQ_TYPE_F32 ? 4 : 2;
+}
+EXPORT_SYMBOL_GPL(slmqk_session_mem);
 
 /**
  * slmqk_session_close() - end a session and drop its model reference

@@ -188,7 +188,8 @@ static int slmq_gen_locked(struct slmq_kmodel *m, const struct slmq_gen_req *req
 	/* What this request can use: its prompt and max_tokens, within the model's context. */
 	n_ctx = min_t(u64, m->model.hp.n_ctx_train, (u64)n + req->max_tokens);
 	slmq_env_init(&ke);
-	s = slmq_session_new(&m->model, &ke.env, n_ctx, err);
+	s = slmq_session_open(&m->model, &ke.env, n_ctx,
+			      slmq_kmod_session_flags(), err);
 	if (!s) {
 		ret = slmq_env_session_err(&ke, n_ctx, err);
 		goto free_ids;

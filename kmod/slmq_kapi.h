@@ -32,6 +32,8 @@ struct slmqk_session *slmqk_session_open(struct slmq_kmodel *m, u32 n_ctx);
 int slmqk_session_feed(struct slmqk_session *s, const u32 *tokens, u32 n);
 int slmqk_session_logits(struct slmqk_session *s, u32 *bits, u32 n);
 int slmqk_session_next_token(struct slmqk_session *s, u32 *token);
+int slmqk_session_mem(const struct slmqk_session *s, u64 *kv_bytes,
+		      u64 *scratch_bytes);
 void slmqk_session_close(struct slmqk_session *s);
 
 int slmqk_register_gguf(const char *name, const void *data, size_t size);

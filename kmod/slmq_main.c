@@ -45,6 +45,11 @@ unsigned int slmq_max_concurrent = 2;
 module_param_named(max_concurrent, slmq_max_concurrent, uint, 0444);
 MODULE_PARM_DESC(max_concurrent, "Generations running at once; more wait (default 2)");
 
+/* The engine's default (and slmqctl's): an F16 cache, the same bits as userspace's. */
+bool slmq_kv_f32;
+module_param_named(kv_f32, slmq_kv_f32, bool, 0644);
+MODULE_PARM_DESC(kv_f32, "Keep new sessions' KV cache in F32 (default off: F16, as slmqctl's default --kv f16)");
+
 static char *slmq_model_param;
 module_param_named(model, slmq_model_param, charp, 0444);
 MODULE_PARM_DESC(model, "Firmware files to load at insmod, e.g. slmq/NAME.gguf (comma-separated)");

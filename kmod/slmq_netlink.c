@@ -176,7 +176,10 @@ static int slmq_nl_fill_model(struct sk_buff *skb, const struct slmq_kmodel *m,
 	     nla_put_u32(skb, SLMQ_A_MODEL_N_EMBD, hp->n_embd) ||
 	     nla_put_u32(skb, SLMQ_A_MODEL_N_CTX, hp->n_ctx_train) ||
 	     slmq_nl_put_types(skb, m) || slmq_nl_put_verdict(skb, m) ||
-	     slmq_nl_put_stats(skb, m)))
+	     slmq_nl_put_stats(skb, m) ||
+	     nla_put_u64_64bit(skb, SLMQ_A_MODEL_KV_BYTES,
+			       slmq_kv_bytes(hp, min(hp->n_ctx_train, SLMQ_MAX_CTX),
+					     slmq_kmod_session_flags()), 0)))
 		goto cancel;
 	genlmsg_end(skb, hdr);
 	return 0;

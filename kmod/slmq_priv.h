@@ -22,6 +22,13 @@ extern unsigned int slmq_max_total_mb;
 extern bool slmq_open_generate;
 extern unsigned int slmq_user_max_tokens;
 extern unsigned int slmq_max_concurrent;
+extern bool slmq_kv_f32;
+
+/* slmq_session_open() flags of every session the module opens (kv_f32). */
+static inline u32 slmq_kmod_session_flags(void)
+{
+	return READ_ONCE(slmq_kv_f32) ? SLMQ_SESSION_KV_F32 : 0;
+}
 
 struct slmq_stats {
 	atomic64_t requests;

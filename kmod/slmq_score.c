@@ -37,7 +37,8 @@ static int slmq_score_locked(struct slmq_kmodel *m, const u32 *ids, u32 n,
 	int ret;
 
 	slmq_env_init(&ke);
-	s = slmq_session_new(&m->model, &ke.env, n, err);
+	s = slmq_session_open(&m->model, &ke.env, n, slmq_kmod_session_flags(),
+			      err);
 	if (!s)
 		return slmq_env_session_err(&ke, n, err);
 	/* batched, each of the first n - 1 scoring the next: userspace's bits */

@@ -96,6 +96,28 @@ static void test_lookup(void)
 	slmqk_model_put(m);
 }
 
+/*
+ * A session's memory: an F16 KV cache by default (as slmqctl's), whose size
+ * is linear in the context; scratch besides it.
+ */
+static void test_session_mem(struct slmq_kmodel *m)
+{
+	struct slmqk_session *a = slmqk_session_open(m, 8);
+	struct slmqk_session *b = slmqk_session_open(m, 16);
+	u64 kva = 0, kvb = 0, sa = 0, sb = 0;
+
+	CHECK(!IS_ERR(a) && !IS_ERR(b));
+	if (!IS_ERR(a) && !IS_ERR(b)) {
+		CHECK(slmqk_session_mem(a, &kva, &sa) == 2);
+		CHECK(slmqk_session_mem(b, &kvb, &sb) == 2);
+		pr_info("session memory: 8 positions %llu + %llu bytes, 16 positions %llu + %llu\n",
+			kva, sa, kvb, sb);
+		CHECK(kva && kvb == 2 * kva && sa && sb > sa);
+	}
+	slmqk_session_close(a);
+	slmqk_session_close(b);
+}
+
 static void test_generate_matches_session(void)
 {
 	char *text = kzalloc(512, GFP_KERNEL), *stext = kzalloc(512, GFP_KERNEL);
@@ -142,6 +164,7 @@ static void test_generate_matches_session(void)
 	CHECK(!memcmp(logits, logits2, nv * sizeof(u32)));
 	CHECK(slmqk_session_feed(s, (u32[]){ nv }, 1) == -EINVAL);
 	slmqk_session_close(s);
+	test_session_mem(m);
 out:
 	kvfree(logits);
 	kvfree(logits2);

@@ -22,6 +22,17 @@ slmqctl info tiny --json >/tmp/info.json
 grep -q "\"size\":$(wc -c <"$DATA/tiny.gguf")" /tmp/info.json &&
 	grep -q '"f16":' /tmp/info.json && grep -q '"n_vocab":2048' /tmp/info.json
 ok $? "info --json: size, tensor types, vocabulary"
+# kv_bytes: a full-context session's F16 cache, what userspace's session of
+# the same context holds (bench: 2 * 128 positions = tiny's 256); kv_f32
+# doubles it.
+kv=$(sed -n 's/.*"kv_bytes":\([0-9]*\).*/\1/p' /tmp/info.json)
+ukv=$(slmqctl bench "$DATA/tiny.gguf" --tokens 128 --runs 1 --json |
+	sed -n 's/.*"kv_bytes":\([0-9]*\).*/\1/p')
+echo 1 >/sys/module/slmq/parameters/kv_f32
+kv32=$(slmqctl info tiny --json | sed -n 's/.*"kv_bytes":\([0-9]*\).*/\1/p')
+echo 0 >/sys/module/slmq/parameters/kv_f32
+[ -n "$kv" ] && [ "$kv" = "$ukv" ] && [ "$kv32" = $((2 * kv)) ]
+ok $? "info: kv_bytes $kv (F16) equals userspace's full-context session ($ukv), $kv32 with kv_f32=1"
 
 slmqctl ask tiny -p "$P" -n 12 --json >/tmp/ask.json
 ok $? "ask tiny (kernel generation)"

@@ -104,6 +104,24 @@ void slmq_attn_wsum_generic(float *out, const float *a, const float *v, u32 hd,
 void slmq_attn_wsum_avx2(float *out, const float *a, const float *v, u32 hd,
 			 u32 nt);
 
+/*
+ * The same over an F16 cache (k_t, v_t of hd halves each): every half is
+ * widened exactly and then the F32 versions' operations run in their
+ * order, so generic and AVX2 again give the same bits.
+ */
+void slmq_attn_scores_f16_generic(const float *q, const u16 *k, u32 hd, u32 nt,
+				  float scale, float *out);
+void slmq_attn_scores_f16_avx2(const float *q, const u16 *k, u32 hd, u32 nt,
+			       float scale, float *out);
+void slmq_attn_wsum_f16_generic(float *out, const float *a, const u16 *v,
+				u32 hd, u32 nt);
+void slmq_attn_wsum_f16_avx2(float *out, const float *a, const u16 *v, u32 hd,
+			     u32 nt);
+
+/* y[i] = x[i] rounded to half, to nearest even (slmq_f32_to_f16(); F16C vcvtps2ph). */
+void slmq_f32_to_f16_row_generic(u16 *y, const float *x, u32 n);
+void slmq_f32_to_f16_row_avx2(u16 *y, const float *x, u32 n);
+
 /* slmq_expf_array() (mathf.h) four lanes wide: the same bits. */
 void slmq_expf_array_avx2(float *y, const float *x, u32 n);
 

@@ -631,6 +631,130 @@ void slmq_attn_wsum_avx2(float *out, const float *a, const float *v, u32 hd,
 	}
 }
 
+/* Eight halves widened: vcvtph2ps is exact, as slmq_f16_to_f32() is. */
+static inline v8sf load_h8(const u16 *p)
+{
+	return __builtin_ia32_vcvtph2ps256(load_v8hi(p));
+}
+
+static inline float score_one_f16(const float *q, const u16 *kt, u32 hd,
+				  float scale)
+{
+	v8sf s = splat(0.0f);
+	float tail = 0.0f;
+	u32 i;
+
+	for (i = 0; i + 8 <= hd; i += 8)
+		s += load_v8sf(q + i) * load_h8(kt + i);
+	for (; i < hd; i++)
+		tail += q[i] * h2f(kt[i]);
+	return score_reduce(s, tail, scale);
+}
+
+/**
+ * slmq_attn_scores_f16_avx2() - out[t] = dot(q, k_t) * scale, keys in F16.
+ * @q: query of one head, hd floats
+ * @k: nt keys of hd halves, contiguous
+ * @hd: head dimension
+ * @nt: positions
+ * @scale: 1/sqrt(hd)
+ * @out: nt scores
+ *
+ * slmq_attn_scores_avx2() with each key widened where it loads a float.
+ */
+void slmq_attn_scores_f16_avx2(const float *q, const u16 *k, u32 hd, u32 nt,
+			       float scale, float *out)
+{
+	u32 t = 0, i;
+
+	if (!(hd % 8)) {
+		for (; t + 4 <= nt; t += 4) {
+			const u16 *k0 = k + (u64)t * hd;
+			v8sf s0 = splat(0.0f), s1 = s0, s2 = s0, s3 = s0;
+
+			for (i = 0; i < hd; i += 8) {
+				v8sf qi = load_v8sf(q + i);
+
+				s0 += qi * load_h8(k0 + i);
+				s1 += qi * load_h8(k0 + hd + i);
+				s2 += qi * load_h8(k0 + 2 * hd + i);
+				s3 += qi * load_h8(k0 + 3 * hd + i);
+			}
+			out[t] = score_reduce(s0, 0.0f, scale);
+			out[t + 1] = score_reduce(s1, 0.0f, scale);
+			out[t + 2] = score_reduce(s2, 0.0f, scale);
+			out[t + 3] = score_reduce(s3, 0.0f, scale);
+		}
+	}
+	for (; t < nt; t++)
+		out[t] = score_one_f16(q, k + (u64)t * hd, hd, scale);
+}
+
+/**
+ * slmq_attn_wsum_f16_avx2() - out[i] = sum over t of a[t] * v_t[i], values in F16.
+ * @out: hd outputs
+ * @a: nt weights
+ * @v: nt value vectors of hd halves, contiguous
+ * @hd: head dimension
+ * @nt: positions
+ */
+void slmq_attn_wsum_f16_avx2(float *out, const float *a, const u16 *v, u32 hd,
+			     u32 nt)
+{
+	u32 i = 0, t;
+
+	for (; i + 16 <= hd; i += 16) {
+		v8sf s0 = splat(0.0f), s1 = splat(0.0f);
+
+		for (t = 0; t < nt; t++) {
+			const u16 *vt = v + (u64)t * hd + i;
+			v8sf at = splat(a[t]);
+
+			s0 += at * load_h8(vt);
+			s1 += at * load_h8(vt + 8);
+		}
+		__builtin_memcpy(out + i, &s0, sizeof(s0));
+		__builtin_memcpy(out + i + 8, &s1, sizeof(s1));
+	}
+	for (; i < hd; i++) {
+		float s = 0.0f;
+
+		for (t = 0; t < nt; t++)
+			s += a[t] * h2f(v[(u64)t * hd + i]);
+		out[i] = s;
+	}
+}
+
+/*
+ * vcvtps2ph's immediate 0: round to nearest even whatever MXCSR says (bit 2
+ * clear), the rounding slmq_f32_to_f16() implements.
+ */
+#define SLMQ_F16C_RNE 0
+
+/**
+ * slmq_f32_to_f16_row_avx2() - n floats to halves, round to nearest even.
+ * @y: n halves
+ * @x: n floats
+ * @n: count
+ */
+void slmq_f32_to_f16_row_avx2(u16 *y, const float *x, u32 n)
+{
+	u32 i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		v8hi h = __builtin_ia32_vcvtps2ph256(load_v8sf(x + i),
+						     SLMQ_F16C_RNE);
+
+		__builtin_memcpy(y + i, &h, sizeof(h));
+	}
+	for (; i < n; i++) {
+		v4sf f = { x[i] };
+		v8hi h = __builtin_ia32_vcvtps2ph(f, SLMQ_F16C_RNE);
+
+		y[i] = (u16)h[0];
+	}
+}
+
 typedef double v4df __attribute__((vector_size(32)));
 
 /*
@@ -718,5 +842,8 @@ const struct slmq_kernels slmq_kernels_avx2 = {
 	SLMQ_KERNEL_GEMM_ROWS,
 	.attn_scores = slmq_attn_scores_avx2,
 	.attn_wsum = slmq_attn_wsum_avx2,
+	.attn_scores_f16 = slmq_attn_scores_f16_avx2,
+	.attn_wsum_f16 = slmq_attn_wsum_f16_avx2,
+	.f32_to_f16_row = slmq_f32_to_f16_row_avx2,
 	.expf_array = slmq_expf_array_avx2,
 };

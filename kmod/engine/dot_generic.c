@@ -417,6 +417,106 @@ void slmq_attn_wsum_generic(float *out, const float *a, const float *v, u32 hd,
 	}
 }
 
+/*
+ * The F16 cache's versions: dot8() and the weighted sum above with each
+ * half widened (exactly) where the F32 versions load a float, so the
+ * additions are the same and in the same order as dot_avx2.c's.
+ */
+static inline v4sf ldh4(const u16 *p)
+{
+	v4sf v = { slmq_f16_to_f32(p[0]), slmq_f16_to_f32(p[1]),
+		   slmq_f16_to_f32(p[2]), slmq_f16_to_f32(p[3]) };
+
+	return v;
+}
+
+static float dot8_f16(const float *a, const u16 *b, u32 n)
+{
+	v4sf s0 = { 0 }, s1 = { 0 };
+	float tail = 0.0f;
+	u32 i;
+
+	for (i = 0; i + 8 <= n; i += 8) {
+		s0 += ld4(a + i) * ldh4(b + i);
+		s1 += ld4(a + i + 4) * ldh4(b + i + 4);
+	}
+	for (; i < n; i++)
+		tail += a[i] * slmq_f16_to_f32(b[i]);
+	s0 += s1;
+	return ((s0[0] + s0[2]) + (s0[1] + s0[3])) + tail;
+}
+
+/**
+ * slmq_attn_scores_f16_generic() - out[t] = dot(q, k_t) * scale, keys in F16.
+ * @q: query of one head, hd floats
+ * @k: nt keys of hd halves, contiguous
+ * @hd: head dimension
+ * @nt: positions
+ * @scale: 1/sqrt(hd)
+ * @out: nt scores
+ */
+void slmq_attn_scores_f16_generic(const float *q, const u16 *k, u32 hd, u32 nt,
+				  float scale, float *out)
+{
+	u32 t;
+
+	for (t = 0; t < nt; t++)
+		out[t] = dot8_f16(q, k + (u64)t * hd, hd) * scale;
+}
+
+/**
+ * slmq_attn_wsum_f16_generic() - out[i] = sum over t of a[t] * v_t[i], values in F16.
+ * @out: hd outputs
+ * @a: nt weights
+ * @v: nt value vectors of hd halves, contiguous
+ * @hd: head dimension
+ * @nt: positions
+ */
+void slmq_attn_wsum_f16_generic(float *out, const float *a, const u16 *v,
+				u32 hd, u32 nt)
+{
+	u32 i = 0, t;
+
+	for (; i + 16 <= hd; i += 16) {
+		v4sf s0 = { 0 }, s1 = { 0 }, s2 = { 0 }, s3 = { 0 };
+
+		for (t = 0; t < nt; t++) {
+			const u16 *vt = v + (u64)t * hd + i;
+			v4sf at = { a[t], a[t], a[t], a[t] };
+
+			s0 += at * ldh4(vt);
+			s1 += at * ldh4(vt + 4);
+			s2 += at * ldh4(vt + 8);
+			s3 += at * ldh4(vt + 12);
+		}
+		st4(out + i, s0);
+		st4(out + i + 4, s1);
+		st4(out + i + 8, s2);
+		st4(out + i + 12, s3);
+	}
+	for (; i < hd; i++) {
+		float s = 0.0f;
+
+		for (t = 0; t < nt; t++)
+			s += a[t] * slmq_f16_to_f32(v[(u64)t * hd + i]);
+		out[i] = s;
+	}
+}
+
+/**
+ * slmq_f32_to_f16_row_generic() - n floats to halves, round to nearest even.
+ * @y: n halves
+ * @x: n floats
+ * @n: count
+ */
+void slmq_f32_to_f16_row_generic(u16 *y, const float *x, u32 n)
+{
+	u32 i;
+
+	for (i = 0; i < n; i++)
+		y[i] = slmq_f32_to_f16(x[i]);
+}
+
 /* The portable kernels: any CPU, and the reference the AVX2 ones match. */
 const struct slmq_kernels slmq_kernels_generic = {
 	.name = "generic",
@@ -424,5 +524,8 @@ const struct slmq_kernels slmq_kernels_generic = {
 	SLMQ_KERNEL_GEMM_ROWS,
 	.attn_scores = slmq_attn_scores_generic,
 	.attn_wsum = slmq_attn_wsum_generic,
+	.attn_scores_f16 = slmq_attn_scores_f16_generic,
+	.attn_wsum_f16 = slmq_attn_wsum_f16_generic,
+	.f32_to_f16_row = slmq_f32_to_f16_row_generic,
 	.expf_array = slmq_expf_array,
 };

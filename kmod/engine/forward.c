@@ -55,7 +55,14 @@ struct slmq_session {
 	float *logits;		/* n_vocab */
 	struct slmq_act xa;	/* quantized activation */
 	void *xa_buf;
-	float *kcache, *vcache;	/* [layer][kv head][pos][head_dim]: a head's positions contiguous */
+	/*
+	 * [layer][kv head][pos][head_dim]: a head's positions contiguous;
+	 * halves (u16) unless the session was opened with SLMQ_SESSION_KV_F32.
+	 */
+	void *kcache, *vcache;
+	bool kv_f32;
+	u64 kv_bytes;		/* kcache + vcache */
+	u64 scratch_bytes;	/* everything else allocated for the session */
 	float *rope;		/* [pos][head_dim / 2] of (cos, sin) */
 	float *probs;		/* sampler scratch, n_vocab */
 	u32 *cand;		/* sampler scratch, n_vocab */
@@ -105,26 +112,35 @@ static void session_free_buffers(struct slmq_session *s)
 	slmq_free(a, s->txa_buf);
 }
 
+/* A scratch buffer of n elements, counted in s->scratch_bytes. */
+static void *scratch_array(struct slmq_session *s, u64 n, u64 size)
+{
+	void *p = slmq_alloc_array(s->env.alloc, n, size);
+
+	if (p)
+		s->scratch_bytes += n * size;
+	return p;
+}
+
 /* The prompt tile's buffers: s->tile rows of each. */
 static int tile_alloc_buffers(struct slmq_session *s, u32 widest)
 {
 	const struct slmq_hparams *hp = &s->m->hp;
-	const struct slmq_allocator *a = s->env.alloc;
 	u32 nt = s->tile, t;
 	u64 ab = slmq_act_bytes(widest);	/* a multiple of 64: rows stay aligned */
 
 	s->xbw = max_t(u32, hp->n_embd, s->q_dim);
-	s->tx = slmq_alloc_array(a, (u64)nt * hp->n_embd, sizeof(float));
-	s->txb = slmq_alloc_array(a, (u64)nt * s->xbw, sizeof(float));
-	s->txb2 = slmq_alloc_array(a, (u64)nt * hp->n_embd, sizeof(float));
-	s->tq = slmq_alloc_array(a, (u64)nt * s->q_dim, sizeof(float));
-	s->tk = slmq_alloc_array(a, (u64)nt * s->kv_dim, sizeof(float));
-	s->tv = slmq_alloc_array(a, (u64)nt * s->kv_dim, sizeof(float));
-	s->thb = slmq_alloc_array(a, (u64)nt * hp->n_ff, sizeof(float));
-	s->thb2 = slmq_alloc_array(a, (u64)nt * hp->n_ff, sizeof(float));
-	s->tlogits = slmq_alloc_array(a, (u64)nt * hp->n_vocab, sizeof(float));
-	s->txa = slmq_alloc_array(a, nt, sizeof(*s->txa));
-	s->txa_buf = slmq_alloc(a, nt * ab);
+	s->tx = scratch_array(s, (u64)nt * hp->n_embd, sizeof(float));
+	s->txb = scratch_array(s, (u64)nt * s->xbw, sizeof(float));
+	s->txb2 = scratch_array(s, (u64)nt * hp->n_embd, sizeof(float));
+	s->tq = scratch_array(s, (u64)nt * s->q_dim, sizeof(float));
+	s->tk = scratch_array(s, (u64)nt * s->kv_dim, sizeof(float));
+	s->tv = scratch_array(s, (u64)nt * s->kv_dim, sizeof(float));
+	s->thb = scratch_array(s, (u64)nt * hp->n_ff, sizeof(float));
+	s->thb2 = scratch_array(s, (u64)nt * hp->n_ff, sizeof(float));
+	s->tlogits = scratch_array(s, (u64)nt * hp->n_vocab, sizeof(float));
+	s->txa = scratch_array(s, nt, sizeof(*s->txa));
+	s->txa_buf = scratch_array(s, nt, ab);
 	if (!s->tx || !s->txb || !s->txb2 || !s->tq || !s->tk || !s->tv ||
 	    !s->thb || !s->thb2 || !s->tlogits || !s->txa || !s->txa_buf)
 		return -ENOMEM;
@@ -138,27 +154,28 @@ static int session_alloc_buffers(struct slmq_session *s)
 	const struct slmq_hparams *hp = &s->m->hp;
 	const struct slmq_allocator *a = s->env.alloc;
 	u32 widest = max_t(u32, max_t(u32, hp->n_embd, hp->n_ff), s->q_dim);
-	u64 kv;
+	u64 kv, es = s->kv_f32 ? sizeof(float) : sizeof(u16);
 
 	if (check_mul_overflow((u64)hp->n_layer * s->n_ctx, (u64)s->kv_dim, &kv))
 		return -ENOMEM;
-	s->x = slmq_alloc_array(a, hp->n_embd, sizeof(float));
-	s->xb = slmq_alloc_array(a, max_t(u32, hp->n_embd, s->q_dim), sizeof(float));
-	s->xb2 = slmq_alloc_array(a, hp->n_embd, sizeof(float));
-	s->q = slmq_alloc_array(a, s->q_dim, sizeof(float));
-	s->k = slmq_alloc_array(a, s->kv_dim, sizeof(float));
-	s->v = slmq_alloc_array(a, s->kv_dim, sizeof(float));
-	s->att = slmq_alloc_array(a, s->n_ctx, sizeof(float));
-	s->hb = slmq_alloc_array(a, hp->n_ff, sizeof(float));
-	s->hb2 = slmq_alloc_array(a, hp->n_ff, sizeof(float));
-	s->ffn_e = slmq_alloc_array(a, hp->n_ff, sizeof(float));
-	s->logits = slmq_alloc_array(a, hp->n_vocab, sizeof(float));
-	s->xa_buf = slmq_alloc(a, slmq_act_bytes(widest));
-	s->kcache = slmq_alloc_array(a, kv, sizeof(float));
-	s->vcache = slmq_alloc_array(a, kv, sizeof(float));
-	s->rope = slmq_alloc_array(a, (u64)s->n_ctx * hp->head_dim, sizeof(float));
-	s->probs = slmq_alloc_array(a, hp->n_vocab, sizeof(float));
-	s->cand = slmq_alloc_array(a, hp->n_vocab, sizeof(u32));
+	s->x = scratch_array(s, hp->n_embd, sizeof(float));
+	s->xb = scratch_array(s, max_t(u32, hp->n_embd, s->q_dim), sizeof(float));
+	s->xb2 = scratch_array(s, hp->n_embd, sizeof(float));
+	s->q = scratch_array(s, s->q_dim, sizeof(float));
+	s->k = scratch_array(s, s->kv_dim, sizeof(float));
+	s->v = scratch_array(s, s->kv_dim, sizeof(float));
+	s->att = scratch_array(s, s->n_ctx, sizeof(float));
+	s->hb = scratch_array(s, hp->n_ff, sizeof(float));
+	s->hb2 = scratch_array(s, hp->n_ff, sizeof(float));
+	s->ffn_e = scratch_array(s, hp->n_ff, sizeof(float));
+	s->logits = scratch_array(s, hp->n_vocab, sizeof(float));
+	s->xa_buf = scratch_array(s, 1, slmq_act_bytes(widest));
+	s->kcache = slmq_alloc_array(a, kv, es);
+	s->vcache = slmq_alloc_array(a, kv, es);
+	s->kv_bytes = 2 * kv * es;	/* the allocations succeeded: no overflow */
+	s->rope = scratch_array(s, (u64)s->n_ctx * hp->head_dim, sizeof(float));
+	s->probs = scratch_array(s, hp->n_vocab, sizeof(float));
+	s->cand = scratch_array(s, hp->n_vocab, sizeof(u32));
 	if (!s->x || !s->xb || !s->xb2 || !s->q || !s->k || !s->v || !s->att ||
 	    !s->hb || !s->hb2 || !s->ffn_e || !s->logits || !s->xa_buf || !s->kcache ||
 	    !s->vcache || !s->rope || !s->probs || !s->cand)
@@ -202,11 +219,16 @@ static int rope_table(struct slmq_session *s)
 }
 
 /**
- * slmq_session_new() - allocate a generation stream for a model.
+ * slmq_session_open() - allocate a generation stream for a model.
  * @m: loaded model (must outlive the session)
  * @env: allocator, FPU hooks and kernel choice (copied)
  * @n_ctx: context length; 0 means the model's trained context
+ * @flags: SLMQ_SESSION_* (0: the defaults, an F16 KV cache)
  * @err: error report
+ *
+ * The KV cache holds k and v rounded to F16 (to nearest even), half the
+ * memory of F32 and the attention kernels' reads; SLMQ_SESSION_KV_F32
+ * keeps them in F32 (the figures of the independent reference).
  *
  * The KV cache, the RoPE table and the attention scratch are sized to n_ctx
  * (and the allocator zeroes them): callers pass what the request needs
@@ -216,13 +238,18 @@ static int rope_table(struct slmq_session *s)
  *
  * Return: the session, or NULL with err set.
  */
-struct slmq_session *slmq_session_new(const struct slmq_model *m,
-				      const struct slmq_env *env, u32 n_ctx,
-				      struct slmq_err *err)
+struct slmq_session *slmq_session_open(const struct slmq_model *m,
+				       const struct slmq_env *env, u32 n_ctx,
+				       u32 flags, struct slmq_err *err)
 {
 	struct slmq_session *s;
 	int ret;
 
+	if (flags & ~SLMQ_SESSION_FLAGS) {
+		slmq_fail(err, -EINVAL, "unknown session flags 0x%x",
+			  flags & ~SLMQ_SESSION_FLAGS);
+		return NULL;
+	}
 	if (!n_ctx)
 		n_ctx = m->hp.n_ctx_train;
 	if (n_ctx > m->hp.n_ctx_train) {
@@ -245,6 +272,8 @@ struct slmq_session *slmq_session_new(const struct slmq_model *m,
 	s->m = m;
 	s->env = *env;
 	s->n_ctx = n_ctx;
+	s->kv_f32 = flags & SLMQ_SESSION_KV_F32;
+	s->scratch_bytes = sizeof(*s);
 	s->tile = min_t(u32, SLMQ_TILE, n_ctx);
 	/* both <= SLMQ_MAX_WIDTH: slmq_model_load() checked the 64-bit products */
 	s->q_dim = (u32)((u64)m->hp.n_head * m->hp.head_dim);
@@ -266,6 +295,54 @@ free_buffers:
 	session_free_buffers(s);
 	slmq_free(env->alloc, s);
 	return NULL;
+}
+
+/**
+ * slmq_session_new() - slmq_session_open() with the default flags.
+ * @m: loaded model (must outlive the session)
+ * @env: allocator, FPU hooks and kernel choice (copied)
+ * @n_ctx: context length; 0 means the model's trained context
+ * @err: error report
+ *
+ * Return: the session (F16 KV cache), or NULL with err set.
+ */
+struct slmq_session *slmq_session_new(const struct slmq_model *m,
+				      const struct slmq_env *env, u32 n_ctx,
+				      struct slmq_err *err)
+{
+	return slmq_session_open(m, env, n_ctx, 0, err);
+}
+
+/**
+ * slmq_session_mem() - what a session holds in memory.
+ * @s: session
+ * @mem: filled in: KV cache bytes, other buffers' bytes, the cache's type
+ */
+void slmq_session_mem(const struct slmq_session *s, struct slmq_session_mem *mem)
+{
+	mem->kv_bytes = s->kv_bytes;
+	mem->scratch_bytes = s->scratch_bytes;
+	mem->kv_type = s->kv_f32 ? SLMQ_TYPE_F32 : SLMQ_TYPE_F16;
+}
+
+/**
+ * slmq_kv_bytes() - bytes of the KV cache a session of n_ctx positions holds.
+ * @hp: the model's hyper-parameters
+ * @n_ctx: positions (0: the model's trained context)
+ * @flags: SLMQ_SESSION_* (the cache's type)
+ *
+ * What slmq_session_mem() reports as kv_bytes for such a session, without
+ * opening one; ~0 when that overflows 64 bits.
+ */
+u64 slmq_kv_bytes(const struct slmq_hparams *hp, u32 n_ctx, u32 flags)
+{
+	u64 es = (flags & SLMQ_SESSION_KV_F32) ? sizeof(float) : sizeof(u16);
+	u64 n = (u64)hp->n_layer * (n_ctx ? n_ctx : hp->n_ctx_train), b;
+
+	if (check_mul_overflow(n, (u64)hp->n_head_kv * hp->head_dim, &b) ||
+	    check_mul_overflow(b, 2 * es, &b))
+		return ~(u64)0;
+	return b;
 }
 
 /**
@@ -503,10 +580,20 @@ static int attention(struct slmq_session *s, u32 layer, const float *q,
 
 		hbase = lbase + (u64)(h / group) * s->n_ctx * hd;
 
-		k->attn_scores(qh, s->kcache + hbase, hd, pos + 1, scale,
-			       s->att);
+		if (s->kv_f32)
+			k->attn_scores(qh, (const float *)s->kcache + hbase, hd,
+				       pos + 1, scale, s->att);
+		else
+			slmq_attn_scores_f16(k, qh, (const u16 *)s->kcache + hbase,
+					     hd, pos + 1, scale, s->att);
 		softmax(&s->env, s->att, pos + 1);
-		k->attn_wsum(oh, s->att, s->vcache + hbase, hd, pos + 1);
+		if (s->kv_f32)
+			k->attn_wsum(oh, s->att, (const float *)s->vcache + hbase,
+				     hd, pos + 1);
+		else
+			slmq_attn_wsum_f16(k, oh, s->att,
+					   (const u16 *)s->vcache + hbase, hd,
+					   pos + 1);
 		ret = slmq_session_spend(s, 2 * (u64)(pos + 1) * hd);
 		if (ret)
 			return ret;
@@ -514,18 +601,31 @@ static int attention(struct slmq_session *s, u32 layer, const float *q,
 	return 0;
 }
 
-/* A token's k and v (kv_dim each, head after head) into the cache at pos. */
+/*
+ * A token's k and v (kv_dim each, head after head) into the cache at pos:
+ * copied, or rounded to halves by the kernels (the same bits on every path).
+ */
 static void kv_store(struct slmq_session *s, u32 layer, const float *k,
 		     const float *v, u32 pos)
 {
+	const struct slmq_kernels *kn = slmq_env_kernels(&s->env);
 	u32 hd = s->m->hp.head_dim, i;
 	u64 lbase = (u64)layer * s->n_ctx * s->kv_dim;
 
 	for (i = 0; i < s->m->hp.n_head_kv; i++) {
 		u64 slot = lbase + ((u64)i * s->n_ctx + pos) * hd;
 
-		memcpy(s->kcache + slot, k + i * hd, hd * sizeof(float));
-		memcpy(s->vcache + slot, v + i * hd, hd * sizeof(float));
+		if (s->kv_f32) {
+			memcpy((float *)s->kcache + slot, k + i * hd,
+			       hd * sizeof(float));
+			memcpy((float *)s->vcache + slot, v + i * hd,
+			       hd * sizeof(float));
+		} else {
+			slmq_f32_to_f16_row(kn, (u16 *)s->kcache + slot,
+					    k + i * hd, hd);
+			slmq_f32_to_f16_row(kn, (u16 *)s->vcache + slot,
+					    v + i * hd, hd);
+		}
 	}
 }
 

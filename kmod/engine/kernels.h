@@ -54,6 +54,18 @@ struct slmq_kernels {
 			    float scale, float *out);
 	void (*attn_wsum)(float *out, const float *a, const float *v, u32 hd,
 			  u32 nt);
+	/*
+	 * The same two over an F16 KV cache (halves widened exactly, then the
+	 * F32 kernels' operations in their order), and the rounding of k and
+	 * v into it (round to nearest even, slmq_f32_to_f16()'s bits).  A NULL
+	 * entry falls back to the generic table's (slmq_attn_scores_f16() and
+	 * friends below): the same bits, only slower.
+	 */
+	void (*attn_scores_f16)(const float *q, const u16 *k, u32 hd, u32 nt,
+				float scale, float *out);
+	void (*attn_wsum_f16)(float *out, const float *a, const u16 *v, u32 hd,
+			      u32 nt);
+	void (*f32_to_f16_row)(u16 *y, const float *x, u32 n);
 	void (*expf_array)(float *y, const float *x, u32 n);
 };
 
@@ -160,6 +172,33 @@ static inline const struct slmq_kernels *
 slmq_env_kernels(const struct slmq_env *env)
 {
 	return env->kernels ? env->kernels : &slmq_kernels_generic;
+}
+
+/* k's F16 attention kernels, or generic's where k has none. */
+static inline void slmq_attn_scores_f16(const struct slmq_kernels *k,
+					const float *q, const u16 *kc, u32 hd,
+					u32 nt, float scale, float *out)
+{
+	if (!k->attn_scores_f16)
+		k = &slmq_kernels_generic;
+	k->attn_scores_f16(q, kc, hd, nt, scale, out);
+}
+
+static inline void slmq_attn_wsum_f16(const struct slmq_kernels *k, float *out,
+				      const float *a, const u16 *v, u32 hd,
+				      u32 nt)
+{
+	if (!k->attn_wsum_f16)
+		k = &slmq_kernels_generic;
+	k->attn_wsum_f16(out, a, v, hd, nt);
+}
+
+static inline void slmq_f32_to_f16_row(const struct slmq_kernels *k, u16 *y,
+				       const float *x, u32 n)
+{
+	if (!k->f32_to_f16_row)
+		k = &slmq_kernels_generic;
+	k->f32_to_f16_row(y, x, n);
 }
 
 /* Rows of a weight type (| SLMQ_DOT_G8 for the G8 layout) through k. */

@@ -117,9 +117,33 @@ int slmq_model_open(struct slmq_model *m, void *buf, u64 len, u32 flags,
 /* One generation stream: KV cache, scratch buffers, position. */
 struct slmq_session;
 
+/*
+ * slmq_session_open() flags.  SLMQ_SESSION_KV_F32: keep the KV cache in
+ * F32; the default rounds k and v to F16 when they are stored (half the
+ * memory and half the attention's reads, logits within the tolerance
+ * Documentation/engine.md states).
+ */
+#define SLMQ_SESSION_KV_F32 0x1u
+#define SLMQ_SESSION_FLAGS SLMQ_SESSION_KV_F32
+
+struct slmq_session *slmq_session_open(const struct slmq_model *m,
+				       const struct slmq_env *env, u32 n_ctx,
+				       u32 flags, struct slmq_err *err);
+/* slmq_session_open() with flags 0: an F16 KV cache. */
 struct slmq_session *slmq_session_new(const struct slmq_model *m,
 				      const struct slmq_env *env, u32 n_ctx,
 				      struct slmq_err *err);
+
+/* A session's memory: the KV cache, and every other buffer (scratch). */
+struct slmq_session_mem {
+	u64 kv_bytes;
+	u64 scratch_bytes;
+	u32 kv_type;		/* SLMQ_TYPE_F16 or SLMQ_TYPE_F32 */
+};
+
+void slmq_session_mem(const struct slmq_session *s, struct slmq_session_mem *mem);
+/* kv_bytes of a session of n_ctx positions (0: trained context), ~0 on overflow. */
+u64 slmq_kv_bytes(const struct slmq_hparams *hp, u32 n_ctx, u32 flags);
 void slmq_session_free(struct slmq_session *s);
 void slmq_session_reset(struct slmq_session *s);
 u32 slmq_session_pos(const struct slmq_session *s);

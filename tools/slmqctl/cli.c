@@ -198,3 +198,19 @@ double cli_now(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
+
+int cli_parse_kv(const char *arg, u32 *session_flags)
+{
+	if (!strcmp(arg, "f16"))
+		*session_flags &= ~SLMQ_SESSION_KV_F32;
+	else if (!strcmp(arg, "f32"))
+		*session_flags |= SLMQ_SESSION_KV_F32;
+	else
+		return cli_fail("--kv: '%s' is not f16 or f32", arg);
+	return 0;
+}
+
+const char *cli_kv_name(u32 session_flags)
+{
+	return session_flags & SLMQ_SESSION_KV_F32 ? "f32" : "f16";
+}

@@ -127,6 +127,16 @@ struct json_object *cli_json_parse_object(const char *json, size_t len);
  */
 const char *cli_json_str(struct json_object *o, const char *dflt);
 
+/*
+ * --kv f16|f32: the KV cache's type, into SLMQ_SESSION_KV_F32 of
+ * *session_flags (f16, the engine's default, clears it).  0, or 1 after a
+ * one-line message.
+ */
+int cli_parse_kv(const char *arg, u32 *session_flags);
+/* "f16" or "f32": the cache type session_flags ask for (reports). */
+const char *cli_kv_name(u32 session_flags);
+#define CLI_KV_USAGE "[--kv f16|f32]"
+
 /* Seconds from a monotonic clock. */
 double cli_now(void);
 

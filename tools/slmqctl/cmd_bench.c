@@ -8,7 +8,8 @@
  * figures: on a shared machine wall time mostly measures the neighbours)
  * and per second of wall time.  Bytes per token are the weights a decode
  * step reads: everything but the embedding table (one row of it) unless the
- * output head is tied to it.
+ * output head is tied to it.  The session's memory (the KV cache, F16
+ * unless --kv f32, and the scratch buffers) is reported with them.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -18,7 +19,7 @@
 
 #include "cli.h"
 
-#define USAGE "usage: slmqctl bench MODEL [--tokens N] [--runs R] [--json]"
+#define USAGE "usage: slmqctl bench MODEL [--tokens N] [--runs R] [--kv f16|f32] [--json]"
 
 struct bench_run {
 	double prompt_tps, decode_tps;		/* per CPU second */
@@ -101,12 +102,18 @@ static uint64_t bytes_per_token(const struct slmq_model *m)
 }
 
 static void report(const struct cli_model *cm, const struct slmq_env *env,
-		   uint32_t n, int runs, const double p[3], const double d[3],
-		   const double pw[3], const double dw[3])
+		   const struct slmq_session *s, uint32_t n, int runs,
+		   const double p[3], const double d[3], const double pw[3],
+		   const double dw[3])
 {
 	const struct slmq_model *m = &cm->model;
 	double gbs = d[0] * (double)bytes_per_token(m) / 1e9;
+	const char *kv;
+	struct slmq_session_mem mem;
 	struct json_object *j;
+
+	slmq_session_mem(s, &mem);
+	kv = mem.kv_type == SLMQ_TYPE_F32 ? "f32" : "f16";
 
 	if (!cli_quiet) {
 		printf("%s: %llu params, %.1f MB weights (%.1f MB read per token), %s kernels, 1 thread, %d runs of %u+%u tokens\n",
@@ -117,6 +124,8 @@ static void report(const struct cli_model *cm, const struct slmq_env *env,
 		       p[0], p[1], p[2], pw[0]);
 		printf("  decode %8.1f tok/s  (min %.1f, max %.1f; wall clock %.1f), %.1f GB/s of weights\n",
 		       d[0], d[1], d[2], dw[0], gbs);
+		printf("  session of %u positions: KV cache %.2f MB (%s), scratch %.2f MB\n",
+		       2 * n, mem.kv_bytes / 1e6, kv, mem.scratch_bytes / 1e6);
 		return;
 	}
 	j = json_object_new_object();
@@ -137,6 +146,9 @@ static void report(const struct cli_model *cm, const struct slmq_env *env,
 	json_object_object_add(j, "decode_tps_wall", json_object_new_double(dw[0]));
 	json_object_object_add(j, "bytes_per_token", json_object_new_int64((int64_t)bytes_per_token(m)));
 	json_object_object_add(j, "decode_weight_gbs", json_object_new_double(gbs));
+	json_object_object_add(j, "kv", json_object_new_string(kv));
+	json_object_object_add(j, "kv_bytes", json_object_new_int64((int64_t)mem.kv_bytes));
+	json_object_object_add(j, "scratch_bytes", json_object_new_int64((int64_t)mem.scratch_bytes));
 	json_object_object_add(j, "clock", json_object_new_string("thread cpu time"));
 	cli_print_json(j);
 }
@@ -146,6 +158,7 @@ static int cmd_bench(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "tokens", required_argument, NULL, 'n' },
 		{ "runs", required_argument, NULL, 'r' },
+		{ "kv", required_argument, NULL, 'K' },
 		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -155,7 +168,7 @@ static int cmd_bench(int argc, char **argv)
 	struct slmq_env env;
 	struct cli_model cm;
 	double *pv, *dv, *pwv, *dwv, p[3], d[3], pw[3], dw[3];
-	uint32_t *prompt, i;
+	uint32_t *prompt, i, flags = 0;
 	uint64_t x = 0x2545f4914f6cdd1dull;
 	int c, ret = 0;
 
@@ -164,6 +177,8 @@ static int cmd_bench(int argc, char **argv)
 		if (c == 'n' && parse_count(optarg, "--tokens", 1u << 20, &n))
 			return 1;
 		if (c == 'r' && parse_count(optarg, "--runs", 1000, &runs))
+			return 1;
+		if (c == 'K' && cli_parse_kv(optarg, &flags))
 			return 1;
 		if (c == '?')
 			return cli_fail(USAGE);
@@ -179,7 +194,7 @@ static int cmd_bench(int argc, char **argv)
 				n, 2 * n, cm.model.hp.n_ctx_train);
 	}
 	cli_env_init(&env);
-	s = slmq_session_new(&cm.model, &env, (uint32_t)(2 * n), &err);
+	s = slmq_session_open(&cm.model, &env, (uint32_t)(2 * n), flags, &err);
 	prompt = malloc(n * sizeof(*prompt));
 	pv = malloc(runs * sizeof(double));
 	dv = malloc(runs * sizeof(double));
@@ -213,7 +228,7 @@ static int cmd_bench(int argc, char **argv)
 	median_spread(dv, (int)runs, d);
 	median_spread(pwv, (int)runs, pw);
 	median_spread(dwv, (int)runs, dw);
-	report(&cm, &env, (uint32_t)n, (int)runs, p, d, pw, dw);
+	report(&cm, &env, s, (uint32_t)n, (int)runs, p, d, pw, dw);
 out:
 	free(prompt);
 	free(pv);
@@ -225,5 +240,5 @@ out:
 	return ret;
 }
 
-SLMQCTL_COMMAND("bench", cmd_bench, "MODEL [--tokens N] [--runs R] [--json]",
-		"prompt and decode tokens/s, one thread (median of runs, min/max)");
+SLMQCTL_COMMAND("bench", cmd_bench, "MODEL [--tokens N] [--runs R] [--kv f16|f32] [--json]",
+		"prompt and decode tokens/s, one thread (median of runs, min/max), the session's memory; --kv: the KV cache's type (default f16)");

@@ -8,7 +8,7 @@
 #include "cli.h"
 #include "eval.h"
 
-#define USAGE "usage: slmqctl generate MODEL -p PROMPT [-n N] [--temp T] [--top-k K] [--top-p P] [--seed S] [--json]"
+#define USAGE "usage: slmqctl generate MODEL -p PROMPT [-n N] [--temp T] [--top-k K] [--top-p P] [--seed S] [--kv f16|f32] [--json]"
 
 static int parse_num(const char *s, const char *what, double lo, double hi,
 		     double *out)
@@ -24,6 +24,7 @@ static int parse_num(const char *s, const char *what, double lo, double hi,
 struct gen_args {
 	const char *model, *prompt;
 	struct eval_gen_opts o;
+	u32 session_flags;	/* --kv */
 };
 
 static int parse_args(int argc, char **argv, struct gen_args *a)
@@ -35,6 +36,7 @@ static int parse_args(int argc, char **argv, struct gen_args *a)
 		{ "top-k", required_argument, NULL, 'k' },
 		{ "top-p", required_argument, NULL, 'P' },
 		{ "seed", required_argument, NULL, 's' },
+		{ "kv", required_argument, NULL, 'K' },
 		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -73,6 +75,10 @@ static int parse_args(int argc, char **argv, struct gen_args *a)
 			if (parse_num(optarg, "--seed", 0, 1.8e19, &v))
 				return 1;
 			a->o.seed = strtoull(optarg, NULL, 10);
+			break;
+		case 'K':
+			if (cli_parse_kv(optarg, &a->session_flags))
+				return 1;
 			break;
 		case 'j':
 			break;
@@ -144,8 +150,9 @@ static int cmd_generate(int argc, char **argv)
 		goto close;
 	}
 	/* sized to the request: a config may give the model 2^24 positions */
-	s = slmq_session_new(&cm.model, &env,
-			     eval_gen_ctx(&cm.model, (uint32_t)np, a.o.max_new), &err);
+	s = slmq_session_open(&cm.model, &env,
+			      eval_gen_ctx(&cm.model, (uint32_t)np, a.o.max_new),
+			      a.session_flags, &err);
 	if (!s) {
 		ret = cli_fail("%s", err.msg);
 		goto close;
@@ -165,6 +172,6 @@ close:
 }
 
 SLMQCTL_COMMAND("generate", cmd_generate,
-		"MODEL -p PROMPT [-n N] [--temp T --top-k K --top-p P --seed S] [--json]",
-		"continue a prompt (greedy unless --temp), stop at </s>");
+		"MODEL -p PROMPT [-n N] [--temp T --top-k K --top-p P --seed S] [--kv f16|f32] [--json]",
+		"continue a prompt (greedy unless --temp), stop at </s>; --kv: the KV cache's type (default f16)");
 SLMQCTL_OPTIONS("generate", generate_long, "[--prompt PROMPT] [--tokens N]");	/* = -p, -n */

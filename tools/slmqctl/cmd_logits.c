@@ -11,7 +11,7 @@
 
 #include "cli.h"
 
-#define USAGE "usage: slmqctl logits MODEL (--tokens ID,ID,... | -p PROMPT) [--top K] [--json]"
+#define USAGE "usage: slmqctl logits MODEL (--tokens ID,ID,... | -p PROMPT) [--top K] [--kv f16|f32] [--json]"
 #define MAX_IDS 4096
 
 static int parse_ids(const char *s, uint32_t *ids, uint32_t *n)
@@ -90,6 +90,7 @@ static int cmd_logits(int argc, char **argv)
 		{ "tokens", required_argument, NULL, 't' },
 		{ "prompt", required_argument, NULL, 'p' },
 		{ "top", required_argument, NULL, 'k' },
+		{ "kv", required_argument, NULL, 'K' },
 		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -99,7 +100,7 @@ static int cmd_logits(int argc, char **argv)
 	struct slmq_session *s;
 	struct slmq_env env;
 	struct cli_model cm;
-	uint32_t n = 0, i, top = 10;
+	uint32_t n = 0, i, top = 10, flags = 0;
 	int c, ret = 0;
 
 	optind = 1;
@@ -108,6 +109,10 @@ static int cmd_logits(int argc, char **argv)
 		case 't': tokens = optarg; break;
 		case 'p': prompt = optarg; break;
 		case 'k': top = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'K':
+			if (cli_parse_kv(optarg, &flags))
+				return 1;
+			break;
 		case 'j': break;
 		default: return cli_fail(USAGE);
 		}
@@ -138,7 +143,7 @@ static int cmd_logits(int argc, char **argv)
 	}
 	cli_env_init(&env);
 	/* n positions, not the model's context (a config may claim 2^24) */
-	s = slmq_session_new(&cm.model, &env, n, &err);
+	s = slmq_session_open(&cm.model, &env, n, flags, &err);
 	if (!s) {
 		cli_model_close(&cm);
 		return cli_fail("%s", err.msg);
@@ -156,6 +161,6 @@ static int cmd_logits(int argc, char **argv)
 }
 
 SLMQCTL_COMMAND("logits", cmd_logits,
-		"MODEL (--tokens ID,ID,... | -p PROMPT) [--top K] [--json]",
-		"next-token logits after a prompt (forward-pass check)");
+		"MODEL (--tokens ID,ID,... | -p PROMPT) [--top K] [--kv f16|f32] [--json]",
+		"next-token logits after a prompt (forward-pass check); --kv: the KV cache's type (default f16)");
 SLMQCTL_OPTIONS("logits", logits_long, "[--prompt PROMPT]");	/* = -p */

@@ -9,7 +9,7 @@
 #include "eval.h"
 #include "pool.h"
 
-#define USAGE "usage: slmqctl osbench MODEL --data os_bench.jsonl [--limit N] [--threads N] [--json]"
+#define USAGE "usage: slmqctl osbench MODEL --data os_bench.jsonl [--limit N] [--threads N] [--kv f16|f32] [--json]"
 
 static void progress(void *ctx, uint64_t done, uint64_t total)
 {
@@ -77,6 +77,7 @@ static int cmd_osbench(int argc, char **argv)
 		{ "data", required_argument, NULL, 'd' },
 		{ "limit", required_argument, NULL, 'l' },
 		{ "threads", required_argument, NULL, 't' },
+		{ "kv", required_argument, NULL, 'K' },
 		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -88,6 +89,7 @@ static int cmd_osbench(int argc, char **argv)
 	struct cli_model cm;
 	unsigned long limit = 0;
 	unsigned int threads = 0;
+	u32 flags = 0;
 	char *end;
 	int c;
 
@@ -107,6 +109,10 @@ static int cmd_osbench(int argc, char **argv)
 			if (!threads)
 				return 1;
 			break;
+		case 'K':
+			if (cli_parse_kv(optarg, &flags))
+				return 1;
+			break;
 		case 'j':
 			break;
 		default:
@@ -122,7 +128,7 @@ static int cmd_osbench(int argc, char **argv)
 		return cli_fail("%s", err.msg);
 	}
 	cli_env_init(&env);
-	if (eval_osbench(&cm.model, &env, &items, threads, &r, progress, NULL, &err)) {
+	if (eval_osbench(&cm.model, &env, &items, threads, flags, &r, progress, NULL, &err)) {
 		osbench_free(&items);
 		cli_model_close(&cm);
 		return cli_fail("%s", err.msg);
@@ -137,5 +143,5 @@ static int cmd_osbench(int argc, char **argv)
 	return 0;
 }
 
-SLMQCTL_COMMAND("osbench", cmd_osbench, "MODEL --data os_bench.jsonl [--limit N] [--threads N] [--json]",
+SLMQCTL_COMMAND("osbench", cmd_osbench, "MODEL --data os_bench.jsonl [--limit N] [--threads N] [--kv f16|f32] [--json]",
 		"os_bench knowledge benchmark: greedy exact match, prefix, device->vendor; --threads: workers (default: the CPUs, same figures)");

@@ -14,7 +14,7 @@
 #include "pool.h"
 #include "netlink/nl_perplexity.h"
 
-#define USAGE "usage: slmqctl perplexity MODEL --data FILE [--ctx N] [--max-tokens N] [--kernel NAME] [--threads N] [--json]"
+#define USAGE "usage: slmqctl perplexity MODEL --data FILE [--ctx N] [--max-tokens N] [--kernel NAME] [--threads N] [--kv f16|f32] [--json]"
 
 static void progress(void *ctx, uint64_t done, uint64_t total)
 {
@@ -40,6 +40,7 @@ static int cmd_perplexity(int argc, char **argv)
 		{ "max-tokens", required_argument, NULL, 'm' },
 		{ "kernel", required_argument, NULL, 'k' },
 		{ "threads", required_argument, NULL, 't' },
+		{ "kv", required_argument, NULL, 'K' },
 		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -78,6 +79,10 @@ static int cmd_perplexity(int argc, char **argv)
 			if (!o.threads)
 				return 1;
 			break;
+		case 'K':
+			if (cli_parse_kv(optarg, &o.session_flags))
+				return 1;
+			break;
 		case 'j':
 			break;
 		default:
@@ -86,6 +91,9 @@ static int cmd_perplexity(int argc, char **argv)
 	}
 	if (optind != argc - 1 || !data)
 		return cli_fail(USAGE);
+	/* slmq.ko chooses its sessions' cache itself (kv_f32), not per request */
+	if (kname && (o.session_flags & SLMQ_SESSION_KV_F32))
+		return cli_fail("--kv f32 with --kernel: slmq.ko sessions take their cache type from its kv_f32 parameter");
 	/* the faster in-memory layout for 4-bit matrices: same results, bit for bit */
 	if (cli_model_open_flags(argv[optind], SLMQ_OPEN_INTERLEAVE, &cm, &err))
 		return cli_fail("%s", err.msg);
@@ -115,6 +123,7 @@ static int cmd_perplexity(int argc, char **argv)
 		else
 			json_object_object_add(j, "kernels",
 					       json_object_new_string(slmq_env_kernels(&env)->name));
+		json_object_object_add(j, "kv", json_object_new_string(cli_kv_name(o.session_flags)));
 		json_object_object_add(j, "seconds", json_object_new_double(r.seconds));
 		cli_print_json(j);
 	} else {
@@ -128,5 +137,5 @@ static int cmd_perplexity(int argc, char **argv)
 }
 
 SLMQCTL_COMMAND("perplexity", cmd_perplexity,
-		"MODEL --data test.bin|test.txt [--ctx N] [--max-tokens N] [--kernel NAME] [--threads N] [--json]",
-		"perplexity over non-overlapping windows (the fixtures' protocol); --kernel: computed by slmq.ko's NAME; --threads: workers (default: the CPUs, same figures)");
+		"MODEL --data test.bin|test.txt [--ctx N] [--max-tokens N] [--kernel NAME] [--threads N] [--kv f16|f32] [--json]",
+		"perplexity over non-overlapping windows (the fixtures' protocol); --kernel: computed by slmq.ko's NAME; --threads: workers (default: the CPUs, same figures); --kv: the KV cache's type (default f16)");

@@ -50,6 +50,7 @@ struct eval_pool_job {
 	const struct slmq_model *m;
 	const struct slmq_env *env;
 	uint32_t ctx;
+	u32 session_flags;	/* slmq_session_open()'s: the KV cache's type */
 	eval_progress_fn progress;
 	void *progress_ctx;
 };
@@ -66,6 +67,7 @@ struct eval_ppl_opts {
 	uint32_t ctx;		/* window length; 0: the model's context */
 	size_t max_tokens;	/* use the first max_tokens ids; 0: EVAL_PPL_DEFAULT_TOKENS */
 	unsigned int threads;	/* workers; 0: the machine's CPUs (same figures) */
+	u32 session_flags;	/* slmq_session_open()'s; 0: an F16 KV cache */
 	eval_progress_fn progress;
 	void *progress_ctx;
 };
@@ -192,10 +194,14 @@ struct osbench_result {
 	double seconds;
 };
 
-/* Greedy os_bench over items on threads workers (0: the CPUs); free r with osbench_result_free(). */
+/*
+ * Greedy os_bench over items on threads workers (0: the CPUs), sessions
+ * opened with session_flags (0: an F16 KV cache); free r with
+ * osbench_result_free().
+ */
 int eval_osbench(const struct slmq_model *m, const struct slmq_env *env,
 		 const struct osbench_items *items, unsigned int threads,
-		 struct osbench_result *r, eval_progress_fn progress,
+		 u32 session_flags, struct osbench_result *r, eval_progress_fn progress,
 		 void *progress_ctx, struct slmq_err *err);
 void osbench_result_free(struct osbench_result *r, size_t n_items);
 

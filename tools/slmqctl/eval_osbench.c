@@ -315,6 +315,7 @@ static int osb_item(struct eval_pool_job *base, struct slmq_session *s,
  * @threads: workers, each with its own session (0: the machine's CPUs);
  *           the items are scored in order afterwards, so the figures do
  *           not depend on it
+ * @session_flags: slmq_session_open()'s (the KV cache's type)
  * @r: result (free with osbench_result_free())
  * @progress: called after each item (may be NULL)
  * @progress_ctx: its argument
@@ -322,12 +323,14 @@ static int osb_item(struct eval_pool_job *base, struct slmq_session *s,
  */
 int eval_osbench(const struct slmq_model *m, const struct slmq_env *env,
 		 const struct osbench_items *items, unsigned int threads,
-		 struct osbench_result *r, eval_progress_fn progress,
-		 void *progress_ctx, struct slmq_err *err)
+		 u32 session_flags, struct osbench_result *r,
+		 eval_progress_fn progress, void *progress_ctx,
+		 struct slmq_err *err)
 {
 	struct osb_job j = {
 		.base = { .m = m, .env = env, .progress = progress,
-			  .progress_ctx = progress_ctx },
+			  .progress_ctx = progress_ctx,
+			  .session_flags = session_flags },
 		.items = items,
 	};
 	double t0 = cli_now();

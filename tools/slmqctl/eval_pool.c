@@ -19,7 +19,8 @@ static int session_setup(void *job, void *state, struct slmq_err *err)
 	struct eval_pool_run *r = job;
 	struct slmq_session **s = state;
 
-	*s = slmq_session_new(r->base->m, r->base->env, r->base->ctx, err);
+	*s = slmq_session_open(r->base->m, r->base->env, r->base->ctx,
+			       r->base->session_flags, err);
 	return *s ? 0 : (err->code ? err->code : -ENOMEM);
 }
 

@@ -109,7 +109,8 @@ int eval_perplexity(const struct slmq_model *m, const struct slmq_env *env,
 {
 	struct ppl_job j = {
 		.base = { .m = m, .env = env, .progress = o->progress,
-			  .progress_ctx = o->progress_ctx },
+			  .progress_ctx = o->progress_ctx,
+			  .session_flags = o->session_flags },
 		.ids = ids,
 	};
 	double total = 0, t0 = cli_now();

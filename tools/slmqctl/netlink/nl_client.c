@@ -46,6 +46,7 @@ static const char *const attr_names[] = {
 	[SLMQ_A_MODEL_N_PROMPT_TOKENS] = "n-prompt-tokens",
 	[SLMQ_A_MODEL_LATENCY_NS] = "latency-ns",
 	[SLMQ_A_MODEL_NLL] = "nll",
+	[SLMQ_A_MODEL_KV_BYTES] = "kv-bytes",
 };
 
 const char *slmq_nl_attr_name(int type)

@@ -60,6 +60,7 @@ struct json_object *nl_model_json(struct nlattr **tb, struct nlattr *head, int l
 	add_u32(o, &m, SLMQ_A_MODEL_N_LAYER, "n_layer", m.n_layer);
 	add_u32(o, &m, SLMQ_A_MODEL_N_EMBD, "n_embd", m.n_embd);
 	add_u32(o, &m, SLMQ_A_MODEL_N_CTX, "n_ctx", m.n_ctx);
+	add_u64(o, &m, SLMQ_A_MODEL_KV_BYTES, "kv_bytes", m.kv_bytes);	/* a full-context session's */
 	types = json_object_new_object();
 	for (i = 0; i < m.n_types; i++)
 		json_object_object_add(types, m.types[i].type,

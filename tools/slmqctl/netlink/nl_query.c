@@ -64,6 +64,7 @@ void slmq_nl_model_parse(struct nlattr **tb, struct nlattr *head, int len,
 	m->n_layer = tb[SLMQ_A_MODEL_N_LAYER] ? nla_get_u32(tb[SLMQ_A_MODEL_N_LAYER]) : 0;
 	m->n_embd = tb[SLMQ_A_MODEL_N_EMBD] ? nla_get_u32(tb[SLMQ_A_MODEL_N_EMBD]) : 0;
 	m->n_ctx = tb[SLMQ_A_MODEL_N_CTX] ? nla_get_u32(tb[SLMQ_A_MODEL_N_CTX]) : 0;
+	m->kv_bytes = get_u64(tb[SLMQ_A_MODEL_KV_BYTES]);
 	parse_types(head, len, m);
 	if (tb[SLMQ_A_MODEL_VERDICT])
 		snprintf(m->verdict, sizeof(m->verdict), "%s",

@@ -20,6 +20,7 @@ struct slmq_nl_model {
 	uint8_t sha256[SLMQ_SHA256_LEN];
 	uint64_t n_params;
 	uint32_t n_tensors, n_vocab, n_layer, n_embd, n_ctx;
+	uint64_t kv_bytes;		/* KV cache of a full-context session */
 	struct {
 		char type[16];		/* ggml's spelling: f32, f16, q4_0, ... */
 		uint32_t count;

@@ -78,6 +78,21 @@ jq -en --argjson j "$j" '$j.decode_tps > 0 and $j.prompt_tps > 0 and $j.runs == 
 	$j.threads == 1' >/dev/null
 ok $? "bench reports prompt and decode speed (JSON)"
 
+# --- --kv: the KV cache's type (F16 by default)
+a=$("$CTL" bench "$TMP/syn.gguf" --tokens 8 --runs 1 --json)
+b=$("$CTL" bench "$TMP/syn.gguf" --tokens 8 --runs 1 --kv f32 --json)
+# synth above: 2 layers, kv_dim 2 * 16 = 32, a session of 2 * 8 positions
+jq -en --argjson a "$a" --argjson b "$b" '$a.kv == "f16" and $b.kv == "f32" and
+	$a.kv_bytes == 2 * 2 * 16 * 32 * 2 and $b.kv_bytes == 2 * $a.kv_bytes and
+	$a.scratch_bytes > 0 and $a.scratch_bytes == $b.scratch_bytes' >/dev/null
+ok $? "bench --kv: KV bytes of the session, F16 ($(jq -r .kv_bytes <<<"$a")) half of F32's ($(jq -r .kv_bytes <<<"$b")), scratch $(jq -r .scratch_bytes <<<"$a")"
+a=$("$CTL" logits "$FIX/pcilm-tiny" -p "The ls command lists" --top 5 --json)
+b=$("$CTL" logits "$FIX/pcilm-tiny" -p "The ls command lists" --top 5 --kv f16 --json)
+c=$("$CTL" logits "$FIX/pcilm-tiny" -p "The ls command lists" --top 5 --kv f32 --json)
+[ -n "$a" ] && [ "$a" = "$b" ] && [ "$a" != "$c" ] &&
+	jq -en --argjson b "$b" --argjson c "$c" '$b.top_ids == $c.top_ids' >/dev/null
+ok $? "logits: --kv f16 is the default, --kv f32 changes the logits but not the top 5"
+
 # --- perplexity protocol details on the fixture
 j=$("$CTL" perplexity "$FIX/pcilm-tiny" --data "$FIX/oscorpus/test.bin" --ctx 64 \
 	--max-tokens 1000 --json)
@@ -86,7 +101,7 @@ jq -en --argjson j "$j" '$j.windows == 15 and $j.tokens_scored == 15 * 63 and
 ok $? "perplexity: first 1000 tokens, 15 full windows of 64, tail dropped"
 
 # --- os_bench against the reference implementation's predictions
-j=$("$CTL" osbench "$FIX/pcilm-tiny" --data "$FIX/oscorpus/os_bench.jsonl" --limit 60 --json)
+j=$("$CTL" osbench "$FIX/pcilm-tiny" --data "$FIX/oscorpus/os_bench.jsonl" --limit 60 --kv f32 --json)
 ok $? "osbench --limit 60 runs"
 # the reference stops decoding once the text can no longer be a prefix of the
 # answer, so its prediction is a prefix of ours and "correct" must agree
@@ -123,6 +138,9 @@ fails_cleanly "perplexity, missing data file" "$CTL" perplexity "$FIX/pcilm-tiny
 printf 'abc' >"$TMP/odd.bin"
 fails_cleanly "perplexity, odd-sized .bin" "$CTL" perplexity "$FIX/pcilm-tiny" --data "$TMP/odd.bin"
 fails_cleanly "generate without a prompt" "$CTL" generate "$FIX/pcilm-tiny"
+fails_cleanly "generate --kv f8" "$CTL" generate "$FIX/pcilm-tiny" -p hi --kv f8
+fails_cleanly "perplexity --kv f32 with --kernel" "$CTL" perplexity "$FIX/pcilm-tiny" \
+	--data "$FIX/oscorpus/test.bin" --kernel tiny --kv f32
 fails_cleanly "generate, bad --top-p" "$CTL" generate "$FIX/pcilm-tiny" -p hi --top-p 2
 fails_cleanly "osbench on a non-JSON file" "$CTL" osbench "$FIX/pcilm-tiny" --data "$FIX/oscorpus/val.txt"
 fails_cleanly "bench needing more context than the model has" "$CTL" bench "$FIX/pcilm-tiny" --tokens 4096

@@ -105,7 +105,7 @@ PY
 ok $? "q/k rows follow llama.cpp's permute(n_head, n_head_kv) ($(tail -1 "$T/err"))"
 
 want=$(jq -r '.samples[0].completion' "$FIX/reference.json")
-got=$("$CTL" generate "$T/f16.gguf" -p "$(jq -r '.samples[0].prompt' "$FIX/reference.json")" -n 40 --json 2>"$T/err" | jq -r '.text')
+got=$("$CTL" generate "$T/f16.gguf" -p "$(jq -r '.samples[0].prompt' "$FIX/reference.json")" -n 40 --kv f32 --json 2>"$T/err" | jq -r '.text')
 [ "${got# }" = "$want" ]
 ok $? "the converted GGUF alone (weights, tokenizer, hyper-parameters) reproduces the reference greedy sample"
 
@@ -151,7 +151,7 @@ if [ -f "$SMALL/model.safetensors" ]; then
 	want=$(jq -r '.samples[0].completion' "$SMALL/reference.json")
 	"$CTL" convert "$SMALL" -o "$T/small.gguf" >/dev/null 2>"$T/err" &&
 		got=$("$CTL" generate "$T/small.gguf" -p "$(jq -r '.samples[0].prompt' "$SMALL/reference.json")" \
-			-n 60 --json 2>>"$T/err" | jq -r '.text') && [ "${got# }" = "$want" ]
+			-n 60 --kv f32 --json 2>>"$T/err" | jq -r '.text') && [ "${got# }" = "$want" ]
 	ok $? "pcilm-small converts and reproduces its reference greedy sample"
 else
 	n=$((n + 1)); echo "ok $n - pcilm-small # SKIP $SMALL not present"

@@ -12,6 +12,12 @@
  * float32 accumulation of a few thousand terms in different orders differs
  * by a few ulps of the absolute sum, never more.  Whole-model logits with
  * F16 matrices: within 1e-3.
+ *
+ * The F16 KV cache: rounding to halves (generic C and F16C's vcvtps2ph)
+ * the same bits on every half, every midpoint between halves, subnormals,
+ * overflow, infinities, NaNs and a sweep of all exponents; the F16
+ * attention kernels the same bits on both paths, and the same as the F32
+ * kernels on the widened values; a table without them falls back.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -20,6 +26,7 @@
 #include "tap.h"
 #include "cli.h"
 #include "../../../kmod/engine/dot.h"
+#include "../../../kmod/engine/kernels.h"
 #include "../../../kmod/engine/mathf.h"
 #include "../../../kmod/engine/matvec.h"
 #include "../../../kmod/engine/quant.h"
@@ -375,6 +382,142 @@ static void test_attention(void)
 	}
 }
 
+/* Both roundings of x[0..n) to halves, chunk by chunk (tails included); mismatches. */
+static u64 f16_mismatches(const float *x, size_t n, u32 *first)
+{
+	enum { CHUNK = 4099 };	/* not a multiple of 8: the AVX2 tail runs too */
+	u16 g[CHUNK], a[CHUNK];
+	size_t i, j, c;
+	u64 bad = 0;
+
+	for (i = 0; i < n; i += c) {
+		c = n - i < CHUNK ? n - i : CHUNK;
+		slmq_f32_to_f16_row_generic(g, x + i, (u32)c);
+		slmq_f32_to_f16_row_avx2(a, x + i, (u32)c);
+		for (j = 0; j < c; j++) {
+			if (g[j] == a[j] && g[j] == slmq_f32_to_f16(x[i + j]))
+				continue;
+			if (!bad++)
+				memcpy(first, &x[i + j], sizeof(*first));
+		}
+	}
+	return bad;
+}
+
+static float f32_of(u32 bits)
+{
+	float f;
+
+	memcpy(&f, &bits, sizeof(f));
+	return f;
+}
+
+/* Generic rounding to halves == vcvtps2ph (round to nearest even), bit for bit. */
+static void test_f16_rounding(void)
+{
+	static const u32 edge[] = {
+		0x00000000, 0x80000000,			/* +-0 */
+		0x00000001, 0x807fffff,			/* float subnormals: to +-0 */
+		0x33000000, 0x33000001, 0xb3000000,	/* 2^-25: tie to 0, just above: 2^-24 */
+		0x33800000, 0x33c00000, 0x34000000,	/* 2^-24, 1.5 * 2^-24 (tie to even), 2^-23 */
+		0x387fc000, 0x387fe000, 0x38800000,	/* around the largest subnormal / smallest normal */
+		0x477fe000, 0x477fefff, 0x477ff000,	/* 65504, just below the tie, 65520: to inf */
+		0xc77ff000, 0x7f7fffff, 0xff7fffff,	/* -65520, +-FLT_MAX */
+		0x7f800000, 0xff800000,			/* +-inf */
+		0x7fc00000, 0xffc00001, 0x7f800001,	/* quiet and signalling NaNs */
+		0x7fbfe000, 0x3f800fff, 0x3f801000,	/* 1 + a half ulp minus, tie */
+		0x3f803000,				/* tie, odd: up */
+	};
+	size_t n = 0, i, cap = 65536 * 3 + ARRAY_SIZE(edge) + (1u << 22) + 1;
+	float *x = malloc(cap * sizeof(float));
+	u32 first = 0, h, u;
+	u64 bad;
+
+	for (i = 0; i < ARRAY_SIZE(edge); i++)
+		x[n++] = f32_of(edge[i]);
+	/* every half, and the midpoints to the next one (exact floats) +- 1 ulp */
+	for (h = 0; h < 65536; h++) {
+		float f = slmq_f16_to_f32((u16)h), g = slmq_f16_to_f32((u16)(h + 1));
+		u32 b;
+
+		x[n++] = f;
+		if ((h & 0x7c00) == 0x7c00 || ((h + 1) & 0x7c00) == 0x7c00 ||
+		    (h & 0x7fff) == 0x7fff)
+			continue;
+		x[n] = (f + g) / 2;		/* exact: both have 11 bits */
+		memcpy(&b, &x[n], sizeof(b));
+		n++;
+		x[n++] = f32_of(b + 1);
+	}
+	/* all exponents: a stride through every bit pattern */
+	for (u = 0; n < cap && u <= 0xffffffffu - 1021; u += 1021)
+		x[n++] = f32_of(u);
+	bad = f16_mismatches(x, n, &first);
+	tap_ok(!bad, "f32 -> f16 rounding: generic == F16C vcvtps2ph on %zu values (halves, midpoints, subnormals, overflow, inf, NaN, a sweep)%s",
+	       n, bad ? " -- mismatch" : "");
+	if (bad)
+		tap_diag("%llu mismatches, first at bits 0x%08x", (unsigned long long)bad, first);
+	free(x);
+}
+
+/* F16 attention: generic == AVX2, == the F32 kernels on the widened cache; NULL falls back. */
+static void test_attention_f16(void)
+{
+	static const u32 hds[] = { 32, 64, 40, 8, 100, 13 };
+	enum { NT = 77 };
+	struct slmq_kernels none = slmq_kernels_avx2;
+	u32 h, j;
+
+	none.attn_scores_f16 = NULL;
+	none.attn_wsum_f16 = NULL;
+	none.f32_to_f16_row = NULL;
+	for (h = 0; h < ARRAY_SIZE(hds); h++) {
+		u32 hd = hds[h];
+		float *q = malloc(hd * sizeof(float)), *kv = malloc(NT * hd * sizeof(float));
+		float *kw = malloc(NT * hd * sizeof(float));
+		u16 *kh = malloc(NT * hd * sizeof(u16)), *kn = malloc(NT * hd * sizeof(u16));
+		float sg[NT], sa[NT], sf[NT], sn[NT];
+		float *og = malloc(hd * sizeof(float)), *oa = malloc(hd * sizeof(float));
+		float *of = malloc(hd * sizeof(float)), *on = malloc(hd * sizeof(float));
+		bool same, as_f32, fallback;
+
+		for (j = 0; j < hd; j++)
+			q[j] = grand();
+		for (j = 0; j < NT * hd; j++)
+			kv[j] = grand();
+		slmq_f32_to_f16_row(&slmq_kernels_avx2, kh, kv, NT * hd);
+		slmq_f32_to_f16_row(&none, kn, kv, NT * hd);
+		for (j = 0; j < NT * hd; j++)
+			kw[j] = slmq_f16_to_f32(kh[j]);
+		slmq_attn_scores_f16_generic(q, kh, hd, NT, 0.125f, sg);
+		slmq_attn_scores_f16_avx2(q, kh, hd, NT, 0.125f, sa);
+		slmq_attn_scores_generic(q, kw, hd, NT, 0.125f, sf);
+		slmq_attn_scores_f16(&none, q, kh, hd, NT, 0.125f, sn);
+		same = !memcmp(sg, sa, sizeof(sg));
+		as_f32 = !memcmp(sg, sf, sizeof(sg));
+		fallback = !memcmp(sg, sn, sizeof(sg)) && !memcmp(kh, kn, NT * hd * sizeof(u16));
+		slmq_attn_wsum_f16_generic(og, sg, kh, hd, NT);
+		slmq_attn_wsum_f16_avx2(oa, sg, kh, hd, NT);
+		slmq_attn_wsum_generic(of, sg, kw, hd, NT);
+		slmq_attn_wsum_f16(&none, on, sg, kh, hd, NT);
+		same &= !memcmp(og, oa, hd * sizeof(float));
+		as_f32 &= !memcmp(og, of, hd * sizeof(float));
+		fallback &= !memcmp(og, on, hd * sizeof(float));
+		tap_ok(same, "F16 KV attention scores and weighted sum, head dim %u: same bits on both paths", hd);
+		tap_ok(as_f32, "F16 KV attention, head dim %u: the F32 kernels' bits on the widened cache", hd);
+		tap_ok(fallback, "F16 KV attention, head dim %u: a table without F16 entries falls back to generic's", hd);
+		free(q);
+		free(kv);
+		free(kw);
+		free(kh);
+		free(kn);
+		free(og);
+		free(oa);
+		free(of);
+		free(on);
+	}
+}
+
 /* Run n greedy steps from prompt with a given kernel choice; keep all logits. */
 static int run_greedy(const struct slmq_model *m, bool avx2, const u32 *prompt,
 		      u32 np, u32 steps, u32 *out, float *logits)
@@ -524,6 +667,8 @@ int main(void)
 	test_act_nonfinite();
 	test_dots();
 	test_attention();
+	test_f16_rounding();
+	test_attention_f16();
 	test_exp_arrays();
 	test_g8();
 	test_q8_min();

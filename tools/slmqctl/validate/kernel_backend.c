@@ -181,7 +181,7 @@ static int bench_check(struct slmq_nl *nl, const char *name, const struct cli_mo
 		return ret;
 	cli_env_init(&env);
 	memset(&ur, 0, sizeof(ur));
-	ret = eval_osbench(&cm->model, &env, &items, ko->vo->threads, &ur, NULL, NULL, err);
+	ret = eval_osbench(&cm->model, &env, &items, ko->vo->threads, 0, &ur, NULL, NULL, err);
 	for (i = 0; i < items.n && !ret; i++) {
 		const struct osbench_item *it = &items.v[i];
 		struct slmq_nl_gen_reply r;

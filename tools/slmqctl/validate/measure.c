@@ -121,7 +121,7 @@ static int measure_bench(const struct cli_model *cm, const struct slmq_env *env,
 	if (ret)
 		return ret;
 	memset(&r, 0, sizeof(r));
-	ret = eval_osbench(&cm->model, env, &items, o->threads, &r, progress, "os_bench", err);
+	ret = eval_osbench(&cm->model, env, &items, o->threads, 0, &r, progress, "os_bench", err);
 	if (!ret) {
 		f->have_bench = true;
 		f->bench_n = r.n;
