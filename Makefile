@@ -65,7 +65,7 @@ all: $(SLMQCTL)
 $(O)/engine/%.o: $(ENGINE)/%.c
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(BASE_CFLAGS) $(if $(filter $*.c,$(SLMQ_ENGINE_FPU_SRCS) $(SLMQ_ENGINE_AVX2_SRCS)),$(SLMQ_ENGINE_FPU_FLAGS)) $(if $(filter $*.c,$(SLMQ_ENGINE_AVX2_SRCS)),$(SLMQ_ENGINE_AVX2_FLAGS)) -MMD -MP -c -o $@ $<
+	$(Q)$(CC) $(BASE_CFLAGS) $(if $(filter $*.c,$(SLMQ_ENGINE_FPU_SRCS) $(SLMQ_ENGINE_AVX2_SRCS)),$(SLMQ_ENGINE_FPU_FLAGS)) $(if $(filter $*.c,$(SLMQ_ENGINE_AVX2_SRCS)),$(SLMQ_ENGINE_AVX2_FLAGS)) $(if $(filter $*.c,$(SLMQ_ENGINE_AVX512VNNI_SRCS)),$(SLMQ_ENGINE_AVX512VNNI_FLAGS)) $(if $(filter $*.c,$(SLMQ_ENGINE_AVXVNNI_SRCS)),$(SLMQ_ENGINE_AVXVNNI_FLAGS)) -MMD -MP -c -o $@ $<
 
 $(O)/ctl/%.o: tools/slmqctl/%.c
 	@mkdir -p $(@D)
