@@ -64,34 +64,52 @@ static inline v16si join16x4(const u8 *a, const u8 *b, const u8 *c, const u8 *d)
 				       8, 9, 10, 11, 12, 13, 14, 15);
 }
 
-/* Per 128-bit lane: a0+a1, a2+a3, b0+b1, b2+b3 (vphaddd, 512 bits wide). */
+typedef float v16sf __attribute__((vector_size(64)));
+
+/*
+ * Per 128-bit lane: a0+a1, a2+a3, b0+b1, b2+b3 (vphaddd, 512 bits wide).
+ * The selections are written on floats so that they become two in-lane
+ * vshufps (integer selections become cross-lane vpermt2d, slower).
+ */
 static inline v16si hadd(v16si a, v16si b)
 {
-	return __builtin_shufflevector(a, b, 0, 2, 16, 18, 4, 6, 20, 22,
-				       8, 10, 24, 26, 12, 14, 28, 30) +
-	       __builtin_shufflevector(a, b, 1, 3, 17, 19, 5, 7, 21, 23,
-				       9, 11, 25, 27, 13, 15, 29, 31);
+	v16sf fa = (v16sf)a, fb = (v16sf)b;
+
+	return (v16si)__builtin_shufflevector(fa, fb, 0, 2, 16, 18, 4, 6, 20, 22,
+					      8, 10, 24, 26, 12, 14, 28, 30) +
+	       (v16si)__builtin_shufflevector(fa, fb, 1, 3, 17, 19, 5, 7, 21, 23,
+					      9, 11, 25, 27, 13, 15, 29, 31);
+}
+
+/* (w + 128) * x of two rows summed in fours: w ^ 0x80 is w + 128 unsigned. */
+static inline v16si q8_pair(v16si w, v16si x)
+{
+	return vnni_dpbusd512(zero16(), (v16si)((v64qu)w ^ 0x80), x);
+}
+
+/* Rows 2i and 2i+1 of the 8 (written out: -O2 would not unroll a loop). */
+static inline v16si q8_rows(bool g8, const u8 *q, const u8 *const rp[8],
+			    u64 qo, u32 i)
+{
+	return g8 ? load64(q + 64 * i) : join32(rp[2 * i] + qo, rp[2 * i + 1] + qo);
 }
 
 static __always_inline v8si vnni_q8_tot(bool g8, const u8 *q,
 					const u8 *const rp[8], u64 qo,
 					const s8 *xq)
 {
-	v16si x = join32(xq, xq), p[4], h;
-	u32 i;
+	v16si x = join32(xq, xq), h;
+	v16si p0 = q8_pair(q8_rows(g8, q, rp, qo, 0), x);
+	v16si p1 = q8_pair(q8_rows(g8, q, rp, qo, 1), x);
+	v16si p2 = q8_pair(q8_rows(g8, q, rp, qo, 2), x);
+	v16si p3 = q8_pair(q8_rows(g8, q, rp, qo, 3), x);
 
-	for (i = 0; i < 4; i++) {
-		v16si w = g8 ? load64(q + 64 * i) :
-			  join32(rp[2 * i] + qo, rp[2 * i + 1] + qo);
-
-		p[i] = vnni_dpbusd512(zero16(), (v16si)((v64qu)w ^ 0x80), x);
-	}
 	/*
 	 * Lane l of h = hadd(hadd(p0, p1), hadd(p2, p3)) holds, for register
 	 * i = l % 4, half of row 2i's total in 128-bit lanes 0 and 1 and
 	 * of row 2i+1's in lanes 2 and 3.
 	 */
-	h = hadd(hadd(p[0], p[1]), hadd(p[2], p[3]));
+	h = hadd(hadd(p0, p1), hadd(p2, p3));
 	return __builtin_shufflevector(h, h, 0, 8, 1, 9, 2, 10, 3, 11) +
 	       __builtin_shufflevector(h, h, 4, 12, 5, 13, 6, 14, 7, 15);
 }

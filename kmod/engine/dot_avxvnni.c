@@ -42,16 +42,27 @@ static inline v8si q8_row(v32qu w, v8si x)
 	return vnni_dpbusd256(vnni_splat_i(0), (v8si)(w ^ 0x80), x);
 }
 
+/* Row k's quants (written out below: -O2 would not unroll a loop). */
+static inline v32qu q8_row_at(bool g8, const u8 *q, const u8 *const rp[8],
+			      u64 qo, u32 k)
+{
+	return vnni_load32(g8 ? q + 32 * k : rp[k] + qo);
+}
+
 static __always_inline v8si vnni_q8_tot(bool g8, const u8 *q,
 					const u8 *const rp[8], u64 qo,
 					const s8 *xq)
 {
-	v8si x = (v8si)vnni_load32(xq), t[8];
-	u32 k;
+	v8si x = (v8si)vnni_load32(xq);
 
-	for (k = 0; k < 8; k++)
-		t[k] = q8_row(vnni_load32(g8 ? q + 32 * k : rp[k] + qo), x);
-	return reduce8(t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7]);
+	return reduce8(q8_row(q8_row_at(g8, q, rp, qo, 0), x),
+		       q8_row(q8_row_at(g8, q, rp, qo, 1), x),
+		       q8_row(q8_row_at(g8, q, rp, qo, 2), x),
+		       q8_row(q8_row_at(g8, q, rp, qo, 3), x),
+		       q8_row(q8_row_at(g8, q, rp, qo, 4), x),
+		       q8_row(q8_row_at(g8, q, rp, qo, 5), x),
+		       q8_row(q8_row_at(g8, q, rp, qo, 6), x),
+		       q8_row(q8_row_at(g8, q, rp, qo, 7), x));
 }
 
 /* 16 bytes in both 128-bit lanes. */
@@ -76,20 +87,26 @@ static inline v32qu join16(const u8 *a, const u8 *b)
 	return (v32qu)__builtin_shufflevector(vnni_load16(a), vnni_load16(b), 0, 1, 2, 3);
 }
 
+/* Rows k and k+4, the G8 slot order (written out below, as above). */
+static inline v32qu q4_rows(bool g8, const u8 *q, const u8 *const rp[8],
+			    u64 qo, u32 k)
+{
+	return g8 ? vnni_load32(q + 32 * k) : join16(rp[k] + qo, rp[k + 4] + qo);
+}
+
 static __always_inline v8si vnni_q4_tot(bool g8, const u8 *q,
 					const u8 *const rp[8], u64 qo,
 					const s8 *xq)
 {
-	v8si xlo = bcast16(xq), xhi = bcast16(xq + 16), p[4];
-	u32 k;
+	v8si xlo = bcast16(xq), xhi = bcast16(xq + 16);
+	v8si p0 = q4_pair(q4_rows(g8, q, rp, qo, 0), xlo, xhi);
+	v8si p1 = q4_pair(q4_rows(g8, q, rp, qo, 1), xlo, xhi);
+	v8si p2 = q4_pair(q4_rows(g8, q, rp, qo, 2), xlo, xhi);
+	v8si p3 = q4_pair(q4_rows(g8, q, rp, qo, 3), xlo, xhi);
 
-	/* pairs (0,4), (1,5), (2,6), (3,7): the G8 slot order */
-	for (k = 0; k < 4; k++)
-		p[k] = q4_pair(g8 ? vnni_load32(q + 32 * k) :
-			       join16(rp[k] + qo, rp[k + 4] + qo), xlo, xhi);
 	/* lanes: rows 0..3 of the low halves, then 4..7 of the high ones */
-	return __builtin_ia32_phaddd256(__builtin_ia32_phaddd256(p[0], p[1]),
-					__builtin_ia32_phaddd256(p[2], p[3]));
+	return __builtin_ia32_phaddd256(__builtin_ia32_phaddd256(p0, p1),
+					__builtin_ia32_phaddd256(p2, p3));
 }
 
 #ifdef SLMQ_AVXVNNI_EVEX
