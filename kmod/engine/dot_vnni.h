@@ -1,7 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What the two VNNI kernel files (dot_avx512vnni.c, dot_avxvnni.c) share:
- * the block loop of 8 rows, one row per lane, and its float part, which is
+ * The VNNI block kernels, included by dot_avx512vnni.c (built EVEX-encoded,
+ * AVX512VL + AVX512_VNNI) and dot_avxvnni.c (VEX-encoded, AVX-VNNI): the
+ * same source, 256-bit vectors, two tables because a CPU may have either
+ * without the other (Ice Lake and Zen 4: AVX-512 VNNI only; Alder Lake:
+ * AVX-VNNI only).
+ *
+ * The block loop of 8 rows, one row per lane, and its float part are
  * dot_avx2.c's rows8() operation for operation: per block the exact integer
  * total t of each row, then acc = acc + (float)t * (dw * dx) (Q4_1 also
  * macc = macc + mw * (dx * (float)sum(x))), a multiply and a separate add,
@@ -16,18 +21,27 @@
  *  - Q8_0 weights offset by 128 (w ^ 0x80 = w + 128, 0..255), and
  *    128 * sum(x) subtracted afterwards: sum((w + 128) * x) - 128 * sum(x).
  *    Exact for every int8 w and x, -128 included (the sign trick's |-128|
- *    does not fit an int8), so the G8 layout needs no exception here; the
- *    largest lane is 4 * 255 * 128, the block at most 32 * 255 * 128.
+ *    does not fit an int8); the largest lane is 4 * 255 * 128, the block
+ *    at most 32 * 255 * 128.
  * The activation's block sum is slmq_act's exact integer sum.
  *
- * The including file defines, before including this header,
- *   vnni_q8_tot(g8, q, rp, qo, xq): the 8 rows' integer sums of
- *     (w + 128) * x for one Q8_0 block (G8: the rows' quants at q, 32 bytes
- *     each; otherwise at rp[k] + qo);
- *   vnni_q4_tot(g8, q, rp, qo, xq): the same of nibble * x for a Q4 block
- *     (G8: 16-byte quants at q in the slot order 0,4,1,5,2,6,3,7);
- * and the table (its needs, and the F16/F32, attention and exp entries,
- * which VNNI does not change and so are AVX2's).
+ * Q8_0: one 32-byte row block per register, one xor and one vpdpbusd with
+ * the activation block (AVX2 needs vpabsb, vpsignb, vpmaddubsw and
+ * vpmaddwd), then dot_avx2.c's horizontal-add tree to one total per row.
+ * Q4: two rows' 16 nibble bytes side by side, low and high nibbles each one
+ * vpdpbusd into the same accumulator (lanes 0..3 row a, 4..7 row b), three
+ * horizontal adds for the 4 pairs (AVX2: two vpmaddubsw, an add, and
+ * vphaddw + vpmaddwd + vphaddd).
+ *
+ * Why 256 and not 512 bits for AVX-512 VNNI: a 512-bit version (two Q8_0
+ * rows or four Q4 rows per register; in git history, dot_avx512vnni.c
+ * before the commit that made it include this file) needs a cross-lane permute per block
+ * and wastes half of its last reduction step, and on the Zen 4 this was
+ * measured on, which executes 512-bit operations as two 256-bit halves,
+ * it was 0-15% slower than this code (Documentation/engine.md).
+ *
+ * The including file defines the table: its name, needs, and the F16/F32,
+ * attention and exp entries, which VNNI does not change and so are AVX2's.
  */
 #ifndef SLMQ_DOT_VNNI_H
 #define SLMQ_DOT_VNNI_H
@@ -47,10 +61,8 @@ typedef u64 v2du __attribute__((vector_size(16)));
 /* GCC and clang name the vpdpbusd builtins differently. */
 #ifdef __clang__
 #define vnni_dpbusd256(acc, u, s) __builtin_ia32_vpdpbusd256((acc), (u), (s))
-#define vnni_dpbusd512(acc, u, s) __builtin_ia32_vpdpbusd512((acc), (u), (s))
 #else
 #define vnni_dpbusd256(acc, u, s) __builtin_ia32_vpdpbusd_v8si((acc), (u), (s))
-#define vnni_dpbusd512(acc, u, s) __builtin_ia32_vpdpbusd_v16si((acc), (u), (s))
 #endif
 
 static inline v8sf vnni_splat(float s)
@@ -108,10 +120,94 @@ static inline v8sf vnni_halves8(const u8 *p)
 	return __builtin_ia32_vcvtph2ps256(v);
 }
 
-static v8si vnni_q8_tot(bool g8, const u8 *q, const u8 *const rp[8], u64 qo,
-			const s8 *xq);
-static v8si vnni_q4_tot(bool g8, const u8 *q, const u8 *const rp[8], u64 qo,
-			const s8 *xq);
+/* Eight vectors of lane sums -> one vector of their totals, tk in lane k. */
+static inline v8si reduce8(v8si t0, v8si t1, v8si t2, v8si t3, v8si t4,
+			   v8si t5, v8si t6, v8si t7)
+{
+	v8si a = __builtin_ia32_phaddd256(t0, t1);
+	v8si b = __builtin_ia32_phaddd256(t2, t3);
+	v8si c = __builtin_ia32_phaddd256(t4, t5);
+	v8si d = __builtin_ia32_phaddd256(t6, t7);
+	v8si u0 = __builtin_ia32_phaddd256(a, b);	/* t0..t3: low | high halves */
+	v8si u1 = __builtin_ia32_phaddd256(c, d);	/* t4..t7 */
+	v8si lo = __builtin_shufflevector(u0, u1, 0, 1, 2, 3, 8, 9, 10, 11);
+	v8si hi = __builtin_shufflevector(u0, u1, 4, 5, 6, 7, 12, 13, 14, 15);
+
+	return lo + hi;
+}
+
+/* (w + 128) * x summed in fours: w ^ 0x80 is w + 128 as an unsigned byte. */
+static inline v8si q8_row(v32qu w, v8si x)
+{
+	return vnni_dpbusd256(vnni_splat_i(0), (v8si)(w ^ 0x80), x);
+}
+
+/* Row k's quants (written out below: -O2 would not unroll a loop). */
+static inline v32qu q8_row_at(bool g8, const u8 *q, const u8 *const rp[8],
+			      u64 qo, u32 k)
+{
+	return vnni_load32(g8 ? q + 32 * k : rp[k] + qo);
+}
+
+static __always_inline v8si vnni_q8_tot(bool g8, const u8 *q,
+					const u8 *const rp[8], u64 qo,
+					const s8 *xq)
+{
+	v8si x = (v8si)vnni_load32(xq);
+
+	return reduce8(q8_row(q8_row_at(g8, q, rp, qo, 0), x),
+		       q8_row(q8_row_at(g8, q, rp, qo, 1), x),
+		       q8_row(q8_row_at(g8, q, rp, qo, 2), x),
+		       q8_row(q8_row_at(g8, q, rp, qo, 3), x),
+		       q8_row(q8_row_at(g8, q, rp, qo, 4), x),
+		       q8_row(q8_row_at(g8, q, rp, qo, 5), x),
+		       q8_row(q8_row_at(g8, q, rp, qo, 6), x),
+		       q8_row(q8_row_at(g8, q, rp, qo, 7), x));
+}
+
+/* 16 bytes in both 128-bit lanes. */
+static inline v8si bcast16(const s8 *p)
+{
+	v2di q = vnni_load16(p);
+
+	return (v8si)__builtin_shufflevector(q, q, 0, 1, 0, 1);
+}
+
+/* Two rows' nibbles (row a's 16 bytes, then row b's) times x: 4 lanes a row. */
+static inline v8si q4_pair(v32qu q, v8si xlo, v8si xhi)
+{
+	v32qu lo = q & 0x0f, hi = (v32qu)((v8si)q >> 4) & 0x0f;
+
+	return vnni_dpbusd256(vnni_dpbusd256(vnni_splat_i(0), (v8si)lo, xlo),
+			      (v8si)hi, xhi);
+}
+
+static inline v32qu join16(const u8 *a, const u8 *b)
+{
+	return (v32qu)__builtin_shufflevector(vnni_load16(a), vnni_load16(b), 0, 1, 2, 3);
+}
+
+/* Rows k and k+4, the G8 slot order (written out below, as above). */
+static inline v32qu q4_rows(bool g8, const u8 *q, const u8 *const rp[8],
+			    u64 qo, u32 k)
+{
+	return g8 ? vnni_load32(q + 32 * k) : join16(rp[k] + qo, rp[k + 4] + qo);
+}
+
+static __always_inline v8si vnni_q4_tot(bool g8, const u8 *q,
+					const u8 *const rp[8], u64 qo,
+					const s8 *xq)
+{
+	v8si xlo = bcast16(xq), xhi = bcast16(xq + 16);
+	v8si p0 = q4_pair(q4_rows(g8, q, rp, qo, 0), xlo, xhi);
+	v8si p1 = q4_pair(q4_rows(g8, q, rp, qo, 1), xlo, xhi);
+	v8si p2 = q4_pair(q4_rows(g8, q, rp, qo, 2), xlo, xhi);
+	v8si p3 = q4_pair(q4_rows(g8, q, rp, qo, 3), xlo, xhi);
+
+	/* lanes: rows 0..3 of the low halves, then 4..7 of the high ones */
+	return __builtin_ia32_phaddd256(__builtin_ia32_phaddd256(p0, p1),
+					__builtin_ia32_phaddd256(p2, p3));
+}
 
 /*
  * Up to 8 rows of a block type, one per lane, written to y[0..cnt): g8,
