@@ -204,7 +204,7 @@ static __always_inline v8si vnni_q4_tot(bool g8, const u8 *q,
 	v8si p2 = q4_pair(q4_rows(g8, q, rp, qo, 2), xlo, xhi);
 	v8si p3 = q4_pair(q4_rows(g8, q, rp, qo, 3), xlo, xhi);
 
-	/* lanes: rows 0..3 of the low halves, then 4..7 of the high ones */
+	/* lane k is row k: rows 0..3 from the low 128-bit halves, 4..7 the high */
 	return __builtin_ia32_phaddd256(__builtin_ia32_phaddd256(p0, p1),
 					__builtin_ia32_phaddd256(p2, p3));
 }
@@ -248,7 +248,7 @@ static __always_inline void vnni_rows8(u32 type, bool g8, const u8 *g,
 			if (type == SLMQ_TYPE_Q4_0)	/* sum((q-8)*x) = sum(q*x) - 8*sum(x) */
 				tot -= vnni_splat_i(xa->sum[b] * 8);
 		}
-		acc = acc + __builtin_ia32_cvtdq2ps256(tot) * (dw * vnni_splat(xa->d[b]));
+		acc = acc + __builtin_convertvector(tot, v8sf) * (dw * vnni_splat(xa->d[b]));
 		if (asym)	/* + m * dx * sum(x) */
 			macc = macc + mw * vnni_splat(xa->d[b] * (float)xa->sum[b]);
 	}
