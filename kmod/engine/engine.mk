@@ -20,5 +20,8 @@ SLMQ_ENGINE_AVXVNNI_SRCS := dot_avxvnni.c
 # same bits: no FMA contraction, no errno from sqrt, nothing fast-math.
 SLMQ_ENGINE_FPU_FLAGS := -ffp-contract=off -fno-math-errno -fno-trapping-math
 SLMQ_ENGINE_AVX2_FLAGS := -mavx2 -mfma -mf16c
-SLMQ_ENGINE_AVX512VNNI_FLAGS := -mavx512f -mavx512bw -mavx512vl -mavx512vnni
+# Its kernels are 256-bit (see dot_vnni.h); the last three flags (GCC's) keep
+# zmm out of the rest too, e.g. the kernel's zeroing of stack arrays, so no
+# CPU lowers its clock for 512-bit work it never needed.
+SLMQ_ENGINE_AVX512VNNI_FLAGS := -mavx512f -mavx512bw -mavx512vl -mavx512vnni -mprefer-vector-width=256 -mmove-max=256 -mstore-max=256
 SLMQ_ENGINE_AVXVNNI_FLAGS := -mavxvnni
