@@ -165,12 +165,16 @@ static __always_inline v8si vnni_q8_tot(bool g8, const u8 *q,
 		       q8_row(q8_row_at(g8, q, rp, qo, 7), x));
 }
 
-/* 16 bytes in both 128-bit lanes. */
+/* 16 bytes in both 128-bit lanes (GCC: one vbroadcasti128 from memory). */
 static inline v8si bcast16(const s8 *p)
 {
 	v2di q = vnni_load16(p);
 
+#ifdef __clang__
 	return (v8si)__builtin_shufflevector(q, q, 0, 1, 0, 1);
+#else
+	return (v8si)__builtin_ia32_vbroadcastsi256(q);
+#endif
 }
 
 /* Two rows' nibbles (row a's 16 bytes, then row b's) times x: 4 lanes a row. */
