@@ -38,7 +38,8 @@
  * before the commit that made it include this file) needs a cross-lane permute per block
  * and wastes half of its last reduction step, and on the Zen 4 this was
  * measured on, which executes 512-bit operations as two 256-bit halves,
- * it was 0-15% slower than this code (Documentation/engine.md).
+ * it was about 20% slower than this code for Q4 and no faster for Q8_0
+ * (Documentation/engine.md).
  *
  * The including file defines the table: its name, needs, and the F16/F32,
  * attention and exp entries, which VNNI does not change and so are AVX2's.
