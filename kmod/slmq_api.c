@@ -242,18 +242,14 @@ EXPORT_SYMBOL_GPL(slmqk_session_open);
  */
 int slmqk_session_feed(struct slmqk_session *s, const u32 *tokens, u32 n)
 {
-	u32 i;
+	u32 start = slmq_session_pos(s->s);
 	int ret;
 
-	for (i = 0; i < n; i++) {
-		if (tokens[i] >= s->m->model.hp.n_vocab)
-			return -EINVAL;
-		ret = slmq_session_eval(s->s, tokens[i]);
-		if (ret)
-			return ret;
+	/* batched; it stops at a bad id or a full context as a loop would */
+	ret = slmq_session_prefill(s->s, tokens, n, NULL, NULL);
+	if (slmq_session_pos(s->s) != start)
 		s->have_logits = true;
-	}
-	return 0;
+	return ret;
 }
 EXPORT_SYMBOL_GPL(slmqk_session_feed);
 

@@ -167,7 +167,7 @@ static int slmq_gen_locked(struct slmq_kmodel *m, const struct slmq_gen_req *req
 {
 	struct slmq_session *s;
 	struct slmq_kenv ke;
-	u32 *ids = NULL, n, i, n_ctx;
+	u32 *ids = NULL, n, n_ctx;
 	int ret;
 
 	if (req->prompt) {
@@ -193,13 +193,12 @@ static int slmq_gen_locked(struct slmq_kmodel *m, const struct slmq_gen_req *req
 		ret = slmq_env_session_err(&ke, n_ctx, err);
 		goto free_ids;
 	}
-	for (i = 0; i < n; i++) {
-		ret = slmq_session_eval(s, ids ? ids[i] : req->prompt_tokens[i]);
-		if (ret) {
-			slmq_fail(err, ret, ret == -EINTR ? "interrupted by a signal" :
-				  "evaluating prompt token %u failed", i);
-			goto free_session;
-		}
+	/* the prompt a tile at a time (the same bits as one token at a time) */
+	ret = slmq_session_prefill(s, ids ? ids : req->prompt_tokens, n, NULL, NULL);
+	if (ret) {
+		slmq_fail(err, ret, ret == -EINTR ? "interrupted by a signal" :
+			  "evaluating prompt token %u failed", slmq_session_pos(s));
+		goto free_session;
 	}
 	ret = slmq_gen_decode(m, s, req, out, ids ? ids[n - 1] : req->prompt_tokens[n - 1],
 			      err);

@@ -17,6 +17,7 @@
 #include <net/genetlink.h>
 #include <kunit/visibility.h>
 
+#include "slmq_nl_gen.h"
 #include "slmq_priv.h"
 
 struct slmq_staging {
@@ -52,7 +53,7 @@ static struct slmq_staging *slmq_staging_find_locked(const struct genl_info *inf
 	return NULL;
 }
 
-int slmq_load_begin_doit(struct sk_buff *skb, struct genl_info *info)
+int slmq_nl_load_begin_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr **tb = info->attrs;
 	struct slmq_staging *st;
@@ -141,15 +142,18 @@ enum slmq_chunk_verdict slmq_chunk_check(u64 size, u64 received, u64 offset, u32
 }
 EXPORT_SYMBOL_IF_KUNIT(slmq_chunk_check);
 
-int slmq_load_chunk_doit(struct sk_buff *skb, struct genl_info *info)
+int slmq_nl_load_chunk_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr **tb = info->attrs;
 	char name[SLMQ_NAME_MAX];
 	struct slmq_staging *st;
 	u64 offset;
 	u32 len;
-	int ret = 0;
+	int ret;
 
+	ret = slmq_nl_check_len(info, SLMQ_A_MODEL_DATA);
+	if (ret)
+		return ret;
 	if (GENL_REQ_ATTR_CHECK(info, SLMQ_A_MODEL_NAME) ||
 	    GENL_REQ_ATTR_CHECK(info, SLMQ_A_MODEL_OFFSET) ||
 	    GENL_REQ_ATTR_CHECK(info, SLMQ_A_MODEL_DATA))
@@ -215,7 +219,7 @@ static struct slmq_staging *slmq_staging_take(struct genl_info *info)
 }
 
 /* Whatever goes wrong here, the staging copy is gone afterwards. */
-int slmq_load_commit_doit(struct sk_buff *skb, struct genl_info *info)
+int slmq_nl_load_commit_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *name_attr = info->attrs[SLMQ_A_MODEL_NAME];
 	u8 sha256[SLMQ_SHA256_LEN];
@@ -261,7 +265,7 @@ free_staging:
 	return ret;
 }
 
-int slmq_load_abort_doit(struct sk_buff *skb, struct genl_info *info)
+int slmq_nl_load_abort_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct slmq_staging *st = slmq_staging_take(info);
 

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The "slmq" generic netlink family (Documentation/netlink/specs/slmq.yaml).
+ * The handlers of the "slmq" generic netlink family.  The family, its
+ * policies and its ops table are generated from
+ * Documentation/netlink/specs/slmq.yaml into slmq_nl_gen.c/.h
+ * (scripts/checks/ynl.sh proves they match the spec).
  *
  * Every operation has its own strict policy: attributes an operation does
  * not take are rejected by the netlink core, which names them.  Loads and
@@ -19,58 +22,44 @@
 
 #include <kunit/visibility.h>
 
+#include "slmq_nl_gen.h"
 #include "slmq_priv.h"
 
 #define SLMQ_PROMPT_MAX 16384		/* bytes of prompt text or ids */
-#define SLMQ_GEN_MAX_TOKENS 4096
 #define SLMQ_REPORT_PIECE 32000		/* well under the 64 KiB attribute limit */
 #define SLMQ_F32_ONE 0x3f800000u
 
-enum slmq_nl_grp {
-	SLMQ_NLGRP_MODELS,
-};
-
-static const struct genl_multicast_group slmq_mcgrps[] = {
-	[SLMQ_NLGRP_MODELS] = { .name = SLMQ_MCGRP_MODELS, },
-};
-
-#define SLMQ_NAME_POLICY \
-	[SLMQ_A_MODEL_NAME] = { .type = NLA_NUL_STRING, .len = SLMQ_NAME_MAX - 1 }
-
-static const struct nla_policy slmq_load_begin_policy[SLMQ_A_MODEL_SHA256 + 1] = {
-	SLMQ_NAME_POLICY,
-	[SLMQ_A_MODEL_SIZE] = { .type = NLA_U64 },
-	[SLMQ_A_MODEL_SHA256] = NLA_POLICY_EXACT_LEN(SLMQ_SHA256_LEN),
-};
-
-static const struct nla_policy slmq_load_chunk_policy[SLMQ_A_MODEL_DATA + 1] = {
-	SLMQ_NAME_POLICY,
-	[SLMQ_A_MODEL_OFFSET] = { .type = NLA_U64 },
+/*
+ * The most bytes of the binary attributes that have a limit.  The spec
+ * states them, but the 6.12 ynl-gen-c.py cannot put max-len on a binary
+ * attribute (later kernels generate NLA_POLICY_MAX_LEN), so the generated
+ * policies only type these and slmq_nl_check_len() applies the limits, the
+ * way the netlink core does, before anything else looks at the request.
+ */
+static const struct nla_policy slmq_nl_len_policy[SLMQ_A_MODEL_MAX + 1] = {
 	[SLMQ_A_MODEL_DATA] = { .type = NLA_BINARY, .len = SLMQ_CHUNK_MAX },
-};
-
-static const struct nla_policy slmq_name_policy[SLMQ_A_MODEL_NAME + 1] = {
-	SLMQ_NAME_POLICY,
-};
-
-static const struct nla_policy slmq_generate_policy[SLMQ_A_MODEL_WANT_LOGITS + 1] = {
-	SLMQ_NAME_POLICY,
-	[SLMQ_A_MODEL_PROMPT] = { .type = NLA_NUL_STRING, .len = SLMQ_PROMPT_MAX },
-	[SLMQ_A_MODEL_PROMPT_TOKENS] = { .type = NLA_BINARY, .len = SLMQ_PROMPT_MAX },
-	[SLMQ_A_MODEL_MAX_TOKENS] = NLA_POLICY_RANGE(NLA_U32, 1, SLMQ_GEN_MAX_TOKENS),
-	[SLMQ_A_MODEL_TEMPERATURE] = { .type = NLA_U32 },
-	[SLMQ_A_MODEL_TOP_K] = { .type = NLA_U32 },
-	[SLMQ_A_MODEL_TOP_P] = { .type = NLA_U32 },
-	[SLMQ_A_MODEL_SEED] = { .type = NLA_U64 },
-	[SLMQ_A_MODEL_WANT_LOGITS] = { .type = NLA_FLAG },
-};
-
-static const struct nla_policy slmq_score_policy[SLMQ_A_MODEL_PROMPT_TOKENS + 1] = {
-	SLMQ_NAME_POLICY,
 	[SLMQ_A_MODEL_PROMPT_TOKENS] = { .type = NLA_BINARY, .len = SLMQ_PROMPT_MAX },
 };
 
-static struct genl_family slmq_family;
+/**
+ * slmq_nl_check_len() - refuse a binary attribute over its limit
+ * @info: the request
+ * @type: SLMQ_A_MODEL_DATA or SLMQ_A_MODEL_PROMPT_TOKENS
+ *
+ * Return: 0, or -ERANGE with the netlink core's own extack (message,
+ * attribute and policy) for an attribute longer than its policy allows.
+ */
+int slmq_nl_check_len(struct genl_info *info, int type)
+{
+	const struct nla_policy *pt = &slmq_nl_len_policy[type];
+	const struct nlattr *attr = info->attrs[type];
+
+	if (!attr || nla_len(attr) <= pt->len)
+		return 0;
+	NL_SET_ERR_MSG_ATTR_POL(info->extack, attr, pt,
+				"Attribute failed policy validation");
+	return -ERANGE;
+}
 
 /**
  * slmq_shorten() - fit a message into len bytes, keeping head and tail
@@ -172,7 +161,7 @@ static int slmq_nl_fill_model(struct sk_buff *skb, const struct slmq_kmodel *m,
 	const struct slmq_hparams *hp = &m->model.hp;
 	void *hdr;
 
-	hdr = genlmsg_put(skb, portid, seq, &slmq_family, flags, cmd);
+	hdr = genlmsg_put(skb, portid, seq, &slmq_nl_family, flags, cmd);
 	if (!hdr)
 		return -EMSGSIZE;
 	if (nla_put_string(skb, SLMQ_A_MODEL_NAME, m->name) ||
@@ -215,7 +204,7 @@ static struct slmq_kmodel *slmq_nl_lookup(struct genl_info *info)
 	return m;
 }
 
-static int slmq_nl_model_get_doit(struct sk_buff *skb, struct genl_info *info)
+int slmq_nl_model_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct slmq_kmodel *m = slmq_nl_lookup(info);
 	struct sk_buff *msg;
@@ -240,7 +229,7 @@ put_model:
 	return ret;
 }
 
-static int slmq_nl_model_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+int slmq_nl_model_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	unsigned long idx = cb->args[0];
 	struct slmq_kmodel *m;
@@ -261,7 +250,7 @@ static int slmq_nl_model_get_dumpit(struct sk_buff *skb, struct netlink_callback
 	return skb->len;
 }
 
-static int slmq_nl_model_delete_doit(struct sk_buff *skb, struct genl_info *info)
+int slmq_nl_model_delete_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *attr = info->attrs[SLMQ_A_MODEL_NAME];
 	char name[SLMQ_NAME_MAX];
@@ -320,7 +309,7 @@ static struct slmq_report_dump_ctx *slmq_report_dump_of(struct netlink_callback 
 	return (struct slmq_report_dump_ctx *)cb->ctx;
 }
 
-static int slmq_nl_report_start(struct netlink_callback *cb)
+int slmq_nl_report_get_start(struct netlink_callback *cb)
 {
 	struct genl_info *info = (struct genl_info *)genl_info_dump(cb);
 	struct slmq_kmodel *m = slmq_nl_lookup(info);
@@ -339,7 +328,7 @@ static int slmq_nl_report_start(struct netlink_callback *cb)
 	return 0;
 }
 
-static int slmq_nl_report_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+int slmq_nl_report_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct slmq_report_dump_ctx *c = slmq_report_dump_of(cb);
 	const struct slmq_kmodel *m = c->m;
@@ -349,7 +338,7 @@ static int slmq_nl_report_dumpit(struct sk_buff *skb, struct netlink_callback *c
 	if (c->off >= m->report.len)
 		return 0;
 	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
-			  &slmq_family, NLM_F_MULTI, SLMQ_CMD_REPORT_GET);
+			  &slmq_nl_family, NLM_F_MULTI, SLMQ_CMD_REPORT_GET);
 	if (!hdr || nla_put_string(skb, SLMQ_A_MODEL_NAME, m->name))
 		goto cancel;
 	while (c->off < m->report.len && !slmq_nl_put_report_piece(skb, m, c->off))
@@ -365,13 +354,13 @@ cancel:
 	return -EMSGSIZE;	/* min_dump_alloc holds one piece: never here */
 }
 
-static int slmq_nl_report_done(struct netlink_callback *cb)
+int slmq_nl_report_get_done(struct netlink_callback *cb)
 {
 	slmq_kmodel_put(slmq_report_dump_of(cb)->m);
 	return 0;
 }
 
-static int slmq_nl_report_get_doit(struct sk_buff *skb, struct genl_info *info)
+int slmq_nl_report_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct slmq_kmodel *m = slmq_nl_lookup(info);
 	struct sk_buff *msg;
@@ -396,7 +385,7 @@ static int slmq_nl_report_get_doit(struct sk_buff *skb, struct genl_info *info)
 		goto put_model;
 	}
 	ret = -EMSGSIZE;
-	hdr = genlmsg_put_reply(msg, info, &slmq_family, 0, SLMQ_CMD_REPORT_GET);
+	hdr = genlmsg_put_reply(msg, info, &slmq_nl_family, 0, SLMQ_CMD_REPORT_GET);
 	if (!hdr || nla_put_string(msg, SLMQ_A_MODEL_NAME, m->name))
 		goto free_msg;
 	for (off = 0; off < m->report.len; off += SLMQ_REPORT_PIECE)
@@ -429,7 +418,11 @@ static int slmq_nl_gen_parse(struct sk_buff *skb, struct genl_info *info,
 {
 	struct nlattr **tb = info->attrs;
 	bool admin = netlink_capable(skb, CAP_NET_ADMIN);
+	int ret;
 
+	ret = slmq_nl_check_len(info, SLMQ_A_MODEL_PROMPT_TOKENS);
+	if (ret)
+		return ret;
 	if (slmq_nl_may_run(skb, info, "generate"))
 		return -EPERM;
 	if (!!tb[SLMQ_A_MODEL_PROMPT] == !!tb[SLMQ_A_MODEL_PROMPT_TOKENS]) {
@@ -523,7 +516,7 @@ static int slmq_nl_gen_reply(struct genl_info *info, const struct slmq_kmodel *m
 	msg = genlmsg_new(size, GFP_KERNEL | __GFP_NOWARN);
 	if (!msg)
 		return -ENOMEM;
-	hdr = genlmsg_put_reply(msg, info, &slmq_family, 0, SLMQ_CMD_GENERATE);
+	hdr = genlmsg_put_reply(msg, info, &slmq_nl_family, 0, SLMQ_CMD_GENERATE);
 	if (!hdr || slmq_nl_put_gen_head(msg, m, out))
 		goto free_msg;
 	for (i = 0; out->logits && i < out->n_tokens; i++)
@@ -617,7 +610,7 @@ put_model:
 	return ret;
 }
 
-static int slmq_nl_generate_doit(struct sk_buff *skb, struct genl_info *info)
+int slmq_nl_generate_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct slmq_gen_out out;
 	struct slmq_kmodel *m;
@@ -658,7 +651,7 @@ static struct slmq_gen_dump *slmq_gen_dump_of(struct netlink_callback *cb)
 }
 
 /* Runs the generation; the dump callbacks only send what it made. */
-static int slmq_nl_generate_start(struct netlink_callback *cb)
+int slmq_nl_generate_start(struct netlink_callback *cb)
 {
 	struct genl_info *info = (struct genl_info *)genl_info_dump(cb);
 	struct slmq_gen_dump *d;
@@ -689,7 +682,7 @@ static u32 slmq_nl_gen_dump_logits(struct sk_buff *skb, struct netlink_callback 
 	void *hdr;
 
 	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
-			  &slmq_family, NLM_F_MULTI, SLMQ_CMD_GENERATE);
+			  &slmq_nl_family, NLM_F_MULTI, SLMQ_CMD_GENERATE);
 	if (!hdr)
 		return 0;
 	while (d->next < d->out.n_tokens && !slmq_nl_put_logits(skb, d->m, &d->out, d->next)) {
@@ -704,14 +697,14 @@ static u32 slmq_nl_gen_dump_logits(struct sk_buff *skb, struct netlink_callback 
 	return sent;
 }
 
-static int slmq_nl_generate_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+int slmq_nl_generate_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct slmq_gen_dump *d = slmq_gen_dump_of(cb);
 	void *hdr;
 
 	if (!d->head_sent) {
 		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
-				  &slmq_family, NLM_F_MULTI, SLMQ_CMD_GENERATE);
+				  &slmq_nl_family, NLM_F_MULTI, SLMQ_CMD_GENERATE);
 		if (!hdr || slmq_nl_put_gen_head(skb, d->m, &d->out)) {
 			if (hdr)
 				genlmsg_cancel(skb, hdr);
@@ -730,7 +723,7 @@ static int slmq_nl_generate_dumpit(struct sk_buff *skb, struct netlink_callback 
 }
 
 /* The dump ended, or the caller went away before it did: then it failed. */
-static int slmq_nl_generate_done(struct netlink_callback *cb)
+int slmq_nl_generate_done(struct netlink_callback *cb)
 {
 	struct slmq_gen_dump *d = slmq_gen_dump_of(cb);
 
@@ -754,7 +747,7 @@ static int slmq_nl_score_reply(struct genl_info *info, const struct slmq_kmodel 
 			  GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
-	hdr = genlmsg_put_reply(msg, info, &slmq_family, 0, SLMQ_CMD_SCORE);
+	hdr = genlmsg_put_reply(msg, info, &slmq_nl_family, 0, SLMQ_CMD_SCORE);
 	if (!hdr || nla_put_string(msg, SLMQ_A_MODEL_NAME, m->name) ||
 	    nla_put(msg, SLMQ_A_MODEL_NLL, (n - 1) * sizeof(u32), nll_bits) ||
 	    nla_put_u32(msg, SLMQ_A_MODEL_N_PROMPT_TOKENS, n) ||
@@ -766,7 +759,7 @@ static int slmq_nl_score_reply(struct genl_info *info, const struct slmq_kmodel 
 	return genlmsg_reply(msg, info);
 }
 
-static int slmq_nl_score_doit(struct sk_buff *skb, struct genl_info *info)
+int slmq_nl_score_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *ids = info->attrs[SLMQ_A_MODEL_PROMPT_TOKENS];
 	struct slmq_err err = {};
@@ -775,6 +768,9 @@ static int slmq_nl_score_doit(struct sk_buff *skb, struct genl_info *info)
 	u64 latency_ns;
 	int ret;
 
+	ret = slmq_nl_check_len(info, SLMQ_A_MODEL_PROMPT_TOKENS);
+	if (ret)
+		return ret;
 	ret = slmq_nl_may_run(skb, info, "score");
 	if (ret)
 		return ret;
@@ -815,87 +811,6 @@ put_model:
 	return ret;
 }
 
-static const struct genl_ops slmq_ops[] = {
-	{
-		.cmd = SLMQ_CMD_LOAD_BEGIN,
-		.doit = slmq_load_begin_doit,
-		.policy = slmq_load_begin_policy,
-		.maxattr = ARRAY_SIZE(slmq_load_begin_policy) - 1,
-		.flags = GENL_ADMIN_PERM,
-	},
-	{
-		.cmd = SLMQ_CMD_LOAD_CHUNK,
-		.doit = slmq_load_chunk_doit,
-		.policy = slmq_load_chunk_policy,
-		.maxattr = ARRAY_SIZE(slmq_load_chunk_policy) - 1,
-		.flags = GENL_ADMIN_PERM,
-	},
-	{
-		.cmd = SLMQ_CMD_LOAD_COMMIT,
-		.doit = slmq_load_commit_doit,
-		.policy = slmq_name_policy,
-		.maxattr = ARRAY_SIZE(slmq_name_policy) - 1,
-		.flags = GENL_ADMIN_PERM,
-	},
-	{
-		.cmd = SLMQ_CMD_LOAD_ABORT,
-		.doit = slmq_load_abort_doit,
-		.policy = slmq_name_policy,
-		.maxattr = ARRAY_SIZE(slmq_name_policy) - 1,
-		.flags = GENL_ADMIN_PERM,
-	},
-	{
-		.cmd = SLMQ_CMD_MODEL_GET,
-		.doit = slmq_nl_model_get_doit,
-		.dumpit = slmq_nl_model_get_dumpit,
-		.policy = slmq_name_policy,
-		.maxattr = ARRAY_SIZE(slmq_name_policy) - 1,
-	},
-	{
-		.cmd = SLMQ_CMD_MODEL_DELETE,
-		.doit = slmq_nl_model_delete_doit,
-		.policy = slmq_name_policy,
-		.maxattr = ARRAY_SIZE(slmq_name_policy) - 1,
-		.flags = GENL_ADMIN_PERM,
-	},
-	{
-		.cmd = SLMQ_CMD_REPORT_GET,
-		.doit = slmq_nl_report_get_doit,
-		.start = slmq_nl_report_start,
-		.dumpit = slmq_nl_report_dumpit,
-		.done = slmq_nl_report_done,
-		.policy = slmq_name_policy,
-		.maxattr = ARRAY_SIZE(slmq_name_policy) - 1,
-	},
-	{
-		.cmd = SLMQ_CMD_GENERATE,
-		.doit = slmq_nl_generate_doit,
-		.start = slmq_nl_generate_start,
-		.dumpit = slmq_nl_generate_dumpit,
-		.done = slmq_nl_generate_done,
-		.policy = slmq_generate_policy,
-		.maxattr = ARRAY_SIZE(slmq_generate_policy) - 1,
-	},
-	{
-		.cmd = SLMQ_CMD_SCORE,
-		.doit = slmq_nl_score_doit,
-		.policy = slmq_score_policy,
-		.maxattr = ARRAY_SIZE(slmq_score_policy) - 1,
-	},
-};
-
-static struct genl_family slmq_family __ro_after_init = {
-	.name = SLMQ_FAMILY_NAME,
-	.version = SLMQ_FAMILY_VERSION,
-	.module = THIS_MODULE,
-	.ops = slmq_ops,
-	.n_ops = ARRAY_SIZE(slmq_ops),
-	.resv_start_op = SLMQ_CMD_LOAD_BEGIN,
-	.mcgrps = slmq_mcgrps,
-	.n_mcgrps = ARRAY_SIZE(slmq_mcgrps),
-	.parallel_ops = true,	/* a long generation must not block other families */
-};
-
 /**
  * slmq_nl_notify() - announce a publication or withdrawal to the models group
  * @m: the model
@@ -915,12 +830,13 @@ void slmq_nl_notify(const struct slmq_kmodel *m, bool added)
 		nlmsg_free(msg);
 		return;
 	}
-	genlmsg_multicast(&slmq_family, msg, 0, SLMQ_NLGRP_MODELS, GFP_KERNEL);
+	/* The registry is one for all namespaces, as the family is (netnsok). */
+	genlmsg_multicast_allns(&slmq_nl_family, msg, 0, SLMQ_NLGRP_MODELS);
 }
 
 int slmq_nl_init(void)
 {
-	int ret = genl_register_family(&slmq_family);
+	int ret = genl_register_family(&slmq_nl_family);
 
 	slmq_nl_registered = !ret;
 	return ret;
@@ -929,5 +845,5 @@ int slmq_nl_init(void)
 void slmq_nl_exit(void)
 {
 	slmq_nl_registered = false;
-	genl_unregister_family(&slmq_family);
+	genl_unregister_family(&slmq_nl_family);
 }

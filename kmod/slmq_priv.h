@@ -155,6 +155,8 @@ void slmq_shorten(char *dst, size_t len, const char *msg);
 int slmq_nl_init(void);
 void slmq_nl_exit(void);
 void slmq_nl_notify(const struct slmq_kmodel *m, bool added);
+struct genl_info;
+int slmq_nl_check_len(struct genl_info *info, int type);
 
 /* slmq_load.c: staging loads over netlink, tied to the sender's socket. */
 int slmq_load_init(void);
@@ -167,12 +169,7 @@ enum slmq_chunk_verdict {
 };
 
 enum slmq_chunk_verdict slmq_chunk_check(u64 size, u64 received, u64 offset, u32 len);
-struct genl_info;
-struct sk_buff;
-int slmq_load_begin_doit(struct sk_buff *skb, struct genl_info *info);
-int slmq_load_chunk_doit(struct sk_buff *skb, struct genl_info *info);
-int slmq_load_commit_doit(struct sk_buff *skb, struct genl_info *info);
-int slmq_load_abort_doit(struct sk_buff *skb, struct genl_info *info);
+/* The doit handlers are declared in slmq_nl_gen.h. */
 
 /* slmq_fw.c */
 int slmq_fw_load_param(const char *list);

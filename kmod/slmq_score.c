@@ -34,22 +34,17 @@ static int slmq_score_locked(struct slmq_kmodel *m, const u32 *ids, u32 n,
 {
 	struct slmq_session *s;
 	struct slmq_kenv ke;
-	u32 i;
-	int ret = 0;
+	int ret;
 
 	slmq_env_init(&ke);
 	s = slmq_session_new(&m->model, &ke.env, n, err);
 	if (!s)
 		return slmq_env_session_err(&ke, n, err);
-	for (i = 0; i + 1 < n; i++) {
-		ret = slmq_session_eval(s, ids[i]);
-		if (ret) {
-			slmq_fail(err, ret, ret == -EINTR ? "interrupted by a signal" :
-				  "evaluating token %u failed", i);
-			break;
-		}
-		nll_bits[i] = slmq_session_nll_bits(s, ids[i + 1]);
-	}
+	/* batched, each of the first n - 1 scoring the next: userspace's bits */
+	ret = slmq_session_prefill(s, ids, n - 1, ids + 1, nll_bits);
+	if (ret)
+		slmq_fail(err, ret, ret == -EINTR ? "interrupted by a signal" :
+			  "evaluating token %u failed", slmq_session_pos(s));
 	slmq_session_free(s);
 	return ret;
 }

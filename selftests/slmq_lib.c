@@ -11,7 +11,7 @@
 #include <linux/capability.h>
 
 #include "slmq_lib.h"
-#include "kernel/sha256.h"
+#include "netlink/sha256.h"
 #include "../kmod/engine/model.h"
 #include "cli.h"
 
@@ -94,183 +94,66 @@ const char *st_data(const char *name)
 	return path[i];
 }
 
-int st_begin(struct slmq_nl *nl, const char *name, uint64_t size, const uint8_t *sha)
-{
-	struct nl_msg *m = slmq_nl_msg(nl, SLMQ_CMD_LOAD_BEGIN, 0);
-
-	if (!m || (name && nla_put_string(m, SLMQ_A_MODEL_NAME, name)) ||
-	    nla_put_u64(m, SLMQ_A_MODEL_SIZE, size) ||
-	    (sha && nla_put(m, SLMQ_A_MODEL_SHA256, 32, sha)))
-		return -ENOMEM;
-	return slmq_nl_call(nl, m, NULL, NULL);
-}
-
-int st_chunk(struct slmq_nl *nl, const char *name, uint64_t off, const void *data, size_t len)
-{
-	struct nl_msg *m = slmq_nl_msg(nl, SLMQ_CMD_LOAD_CHUNK, 0);
-
-	if (!m || nla_put_string(m, SLMQ_A_MODEL_NAME, name) ||
-	    nla_put_u64(m, SLMQ_A_MODEL_OFFSET, off) || nla_put(m, SLMQ_A_MODEL_DATA, len, data))
-		return -ENOMEM;
-	return slmq_nl_call(nl, m, NULL, NULL);
-}
-
-int st_name_cmd(struct slmq_nl *nl, uint8_t cmd, const char *name)
-{
-	struct nl_msg *m = slmq_nl_msg(nl, cmd, 0);
-
-	if (!m || nla_put_string(m, SLMQ_A_MODEL_NAME, name))
-		return -ENOMEM;
-	return slmq_nl_call(nl, m, NULL, NULL);
-}
-
 int st_stage(struct slmq_nl *nl, const char *name, const void *buf, size_t len)
 {
 	uint8_t sha[32];
-	size_t off, n;
-	int ret;
 
 	sha256(buf, len, sha);
-	ret = st_begin(nl, name, len, sha);
-	for (off = 0; !ret && off < len; off += n) {
-		n = len - off < SLMQ_CHUNK_MAX ? len - off : SLMQ_CHUNK_MAX;
-		ret = st_chunk(nl, name, off, (const char *)buf + off, n);
-	}
-	return ret;
+	return slmq_nl_stage(nl, name, buf, len, sha, NULL, NULL, NULL);
 }
 
 int st_load(struct slmq_nl *nl, const char *name, const void *buf, size_t len)
 {
-	int ret = st_stage(nl, name, buf, len);
+	uint8_t sha[32];
 
-	return ret ? ret : st_name_cmd(nl, SLMQ_CMD_LOAD_COMMIT, name);
+	sha256(buf, len, sha);
+	return slmq_nl_load(nl, name, buf, len, sha, NULL, NULL, NULL);
 }
 
-static int on_get(struct nlattr **tb, struct nlattr *head, int len, void *arg)
-{
-	struct st_model *m = arg;
-	struct nlattr *st[SLMQ_A_STATS_MAX + 1];
-
-	memset(m, 0, sizeof(*m));
-	if (tb[SLMQ_A_MODEL_SIZE])
-		m->size = nla_get_u64(tb[SLMQ_A_MODEL_SIZE]);
-	if (tb[SLMQ_A_MODEL_SHA256])
-		memcpy(m->sha256, nla_data(tb[SLMQ_A_MODEL_SHA256]), 32);
-	if (tb[SLMQ_A_MODEL_N_PARAMS])
-		m->n_params = nla_get_u64(tb[SLMQ_A_MODEL_N_PARAMS]);
-	if (tb[SLMQ_A_MODEL_N_VOCAB])
-		m->n_vocab = nla_get_u32(tb[SLMQ_A_MODEL_N_VOCAB]);
-	if (tb[SLMQ_A_MODEL_VERDICT])
-		snprintf(m->verdict, sizeof(m->verdict), "%s", nla_get_string(tb[SLMQ_A_MODEL_VERDICT]));
-	if (tb[SLMQ_A_MODEL_STATS] &&
-	    !nla_parse_nested(st, SLMQ_A_STATS_MAX, tb[SLMQ_A_MODEL_STATS], NULL)) {
-		m->requests = st[SLMQ_A_STATS_REQUESTS] ? nla_get_u64(st[SLMQ_A_STATS_REQUESTS]) : 0;
-		m->tokens = st[SLMQ_A_STATS_TOKENS] ? nla_get_u64(st[SLMQ_A_STATS_TOKENS]) : 0;
-		m->errors = st[SLMQ_A_STATS_ERRORS] ? nla_get_u64(st[SLMQ_A_STATS_ERRORS]) : 0;
-	}
-	return 0;
-}
-
-int st_get(struct slmq_nl *nl, const char *name, struct st_model *m)
-{
-	struct nl_msg *msg = slmq_nl_msg(nl, SLMQ_CMD_MODEL_GET, 0);
-
-	if (!msg || nla_put_string(msg, SLMQ_A_MODEL_NAME, name))
-		return -ENOMEM;
-	return slmq_nl_call(nl, msg, on_get, m);
-}
-
-static int on_gen(struct nlattr **tb, struct nlattr *head, int len, void *arg)
+/* A dump's logits span several messages: appended as they come. */
+static int on_logits(const void *data, size_t len, void *arg)
 {
 	struct st_gen *g = arg;
-	struct nlattr *a;
-	size_t n = g->logits_len;	/* a dump's logits span several messages */
-	int rem;
+	float *p = realloc(g->logits, g->logits_len * 4 + len);
 
-	if (tb[SLMQ_A_MODEL_N_PROMPT_TOKENS])
-		g->n_prompt = nla_get_u32(tb[SLMQ_A_MODEL_N_PROMPT_TOKENS]);
-	if (tb[SLMQ_A_MODEL_TOKENS]) {
-		g->n_tokens = nla_len(tb[SLMQ_A_MODEL_TOKENS]) / 4;
-		if (g->n_tokens > ST_GEN_MAX)
-			return -E2BIG;
-		memcpy(g->tokens, nla_data(tb[SLMQ_A_MODEL_TOKENS]), g->n_tokens * 4);
-	}
-	if (tb[SLMQ_A_MODEL_TEXT])
-		snprintf(g->text, sizeof(g->text), "%s", nla_get_string(tb[SLMQ_A_MODEL_TEXT]));
-	if (tb[SLMQ_A_MODEL_STOP])
-		g->stop = nla_get_u32(tb[SLMQ_A_MODEL_STOP]);
-	nla_for_each_attr(a, head, len, rem) {
-		float *p;
-
-		if (nla_type(a) != SLMQ_A_MODEL_LOGITS)
-			continue;
-		p = realloc(g->logits, n * 4 + nla_len(a));
-		if (!p)
-			return -ENOMEM;
-		g->logits = p;
-		memcpy((char *)p + n * 4, nla_data(a), nla_len(a));
-		n += nla_len(a) / 4;
-	}
-	g->logits_len = n;
+	if (!p)
+		return -ENOMEM;
+	g->logits = p;
+	memcpy((char *)p + g->logits_len * 4, data, len);
+	g->logits_len += len / 4;
 	return 0;
 }
 
 int st_generate(struct slmq_nl *nl, const char *name, struct st_gen *g)
 {
 	/* Logits come as a dump (several messages), as slmqctl asks for them. */
-	struct nl_msg *m = slmq_nl_msg(nl, SLMQ_CMD_GENERATE,
-				       g->want_logits && !g->no_dump ? NLM_F_DUMP : 0);
+	struct slmq_nl_gen_req req = {
+		.name = name, .prompt = g->prompt, .ids = g->ids, .n_ids = g->n_ids,
+		.max_tokens = g->max_tokens, .want_logits = g->want_logits,
+		.dump = g->want_logits && !g->no_dump, .logits = on_logits, .logits_arg = g,
+	};
+	struct slmq_nl_gen_reply r;
+	int ret;
 
 	g->n_tokens = 0;
 	g->n_prompt = 0;
 	g->logits = NULL;
 	g->logits_len = 0;
 	g->text[0] = '\0';
-	if (!m || nla_put_string(m, SLMQ_A_MODEL_NAME, name) ||
-	    (g->prompt && nla_put_string(m, SLMQ_A_MODEL_PROMPT, g->prompt)) ||
-	    (g->ids && nla_put(m, SLMQ_A_MODEL_PROMPT_TOKENS, g->n_ids * 4, g->ids)) ||
-	    (g->max_tokens && nla_put_u32(m, SLMQ_A_MODEL_MAX_TOKENS, g->max_tokens)) ||
-	    (g->want_logits && nla_put_flag(m, SLMQ_A_MODEL_WANT_LOGITS)))
-		return -ENOMEM;
-	return slmq_nl_call(nl, m, on_gen, g);
-}
-
-struct st_score_ctx {
-	uint32_t *nll;
-	uint32_t want;
-	bool got;
-	bool bad;
-};
-
-static int on_score(struct nlattr **tb, struct nlattr *head, int len, void *arg)
-{
-	struct st_score_ctx *c = arg;
-	struct nlattr *a = tb[SLMQ_A_MODEL_NLL];
-
-	c->got = true;
-	c->bad = !a || (size_t)nla_len(a) != (size_t)c->want * 4 ||
-		 !tb[SLMQ_A_MODEL_N_PROMPT_TOKENS] ||
-		 nla_get_u32(tb[SLMQ_A_MODEL_N_PROMPT_TOKENS]) != c->want + 1;
-	if (!c->bad)
-		memcpy(c->nll, nla_data(a), (size_t)c->want * 4);
-	return 0;
-}
-
-int st_score(struct slmq_nl *nl, const char *name, const uint32_t *ids, uint32_t n,
-	     uint32_t *nll)
-{
-	struct nl_msg *m = slmq_nl_msg(nl, SLMQ_CMD_SCORE, 0);
-	struct st_score_ctx c = { .nll = nll, .want = n ? n - 1 : 0 };
-	int ret;
-
-	if (!m || (name && nla_put_string(m, SLMQ_A_MODEL_NAME, name)) ||
-	    (ids && nla_put(m, SLMQ_A_MODEL_PROMPT_TOKENS, n * 4, ids)))
-		return -ENOMEM;
-	ret = slmq_nl_call(nl, m, on_score, &c);
-	if (!ret && (!c.got || c.bad)) {
-		snprintf(nl->err, sizeof(nl->err), "score reply missing or of the wrong length");
-		ret = -EPROTO;
+	ret = slmq_nl_generate(nl, &req, &r);
+	if (ret)
+		return ret;
+	if (r.n_tokens > ST_GEN_MAX) {
+		ret = -E2BIG;
+		goto free_reply;
 	}
+	g->n_tokens = r.n_tokens;
+	memcpy(g->tokens, r.tokens, r.n_tokens * 4);
+	g->n_prompt = r.n_prompt_tokens;
+	snprintf(g->text, sizeof(g->text), "%s", r.text);
+	g->stop = r.stop;
+free_reply:
+	slmq_nl_gen_reply_free(&r);
 	return ret;
 }
 

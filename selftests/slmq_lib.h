@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What the slmq selftests share: getting slmq.ko loaded, the netlink load
- * protocol step by step (so tests can break it on purpose), model queries,
- * generation, and the same model run by the userspace engine for
- * comparison.
+ * What the slmq selftests share: getting slmq.ko loaded, slmqctl's netlink
+ * client library (tools/slmqctl/netlink/: the load protocol step by step,
+ * so tests can break it on purpose, model queries, generate, score) with
+ * small conveniences over it, and the same model run by the userspace
+ * engine for comparison.
  */
 #ifndef SLMQ_SELFTEST_LIB_H
 #define SLMQ_SELFTEST_LIB_H
@@ -12,7 +13,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "kernel/nl_client.h"
+#include "netlink/nl_client.h"
+#include "netlink/nl_generate.h"
+#include "netlink/nl_load.h"
+#include "netlink/nl_query.h"
+#include "netlink/nl_score.h"
 
 /*
  * For kselftest_harness tests: ret is -errno and the kernel's extack
@@ -41,25 +46,10 @@ void *st_read_file(const char *path, size_t *len);
 /* Path of a test data file: $SLMQ_TESTDIR/data/NAME or ./data/NAME. */
 const char *st_data(const char *name);
 
-/* Load protocol steps; each returns 0 or -errno with nl->err set. */
-int st_begin(struct slmq_nl *nl, const char *name, uint64_t size, const uint8_t *sha);
-int st_chunk(struct slmq_nl *nl, const char *name, uint64_t off, const void *data, size_t len);
-int st_name_cmd(struct slmq_nl *nl, uint8_t cmd, const char *name);
-/* begin + all chunks, no commit: the bytes wait in the kernel's staging copy. */
+/* The load protocol with the file's SHA-256: begin + all chunks, no commit
+ * (the bytes wait in the kernel's staging copy); st_load() commits too. */
 int st_stage(struct slmq_nl *nl, const char *name, const void *buf, size_t len);
-/* begin + all chunks + commit. */
 int st_load(struct slmq_nl *nl, const char *name, const void *buf, size_t len);
-
-struct st_model {
-	uint64_t size;
-	uint8_t sha256[32];
-	uint64_t n_params;
-	uint32_t n_vocab;
-	char verdict[64];
-	uint64_t requests, tokens, errors;
-};
-
-int st_get(struct slmq_nl *nl, const char *name, struct st_model *m);
 
 #define ST_GEN_MAX 1024
 
@@ -80,15 +70,9 @@ struct st_gen {
 	uint32_t stop;
 };
 
+/* slmq_nl_generate() into g; 0 or -errno with nl->err set (-E2BIG: over ST_GEN_MAX). */
 int st_generate(struct slmq_nl *nl, const char *name, struct st_gen *g);
 
-/*
- * The score op: nll receives n - 1 NLL bit patterns (room for them is the
- * caller's).  0 or -errno with nl->err set; -EPROTO for a reply of the
- * wrong length.
- */
-int st_score(struct slmq_nl *nl, const char *name, const uint32_t *ids, uint32_t n,
-	     uint32_t *nll);
 /* The same by the userspace engine on the same file (eval_perplexity's window). */
 int st_user_score(const void *buf, size_t len, const uint32_t *ids, uint32_t n,
 		  uint32_t *nll);

@@ -47,7 +47,7 @@ FIXTURE_SETUP(limits)
 	ASSERT_EQ(0, st_param_set("max_total_mb", "256"));
 	ASSERT_EQ(0, st_param_set("open_generate", "0"));
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		st_name_cmd(&self->nl, SLMQ_CMD_MODEL_DELETE, names[i]);
+		slmq_nl_name_cmd(&self->nl, SLMQ_CMD_MODEL_DELETE, names[i]);
 	self->buf = st_read_file(st_data("tiny.gguf"), &self->len);
 	ASSERT_NE(NULL, self->buf) TH_LOG("no %s", st_data("tiny.gguf"));
 }
@@ -149,7 +149,7 @@ TEST_F_TIMEOUT(limits, byte_fallback_prompts_taken_like_userspace, 300)
 			TH_LOG("\"%s\": the kernel's ids are not userspace's", prompts[i]);
 		TH_LOG("\"%s\": %d ids", prompts[i], n);
 	}
-	ASSERT_EQ(0, st_name_cmd(&self->nl, SLMQ_CMD_MODEL_DELETE, "nospace"));
+	ASSERT_EQ(0, slmq_nl_name_cmd(&self->nl, SLMQ_CMD_MODEL_DELETE, "nospace"));
 }
 
 /*
@@ -195,7 +195,7 @@ TEST_F_TIMEOUT(limits, session_over_max_total_mb_refused, 300)
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		TH_LOG("status %#x: not refused with -EFBIG and the extack", status);
-	EXPECT_NLERR(&self->nl, st_score(&self->nl, "longctx", ids, 4096, nll), EFBIG,
+	EXPECT_NLERR(&self->nl, slmq_nl_score(&self->nl, "longctx", ids, 4096, nll), EFBIG,
 		     "(attribute prompt-tokens)");
 	EXPECT_EQ(0, st_sysfs_u64("/sys/kernel/slmq/session_memory"));
 	EXPECT_EQ(base, st_mem_used());
@@ -204,7 +204,7 @@ TEST_F_TIMEOUT(limits, session_over_max_total_mb_refused, 300)
 	small.ids = ids;
 	EXPECT_EQ(0, st_generate(&self->nl, "longctx", &small)) TH_LOG("%s", self->nl.err);
 	EXPECT_EQ(0, st_sysfs_u64("/sys/kernel/slmq/session_memory"));
-	ASSERT_EQ(0, st_name_cmd(&self->nl, SLMQ_CMD_MODEL_DELETE, "longctx"));
+	ASSERT_EQ(0, slmq_nl_name_cmd(&self->nl, SLMQ_CMD_MODEL_DELETE, "longctx"));
 }
 
 /*
@@ -253,7 +253,7 @@ TEST_F_TIMEOUT(limits, logits_of_530_tokens_streamed_bit_exact, 300)
 	TH_LOG("%u tokens, %zu bytes of logits identical", nu, g.logits_len * 4);
 	free(ulogits);
 	free(g.logits);
-	ASSERT_EQ(0, st_name_cmd(&self->nl, SLMQ_CMD_MODEL_DELETE, "long"));
+	ASSERT_EQ(0, slmq_nl_name_cmd(&self->nl, SLMQ_CMD_MODEL_DELETE, "long"));
 }
 
 /*
@@ -265,17 +265,17 @@ TEST_F_TIMEOUT(limits, logits_too_large_for_one_reply_refused_and_counted, 300)
 {
 	struct st_gen g = { .prompt = PROMPT, .max_tokens = LONG_TOKENS, .want_logits = true,
 			    .no_dump = true };
-	struct st_model before, after;
+	struct slmq_nl_model before, after;
 
 	long_generation_model(_metadata, self);
-	ASSERT_EQ(0, st_get(&self->nl, "long", &before));
+	ASSERT_EQ(0, slmq_nl_model_get(&self->nl, "long", &before));
 	EXPECT_NLERR(&self->nl, st_generate(&self->nl, "long", &g), EMSGSIZE,
 		     "request a dump (attribute want-logits)");
-	ASSERT_EQ(0, st_get(&self->nl, "long", &after));
+	ASSERT_EQ(0, slmq_nl_model_get(&self->nl, "long", &after));
 	EXPECT_EQ(before.requests + 1, after.requests);
 	EXPECT_EQ(before.errors + 1, after.errors);
 	free(g.logits);
-	ASSERT_EQ(0, st_name_cmd(&self->nl, SLMQ_CMD_MODEL_DELETE, "long"));
+	ASSERT_EQ(0, slmq_nl_name_cmd(&self->nl, SLMQ_CMD_MODEL_DELETE, "long"));
 }
 
 /*
@@ -314,7 +314,7 @@ TEST_F_TIMEOUT(limits, hostile_hyper_parameters_refused, 300)
 	for (i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++) {
 		const struct hostile *h = &hostile[i];
 		struct st_gen g = { .prompt = PROMPT, .max_tokens = 4 };
-		struct st_model m;
+		struct slmq_nl_model m;
 		int ret;
 
 		memcpy(self->buf, good, self->len);
@@ -335,12 +335,12 @@ TEST_F_TIMEOUT(limits, hostile_hyper_parameters_refused, 300)
 			st_generate(&self->nl, "host", &g);
 			st_load(&self->nl, "host", good, self->len);
 		}
-		ASSERT_EQ(0, st_get(&self->nl, "host", &m));
+		ASSERT_EQ(0, slmq_nl_model_get(&self->nl, "host", &m));
 		EXPECT_EQ(self->len, m.size);
 		EXPECT_EQ(0, st_generate(&self->nl, "host", &g)) TH_LOG("%s", self->nl.err);
 	}
 	free(good);
-	ASSERT_EQ(0, st_name_cmd(&self->nl, SLMQ_CMD_MODEL_DELETE, "host"));
+	ASSERT_EQ(0, slmq_nl_name_cmd(&self->nl, SLMQ_CMD_MODEL_DELETE, "host"));
 }
 
 /* Last: nothing left accounted, slmq.ko unloads. */

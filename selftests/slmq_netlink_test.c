@@ -23,7 +23,7 @@
 
 #include "kselftest_harness.h"
 #include "slmq_lib.h"
-#include "kernel/sha256.h"
+#include "netlink/sha256.h"
 #include "../kmod/engine/fbits.h"
 
 #define PROMPT "PCI device 8086:10d3 is"
@@ -55,10 +55,10 @@ FIXTURE_TEARDOWN(slmq)
 static void publish(struct __test_metadata *_metadata, FIXTURE_DATA(slmq) *self,
 		    const char *name)
 {
-	struct st_model m;
+	struct slmq_nl_model m;
 
 	ASSERT_EQ(0, st_load(&self->nl, name, self->buf, self->len)) TH_LOG("%s", self->nl.err);
-	ASSERT_EQ(0, st_get(&self->nl, name, &m));
+	ASSERT_EQ(0, slmq_nl_model_get(&self->nl, name, &m));
 	ASSERT_EQ(0, memcmp(m.sha256, self->sha, 32));
 }
 
@@ -67,9 +67,9 @@ static void still_serving(struct __test_metadata *_metadata, FIXTURE_DATA(slmq) 
 			  const char *name)
 {
 	struct st_gen g = { .prompt = PROMPT, .max_tokens = 2 };
-	struct st_model m;
+	struct slmq_nl_model m;
 
-	ASSERT_EQ(0, st_get(&self->nl, name, &m)) TH_LOG("%s", self->nl.err);
+	ASSERT_EQ(0, slmq_nl_model_get(&self->nl, name, &m)) TH_LOG("%s", self->nl.err);
 	EXPECT_EQ(self->len, m.size);
 	EXPECT_EQ(0, memcmp(m.sha256, self->sha, 32));
 	EXPECT_EQ(0, st_generate(&self->nl, name, &g)) TH_LOG("%s", self->nl.err);
@@ -101,12 +101,12 @@ static int on_dump(struct nlattr **tb, struct nlattr *head, int len, void *arg)
 TEST_F_TIMEOUT(slmq, load_get_dump_delete, 300)
 {
 	struct dump_ctx d = { .want = "rt" };
-	struct st_model m;
+	struct slmq_nl_model m;
 	struct nl_msg *msg;
 	char path[128];
 
 	publish(_metadata, self, "rt");
-	ASSERT_EQ(0, st_get(&self->nl, "rt", &m));
+	ASSERT_EQ(0, slmq_nl_model_get(&self->nl, "rt", &m));
 	EXPECT_EQ(self->len, m.size);
 	EXPECT_EQ(2048, m.n_vocab);
 	EXPECT_LT(1000000, m.n_params);
@@ -116,17 +116,17 @@ TEST_F_TIMEOUT(slmq, load_get_dump_delete, 300)
 	ASSERT_EQ(0, slmq_nl_call(&self->nl, msg, on_dump, &d));
 	EXPECT_TRUE(d.seen);
 	EXPECT_LE(1, d.n);
-	ASSERT_EQ(0, st_name_cmd(&self->nl, SLMQ_CMD_MODEL_DELETE, "rt"));
-	EXPECT_NLERR(&self->nl, st_get(&self->nl, "rt", &m), ENOENT, "no model of this name");
+	ASSERT_EQ(0, slmq_nl_name_cmd(&self->nl, SLMQ_CMD_MODEL_DELETE, "rt"));
+	EXPECT_NLERR(&self->nl, slmq_nl_model_get(&self->nl, "rt", &m), ENOENT, "no model of this name");
 	EXPECT_NE(NULL, strstr(self->nl.err, "(attribute name)"));
 	EXPECT_EQ(-1, st_sysfs_u64(path));
-	EXPECT_NLERR(&self->nl, st_name_cmd(&self->nl, SLMQ_CMD_MODEL_DELETE, "rt"), ENOENT,
+	EXPECT_NLERR(&self->nl, slmq_nl_name_cmd(&self->nl, SLMQ_CMD_MODEL_DELETE, "rt"), ENOENT,
 		     "no model of this name");
 }
 
 TEST_F_TIMEOUT(slmq, replace_is_atomic_and_new_model_serves, 300)
 {
-	struct st_model m;
+	struct slmq_nl_model m;
 	char *alt = malloc(self->len);
 	uint8_t alt_sha[32];
 
@@ -137,11 +137,11 @@ TEST_F_TIMEOUT(slmq, replace_is_atomic_and_new_model_serves, 300)
 	alt[self->len - 1] ^= 1;
 	sha256(alt, self->len, alt_sha);
 	ASSERT_EQ(0, load_bytes(&self->nl, "rep", alt, self->len)) TH_LOG("%s", self->nl.err);
-	ASSERT_EQ(0, st_get(&self->nl, "rep", &m));
+	ASSERT_EQ(0, slmq_nl_model_get(&self->nl, "rep", &m));
 	EXPECT_EQ(0, memcmp(m.sha256, alt_sha, 32));
 	EXPECT_EQ(0, m.requests);	/* stats belong to the model, the new one is fresh */
 	free(alt);
-	ASSERT_EQ(0, st_name_cmd(&self->nl, SLMQ_CMD_MODEL_DELETE, "rep"));
+	ASSERT_EQ(0, slmq_nl_name_cmd(&self->nl, SLMQ_CMD_MODEL_DELETE, "rep"));
 }
 
 /* Greedy tokens and every step's logits: kernel == userspace engine, bit for bit. */
@@ -172,7 +172,7 @@ static void equal_case(struct __test_metadata *_metadata, FIXTURE_DATA(slmq) *se
 	free(ulogits);
 	free(g.logits);
 	free(buf);
-	ASSERT_EQ(0, st_name_cmd(&self->nl, SLMQ_CMD_MODEL_DELETE, "eq"));
+	ASSERT_EQ(0, slmq_nl_name_cmd(&self->nl, SLMQ_CMD_MODEL_DELETE, "eq"));
 }
 
 TEST_F_TIMEOUT(slmq, kernel_equals_userspace_bit_for_bit_f16, 300)
@@ -208,25 +208,25 @@ TEST_F_TIMEOUT(slmq, text_prompt_tokenized_like_userspace, 300)
 	EXPECT_EQ(0, memcmp(gi.tokens, gt.tokens, gt.n_tokens * 4));
 	EXPECT_STREQ(gi.text, gt.text);
 	TH_LOG("\"%s\" ->\"%s\"", PROMPT, gt.text);
-	ASSERT_EQ(0, st_name_cmd(&self->nl, SLMQ_CMD_MODEL_DELETE, "tok"));
+	ASSERT_EQ(0, slmq_nl_name_cmd(&self->nl, SLMQ_CMD_MODEL_DELETE, "tok"));
 }
 
 TEST_F_TIMEOUT(slmq, stats_count_requests_and_tokens, 300)
 {
 	struct st_gen g = { .prompt = PROMPT, .max_tokens = 5 };
-	struct st_model m;
+	struct slmq_nl_model m;
 
 	publish(_metadata, self, "stats");
 	ASSERT_EQ(0, st_generate(&self->nl, "stats", &g));
 	ASSERT_EQ(0, st_generate(&self->nl, "stats", &g));
-	ASSERT_EQ(0, st_get(&self->nl, "stats", &m));
+	ASSERT_EQ(0, slmq_nl_model_get(&self->nl, "stats", &m));
 	EXPECT_EQ(2, m.requests);
 	EXPECT_EQ(2 * g.n_tokens, m.tokens);
 	EXPECT_EQ(0, m.errors);
 	EXPECT_EQ(2, st_sysfs_u64("/sys/kernel/slmq/stats/requests"));
 	EXPECT_EQ((long long)(2 * g.n_tokens), st_sysfs_u64("/sys/kernel/slmq/stats/tokens"));
 	EXPECT_LT(0, st_sysfs_u64("/sys/kernel/slmq/stats/last_latency_ns"));
-	ASSERT_EQ(0, st_name_cmd(&self->nl, SLMQ_CMD_MODEL_DELETE, "stats"));
+	ASSERT_EQ(0, slmq_nl_name_cmd(&self->nl, SLMQ_CMD_MODEL_DELETE, "stats"));
 }
 
 /* Positive, finite IEEE single bits: such values order like their bits as u32. */
@@ -259,7 +259,7 @@ static void score_case(struct __test_metadata *_metadata, FIXTURE_DATA(slmq) *se
 {
 	uint32_t ids[SCORE_N], knll[SCORE_N - 1], again[SCORE_N - 1], unll[SCORE_N - 1], i;
 	struct st_gen g = { .ids = ids, .n_ids = 1, .max_tokens = 1, .want_logits = true };
-	struct st_model before, after;
+	struct slmq_nl_model before, after;
 	double sum = 0, ref;
 	size_t len;
 	void *buf = st_read_file(st_data(file), &len);
@@ -267,9 +267,9 @@ static void score_case(struct __test_metadata *_metadata, FIXTURE_DATA(slmq) *se
 	ASSERT_NE(NULL, buf) TH_LOG("no %s", st_data(file));
 	ASSERT_EQ(SCORE_N, st_read_ids(st_data("test-head.bin"), ids, SCORE_N));
 	ASSERT_EQ(0, st_load(&self->nl, "sc", buf, len)) TH_LOG("%s", self->nl.err);
-	ASSERT_EQ(0, st_get(&self->nl, "sc", &before));
-	ASSERT_EQ(0, st_score(&self->nl, "sc", ids, SCORE_N, knll)) TH_LOG("%s", self->nl.err);
-	ASSERT_EQ(0, st_get(&self->nl, "sc", &after));
+	ASSERT_EQ(0, slmq_nl_model_get(&self->nl, "sc", &before));
+	ASSERT_EQ(0, slmq_nl_score(&self->nl, "sc", ids, SCORE_N, knll)) TH_LOG("%s", self->nl.err);
+	ASSERT_EQ(0, slmq_nl_model_get(&self->nl, "sc", &after));
 	EXPECT_EQ(before.requests + 1, after.requests);
 	EXPECT_EQ(before.tokens + SCORE_N - 1, after.tokens);
 	ASSERT_EQ(0, st_user_score(buf, len, ids, SCORE_N, unll));
@@ -279,7 +279,7 @@ static void score_case(struct __test_metadata *_metadata, FIXTURE_DATA(slmq) *se
 		EXPECT_TRUE(nll_ok(knll[i])) TH_LOG("position %u: bits %#x", i, knll[i]);
 		sum += slmq_bits_f32(knll[i]);
 	}
-	ASSERT_EQ(0, st_score(&self->nl, "sc", ids, SCORE_N, again));
+	ASSERT_EQ(0, slmq_nl_score(&self->nl, "sc", ids, SCORE_N, again));
 	EXPECT_EQ(0, memcmp(knll, again, sizeof(knll)));
 	ASSERT_EQ(0, st_generate(&self->nl, "sc", &g)) TH_LOG("%s", self->nl.err);
 	ASSERT_EQ(2048, g.logits_len);
@@ -290,7 +290,7 @@ static void score_case(struct __test_metadata *_metadata, FIXTURE_DATA(slmq) *se
 	       SCORE_N - 1, exp(sum / (SCORE_N - 1)), slmq_bits_f32(knll[0]), ref);
 	free(g.logits);
 	free(buf);
-	ASSERT_EQ(0, st_name_cmd(&self->nl, SLMQ_CMD_MODEL_DELETE, "sc"));
+	ASSERT_EQ(0, slmq_nl_name_cmd(&self->nl, SLMQ_CMD_MODEL_DELETE, "sc"));
 }
 
 TEST_F_TIMEOUT(slmq, score_equals_userspace_bit_for_bit_f16, 300)
@@ -307,23 +307,23 @@ TEST_F_TIMEOUT(slmq, score_equals_userspace_bit_for_bit_q4_0, 300)
 TEST_F_TIMEOUT(slmq, score_bad_attributes_rejected, 300)
 {
 	uint32_t ids[SCORE_N + 1], nll[SCORE_N];
-	struct st_model m;
+	struct slmq_nl_model m;
 	struct nl_msg *msg;
 
 	ASSERT_EQ(SCORE_N + 1, st_read_ids(st_data("test-head.bin"), ids, SCORE_N + 1));
 	publish(_metadata, self, "scb");
-	EXPECT_NLERR(&self->nl, st_score(&self->nl, "scb", NULL, 0, nll), EINVAL,
+	EXPECT_NLERR(&self->nl, slmq_nl_score(&self->nl, "scb", NULL, 0, nll), EINVAL,
 		     "missing attribute prompt-tokens");
-	EXPECT_NLERR(&self->nl, st_score(&self->nl, NULL, ids, 4, nll), EINVAL,
+	EXPECT_NLERR(&self->nl, slmq_nl_score(&self->nl, NULL, ids, 4, nll), EINVAL,
 		     "missing attribute name");
-	EXPECT_NLERR(&self->nl, st_score(&self->nl, "nosuch", ids, 4, nll), ENOENT,
+	EXPECT_NLERR(&self->nl, slmq_nl_score(&self->nl, "nosuch", ids, 4, nll), ENOENT,
 		     "no model of this name (attribute name)");
-	EXPECT_NLERR(&self->nl, st_score(&self->nl, "scb", ids, 1, nll), EINVAL,
+	EXPECT_NLERR(&self->nl, slmq_nl_score(&self->nl, "scb", ids, 1, nll), EINVAL,
 		     "at least 2 tokens, got 1 (attribute prompt-tokens)");
-	EXPECT_NLERR(&self->nl, st_score(&self->nl, "scb", ids, SCORE_N + 1, nll), EINVAL,
+	EXPECT_NLERR(&self->nl, slmq_nl_score(&self->nl, "scb", ids, SCORE_N + 1, nll), EINVAL,
 		     "257 tokens exceed the model's 256-token context (attribute prompt-tokens)");
 	ids[3] = 2048;
-	EXPECT_NLERR(&self->nl, st_score(&self->nl, "scb", ids, 8, nll), EINVAL,
+	EXPECT_NLERR(&self->nl, slmq_nl_score(&self->nl, "scb", ids, 8, nll), EINVAL,
 		     "token 3 is 2048, vocabulary has 2048 (attribute prompt-tokens)");
 	msg = slmq_nl_msg(&self->nl, SLMQ_CMD_SCORE, 0);
 	ASSERT_NE(NULL, msg);
@@ -332,7 +332,7 @@ TEST_F_TIMEOUT(slmq, score_bad_attributes_rejected, 300)
 	EXPECT_NLERR(&self->nl, slmq_nl_call(&self->nl, msg, NULL, NULL), EINVAL,
 		     "not a multiple of 4 (attribute prompt-tokens)");
 	/* Refused ids count as failed requests of the model; the rest never reach it. */
-	ASSERT_EQ(0, st_get(&self->nl, "scb", &m));
+	ASSERT_EQ(0, slmq_nl_model_get(&self->nl, "scb", &m));
 	EXPECT_EQ(3, m.requests);
 	EXPECT_EQ(3, m.errors);
 	still_serving(_metadata, self, "scb");
@@ -347,13 +347,13 @@ TEST_F_TIMEOUT(slmq, wrong_sha256_rejected_old_model_serves, 300)
 	publish(_metadata, self, "sha");
 	memcpy(bad, self->sha, 32);
 	bad[0] ^= 1;
-	ASSERT_EQ(0, st_begin(&self->nl, "sha", self->len, bad));
+	ASSERT_EQ(0, slmq_nl_load_begin(&self->nl, "sha", self->len, bad));
 	for (off = 0; !ret && off < self->len; off += n) {
 		n = self->len - off < SLMQ_CHUNK_MAX ? self->len - off : SLMQ_CHUNK_MAX;
-		ret = st_chunk(&self->nl, "sha", off, (char *)self->buf + off, n);
+		ret = slmq_nl_load_chunk(&self->nl, "sha", off, (char *)self->buf + off, n);
 	}
 	ASSERT_EQ(0, ret);
-	EXPECT_NLERR(&self->nl, st_name_cmd(&self->nl, SLMQ_CMD_LOAD_COMMIT, "sha"), EBADMSG,
+	EXPECT_NLERR(&self->nl, slmq_nl_name_cmd(&self->nl, SLMQ_CMD_LOAD_COMMIT, "sha"), EBADMSG,
 		     "sha256 of the received data does not match");
 	still_serving(_metadata, self, "sha");
 }
@@ -361,9 +361,9 @@ TEST_F_TIMEOUT(slmq, wrong_sha256_rejected_old_model_serves, 300)
 TEST_F_TIMEOUT(slmq, truncated_transfer_rejected, 300)
 {
 	publish(_metadata, self, "trunc");
-	ASSERT_EQ(0, st_begin(&self->nl, "trunc", self->len, self->sha));
-	ASSERT_EQ(0, st_chunk(&self->nl, "trunc", 0, self->buf, 4096));
-	EXPECT_NLERR(&self->nl, st_name_cmd(&self->nl, SLMQ_CMD_LOAD_COMMIT, "trunc"), EINVAL,
+	ASSERT_EQ(0, slmq_nl_load_begin(&self->nl, "trunc", self->len, self->sha));
+	ASSERT_EQ(0, slmq_nl_load_chunk(&self->nl, "trunc", 0, self->buf, 4096));
+	EXPECT_NLERR(&self->nl, slmq_nl_name_cmd(&self->nl, SLMQ_CMD_LOAD_COMMIT, "trunc"), EINVAL,
 		     "truncated transfer: 4096 of");
 	still_serving(_metadata, self, "trunc");
 }
@@ -371,25 +371,25 @@ TEST_F_TIMEOUT(slmq, truncated_transfer_rejected, 300)
 TEST_F_TIMEOUT(slmq, oversized_transfer_rejected, 300)
 {
 	publish(_metadata, self, "over");
-	ASSERT_EQ(0, st_begin(&self->nl, "over", 100, self->sha));
-	EXPECT_NLERR(&self->nl, st_chunk(&self->nl, "over", 0, self->buf, 101), EFBIG,
+	ASSERT_EQ(0, slmq_nl_load_begin(&self->nl, "over", 100, self->sha));
+	EXPECT_NLERR(&self->nl, slmq_nl_load_chunk(&self->nl, "over", 0, self->buf, 101), EFBIG,
 		     "past the announced size 100");
 	EXPECT_NE(NULL, strstr(self->nl.err, "(attribute data)"));
-	ASSERT_EQ(0, st_name_cmd(&self->nl, SLMQ_CMD_LOAD_ABORT, "over"));
+	ASSERT_EQ(0, slmq_nl_name_cmd(&self->nl, SLMQ_CMD_LOAD_ABORT, "over"));
 	still_serving(_metadata, self, "over");
 }
 
 TEST_F_TIMEOUT(slmq, chunks_out_of_order_or_overlapping_rejected, 300)
 {
 	publish(_metadata, self, "ooo");
-	ASSERT_EQ(0, st_begin(&self->nl, "ooo", self->len, self->sha));
-	EXPECT_NLERR(&self->nl, st_chunk(&self->nl, "ooo", 4096, self->buf, 4096), EINVAL,
+	ASSERT_EQ(0, slmq_nl_load_begin(&self->nl, "ooo", self->len, self->sha));
+	EXPECT_NLERR(&self->nl, slmq_nl_load_chunk(&self->nl, "ooo", 4096, self->buf, 4096), EINVAL,
 		     "chunk at offset 4096, expected 0");
 	EXPECT_NE(NULL, strstr(self->nl.err, "(attribute offset)"));
-	ASSERT_EQ(0, st_chunk(&self->nl, "ooo", 0, self->buf, 4096));
-	EXPECT_NLERR(&self->nl, st_chunk(&self->nl, "ooo", 2048, self->buf, 4096), EINVAL,
+	ASSERT_EQ(0, slmq_nl_load_chunk(&self->nl, "ooo", 0, self->buf, 4096));
+	EXPECT_NLERR(&self->nl, slmq_nl_load_chunk(&self->nl, "ooo", 2048, self->buf, 4096), EINVAL,
 		     "chunk at offset 2048, expected 4096 (out of order or overlapping)");
-	ASSERT_EQ(0, st_name_cmd(&self->nl, SLMQ_CMD_LOAD_ABORT, "ooo"));
+	ASSERT_EQ(0, slmq_nl_name_cmd(&self->nl, SLMQ_CMD_LOAD_ABORT, "ooo"));
 	still_serving(_metadata, self, "ooo");
 }
 
@@ -458,7 +458,7 @@ TEST_F_TIMEOUT(slmq, truncated_file_rejected, 300)
 TEST_F_TIMEOUT(slmq, over_limit_size_rejected, 300)
 {
 	publish(_metadata, self, "big");
-	EXPECT_NLERR(&self->nl, st_begin(&self->nl, "big", 101ull << 20, self->sha), EFBIG,
+	EXPECT_NLERR(&self->nl, slmq_nl_load_begin(&self->nl, "big", 101ull << 20, self->sha), EFBIG,
 		     "max_model_mb allows 104857600");
 	EXPECT_NE(NULL, strstr(self->nl.err, "(attribute size)"));
 	ASSERT_EQ(0, st_param_set("max_model_mb", "1"));
@@ -472,15 +472,15 @@ TEST_F_TIMEOUT(slmq, missing_and_invalid_attributes_rejected, 300)
 {
 	struct st_gen g = { .max_tokens = 2 };
 
-	EXPECT_NLERR(&self->nl, st_begin(&self->nl, "miss", self->len, NULL), EINVAL,
+	EXPECT_NLERR(&self->nl, slmq_nl_load_begin(&self->nl, "miss", self->len, NULL), EINVAL,
 		     "missing attribute sha256");
-	EXPECT_NLERR(&self->nl, st_begin(&self->nl, NULL, self->len, self->sha), EINVAL,
+	EXPECT_NLERR(&self->nl, slmq_nl_load_begin(&self->nl, NULL, self->len, self->sha), EINVAL,
 		     "missing attribute name");
-	EXPECT_NLERR(&self->nl, st_begin(&self->nl, "../etc", self->len, self->sha), EINVAL,
+	EXPECT_NLERR(&self->nl, slmq_nl_load_begin(&self->nl, "../etc", self->len, self->sha), EINVAL,
 		     "invalid model name");
 	EXPECT_NE(NULL, strstr(self->nl.err, "(attribute name)"));
-	EXPECT_NLERR(&self->nl, st_begin(&self->nl, "zero", 0, self->sha), EINVAL, "size is 0");
-	EXPECT_NLERR(&self->nl, st_name_cmd(&self->nl, SLMQ_CMD_LOAD_COMMIT, "never"), ENOENT,
+	EXPECT_NLERR(&self->nl, slmq_nl_load_begin(&self->nl, "zero", 0, self->sha), EINVAL, "size is 0");
+	EXPECT_NLERR(&self->nl, slmq_nl_name_cmd(&self->nl, SLMQ_CMD_LOAD_COMMIT, "never"), ENOENT,
 		     "no load of this name in progress");
 	publish(_metadata, self, "miss");
 	EXPECT_NLERR(&self->nl, st_generate(&self->nl, "miss", &g), EINVAL,
@@ -491,19 +491,19 @@ TEST_F_TIMEOUT(slmq, missing_and_invalid_attributes_rejected, 300)
 TEST_F_TIMEOUT(slmq, unprivileged_caller_rejected, 300)
 {
 	struct st_gen g = { .prompt = PROMPT, .max_tokens = 4 };
-	struct st_model m;
+	struct slmq_nl_model m;
 
 	publish(_metadata, self, "priv");
 	ASSERT_EQ(0, st_drop_net_admin());
-	EXPECT_NLERR(&self->nl, st_begin(&self->nl, "priv", self->len, self->sha), EPERM,
+	EXPECT_NLERR(&self->nl, slmq_nl_load_begin(&self->nl, "priv", self->len, self->sha), EPERM,
 		     "Operation not permitted");
-	EXPECT_EQ(-EPERM, st_name_cmd(&self->nl, SLMQ_CMD_MODEL_DELETE, "priv"));
+	EXPECT_EQ(-EPERM, slmq_nl_name_cmd(&self->nl, SLMQ_CMD_MODEL_DELETE, "priv"));
 	EXPECT_NLERR(&self->nl, st_generate(&self->nl, "priv", &g), EPERM,
 		     "generate needs CAP_NET_ADMIN");
-	EXPECT_NLERR(&self->nl, st_score(&self->nl, "priv", (uint32_t[]){ 1, 2 }, 2,
+	EXPECT_NLERR(&self->nl, slmq_nl_score(&self->nl, "priv", (uint32_t[]){ 1, 2 }, 2,
 					 (uint32_t[1]){ 0 }), EPERM,
 		     "score needs CAP_NET_ADMIN");
-	EXPECT_EQ(0, st_get(&self->nl, "priv", &m)) TH_LOG("reading is for everyone");
+	EXPECT_EQ(0, slmq_nl_model_get(&self->nl, "priv", &m)) TH_LOG("reading is for everyone");
 }
 
 TEST_F_TIMEOUT(slmq, open_generate_caps_unprivileged_tokens, 300)
@@ -529,9 +529,9 @@ TEST_F_TIMEOUT(slmq, open_generate_caps_unprivileged_tokens, 300)
 		if (st_generate(&nl, "open", &g) != -EPERM ||
 		    !strstr(nl.err, "at most 4 tokens (attribute max-tokens)"))
 			bad |= 2;
-		if (st_begin(&nl, "open", self->len, self->sha) != -EPERM)
+		if (slmq_nl_load_begin(&nl, "open", self->len, self->sha) != -EPERM)
 			bad |= 4;
-		if (st_score(&nl, "open", (uint32_t[]){ 1, 335, 574, 1956 }, 4,
+		if (slmq_nl_score(&nl, "open", (uint32_t[]){ 1, 335, 574, 1956 }, 4,
 			     (uint32_t[3]){ 0 }))
 			bad |= 8;
 		fprintf(stderr, "# unprivileged: %s\n", nl.err);
@@ -559,8 +559,8 @@ TEST_F_TIMEOUT(slmq, client_killed_mid_load_frees_staging, 300)
 	if (pid == 0) {
 		struct slmq_nl nl;
 
-		if (slmq_nl_open(&nl) || st_begin(&nl, "killed", self->len, self->sha) ||
-		    st_chunk(&nl, "killed", 0, self->buf, SLMQ_CHUNK_MAX))
+		if (slmq_nl_open(&nl) || slmq_nl_load_begin(&nl, "killed", self->len, self->sha) ||
+		    slmq_nl_load_chunk(&nl, "killed", 0, self->buf, SLMQ_CHUNK_MAX))
 			_exit(1);
 		if (write(pipefd[1], "x", 1) != 1)
 			_exit(1);
@@ -583,12 +583,12 @@ TEST_F_TIMEOUT(slmq, abort_frees_staging, 300)
 
 	publish(_metadata, self, "abort");
 	before = st_sysfs_u64("/sys/kernel/slmq/memory_used");
-	ASSERT_EQ(0, st_begin(&self->nl, "abort", self->len, self->sha));
-	ASSERT_EQ(0, st_chunk(&self->nl, "abort", 0, self->buf, 1000));
+	ASSERT_EQ(0, slmq_nl_load_begin(&self->nl, "abort", self->len, self->sha));
+	ASSERT_EQ(0, slmq_nl_load_chunk(&self->nl, "abort", 0, self->buf, 1000));
 	EXPECT_EQ(before + (long long)self->len, st_sysfs_u64("/sys/kernel/slmq/memory_used"));
-	ASSERT_EQ(0, st_name_cmd(&self->nl, SLMQ_CMD_LOAD_ABORT, "abort"));
+	ASSERT_EQ(0, slmq_nl_name_cmd(&self->nl, SLMQ_CMD_LOAD_ABORT, "abort"));
 	EXPECT_EQ(before, st_sysfs_u64("/sys/kernel/slmq/memory_used"));
-	EXPECT_NLERR(&self->nl, st_name_cmd(&self->nl, SLMQ_CMD_LOAD_COMMIT, "abort"), ENOENT,
+	EXPECT_NLERR(&self->nl, slmq_nl_name_cmd(&self->nl, SLMQ_CMD_LOAD_COMMIT, "abort"), ENOENT,
 		     "no load of this name in progress");
 	still_serving(_metadata, self, "abort");
 }
@@ -606,7 +606,7 @@ static void on_usr1(int sig)
 TEST_F_TIMEOUT(slmq, generation_interrupted_by_signal, 300)
 {
 	struct sigaction sa = { .sa_handler = on_usr1 };
-	struct st_model m;
+	struct slmq_nl_model m;
 	int status = 0;
 	pid_t pid;
 
@@ -638,7 +638,7 @@ TEST_F_TIMEOUT(slmq, generation_interrupted_by_signal, 300)
 	}
 	EXPECT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status));
-	ASSERT_EQ(0, st_get(&self->nl, "sig", &m));
+	ASSERT_EQ(0, slmq_nl_model_get(&self->nl, "sig", &m));
 	EXPECT_LE(1, m.errors) TH_LOG("the interrupted request counts as an error");
 	EXPECT_EQ(1, st_sysfs_u64("/sys/kernel/slmq/sig/errors") >= 1);
 	still_serving(_metadata, self, "sig");
@@ -648,7 +648,7 @@ TEST_F_TIMEOUT(slmq, generation_interrupted_by_signal, 300)
 TEST_F_TIMEOUT(slmq, score_interrupted_by_signal, 300)
 {
 	struct sigaction sa = { .sa_handler = on_usr1 };
-	struct st_model m;
+	struct slmq_nl_model m;
 	int status = 0;
 	pid_t pid;
 
@@ -665,7 +665,7 @@ TEST_F_TIMEOUT(slmq, score_interrupted_by_signal, 300)
 						      SCORE_N) != SCORE_N)
 			_exit(10);
 		for (i = 0; i < 1000; i++) {
-			ret = st_score(&nl, "ssig", ids, SCORE_N, nll);
+			ret = slmq_nl_score(&nl, "ssig", ids, SCORE_N, nll);
 			if (ret == -ECANCELED) {
 				fprintf(stderr, "# %s\n", nl.err);
 				_exit(strstr(nl.err, "interrupted") ? 0 : 11);
@@ -681,7 +681,7 @@ TEST_F_TIMEOUT(slmq, score_interrupted_by_signal, 300)
 	}
 	EXPECT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status));
-	ASSERT_EQ(0, st_get(&self->nl, "ssig", &m));
+	ASSERT_EQ(0, slmq_nl_model_get(&self->nl, "ssig", &m));
 	EXPECT_LE(1, m.errors) TH_LOG("the interrupted request counts as an error");
 	EXPECT_EQ(0, st_sysfs_u64("/sys/kernel/slmq/generations_running"));
 	still_serving(_metadata, self, "ssig");
@@ -716,7 +716,7 @@ TEST_F_TIMEOUT(slmq, multicast_announces_loads_and_removals, 300)
 	nl_socket_disable_seq_check(sk);
 	nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, on_ntf, &seen);
 	publish(_metadata, self, "ntf");
-	ASSERT_EQ(0, st_name_cmd(&self->nl, SLMQ_CMD_MODEL_DELETE, "ntf"));
+	ASSERT_EQ(0, slmq_nl_name_cmd(&self->nl, SLMQ_CMD_MODEL_DELETE, "ntf"));
 	while (seen != 3 && nl_recvmsgs_default(sk) >= 0)
 		;
 	EXPECT_EQ(3, seen);
@@ -726,9 +726,9 @@ TEST_F_TIMEOUT(slmq, multicast_announces_loads_and_removals, 300)
 TEST_F_TIMEOUT(slmq, report_absent_is_reported, 300)
 {
 	publish(_metadata, self, "norep");
-	EXPECT_NLERR(&self->nl, st_name_cmd(&self->nl, SLMQ_CMD_REPORT_GET, "norep"), ENODATA,
+	EXPECT_NLERR(&self->nl, slmq_nl_name_cmd(&self->nl, SLMQ_CMD_REPORT_GET, "norep"), ENODATA,
 		     "model carries no slmq.report");
-	ASSERT_EQ(0, st_name_cmd(&self->nl, SLMQ_CMD_MODEL_DELETE, "norep"));
+	ASSERT_EQ(0, slmq_nl_name_cmd(&self->nl, SLMQ_CMD_MODEL_DELETE, "norep"));
 }
 
 /*
@@ -839,7 +839,7 @@ static void swap_request(struct slmq_nl *nl, const struct swap_ctx *c, struct sw
 
 	memset(r, 0, sizeof(*r));
 	if (c->kind == SWAP_SCORE) {
-		r->ret = st_score(nl, c->name, c->ids, SWAP_SCORE_N, r->nll);
+		r->ret = slmq_nl_score(nl, c->name, c->ids, SWAP_SCORE_N, r->nll);
 	} else {
 		r->ret = st_generate(nl, c->name, &g);
 		if (!r->ret && (g.n_tokens > SWAP_GEN_TOKENS ||
@@ -896,17 +896,17 @@ static void swap_wait_in_kernel(const pid_t *kids, int n)
 static void swap_check_name(struct __test_metadata *_metadata, FIXTURE_DATA(slmq) *self,
 			    const struct swap_ctx *c)
 {
-	struct st_model m;
+	struct slmq_nl_model m;
 	char path[128];
 
 	snprintf(path, sizeof(path), "/sys/kernel/slmq/%s/size", c->name);
 	if (!c->b) {
-		EXPECT_NLERR(&self->nl, st_get(&self->nl, c->name, &m), ENOENT,
+		EXPECT_NLERR(&self->nl, slmq_nl_model_get(&self->nl, c->name, &m), ENOENT,
 			     "no model of this name (attribute name)");
 		EXPECT_EQ(-1, st_sysfs_u64(path));
 		return;
 	}
-	ASSERT_EQ(0, st_get(&self->nl, c->name, &m)) TH_LOG("%s", self->nl.err);
+	ASSERT_EQ(0, slmq_nl_model_get(&self->nl, c->name, &m)) TH_LOG("%s", self->nl.err);
 	EXPECT_EQ(0, memcmp(m.sha256, c->bsha, 32));
 	EXPECT_EQ(1, m.requests) TH_LOG("B served the request made after the replace only");
 	EXPECT_EQ((long long)c->blen, st_sysfs_u64(path));
@@ -940,7 +940,7 @@ static bool swap_round(struct __test_metadata *_metadata, FIXTURE_DATA(slmq) *se
 		ASSERT_LE(0, kids[i]);
 	}
 	swap_wait_in_kernel(kids, c->n);
-	EXPECT_EQ(0, st_name_cmd(&self->nl, c->b ? SLMQ_CMD_LOAD_COMMIT : SLMQ_CMD_MODEL_DELETE,
+	EXPECT_EQ(0, slmq_nl_name_cmd(&self->nl, c->b ? SLMQ_CMD_LOAD_COMMIT : SLMQ_CMD_MODEL_DELETE,
 				 c->name))
 		TH_LOG("%s under running requests: %s", c->b ? "replace" : "delete", self->nl.err);
 	alive = st_mem_used() == held;
@@ -999,7 +999,7 @@ static void swap_case(struct __test_metadata *_metadata, FIXTURE_DATA(slmq) *sel
 	}
 	EXPECT_TRUE(alive) TH_LOG("no round had requests running across the change");
 	if (bfile)
-		ASSERT_EQ(0, st_name_cmd(&self->nl, SLMQ_CMD_MODEL_DELETE, name));
+		ASSERT_EQ(0, slmq_nl_name_cmd(&self->nl, SLMQ_CMD_MODEL_DELETE, name));
 	EXPECT_EQ(c.m0, st_mem_used()) TH_LOG("memory of A or B not returned");
 	free(c.b);
 	munmap(c.ref, map_len);
@@ -1049,7 +1049,7 @@ TEST_F_TIMEOUT(slmq, zz_all_memory_returned_and_module_unloads, 300)
 	msg = slmq_nl_msg(&self->nl, SLMQ_CMD_MODEL_GET, NLM_F_DUMP);
 	ASSERT_EQ(0, slmq_nl_call(&self->nl, msg, on_name, names));
 	for (i = 0; i < 64 && names[i][0]; i++)
-		EXPECT_EQ(0, st_name_cmd(&self->nl, SLMQ_CMD_MODEL_DELETE, names[i]))
+		EXPECT_EQ(0, slmq_nl_name_cmd(&self->nl, SLMQ_CMD_MODEL_DELETE, names[i]))
 			TH_LOG("%s: %s", names[i], self->nl.err);
 	EXPECT_EQ(0, st_sysfs_u64("/sys/kernel/slmq/memory_used"));
 	EXPECT_EQ(0, syscall(SYS_delete_module, "slmq", O_NONBLOCK)) TH_LOG("rmmod slmq: %m");

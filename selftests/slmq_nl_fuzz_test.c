@@ -199,7 +199,7 @@ int main(int argc, char **argv)
 	tap(!tokens_of(&nl, &after) && after.n_tokens == before.n_tokens &&
 	    !memcmp(after.tokens, before.tokens, before.n_tokens * sizeof(uint32_t)),
 	    "the model still serves the same tokens");
-	tap(!st_name_cmd(&nl, SLMQ_CMD_MODEL_DELETE, MODEL), "delete it");
+	tap(!slmq_nl_name_cmd(&nl, SLMQ_CMD_MODEL_DELETE, MODEL), "delete it");
 	slmq_nl_close(&nl);
 	free(buf);
 	tap(!syscall(SYS_delete_module, "slmq", O_NONBLOCK), "rmmod slmq");

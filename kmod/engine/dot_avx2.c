@@ -351,6 +351,35 @@ static __always_inline void rows_block(u32 type, bool g8, const u8 *base,
 	}
 }
 
+/*
+ * Rows [r0, r1) for the nt tokens of a tile: per group of 8 rows (G8
+ * groups first, as rows_block() goes), rows8() for each token in turn, so
+ * the group's blocks come from memory once per tile and from L1 for the
+ * other tokens, and every (row, token) is computed by the very instructions
+ * of that token's matrix-vector product: the same bits.  (Sharing the
+ * weight loads and nibble splits across tokens in registers measured
+ * slower: the accumulators of several tokens spill.)
+ */
+static __always_inline void gemm_block(u32 type, bool g8, const u8 *base,
+				       u64 row_bytes, const struct slmq_act *xa,
+				       u32 nt, float *y, u32 ys, u32 r0, u32 r1)
+{
+	u32 r = r0, k, t, cnt, full = g8 ? r1 / 8 * 8 : r0;
+	const u8 *rp[8];
+
+	for (; r < full; r += 8)
+		for (t = 0; t < nt; t++)
+			rows8(type, true, base + (u64)r * row_bytes, NULL, xa + t,
+			      y + (u64)t * ys + r, 8);
+	for (; r < r1; r += 8) {
+		cnt = r1 - r < 8 ? r1 - r : 8;
+		for (k = 0; k < 8; k++)
+			rp[k] = base + (u64)(r + (k < cnt ? k : cnt - 1)) * row_bytes;
+		for (t = 0; t < nt; t++)
+			rows8(type, false, NULL, rp, xa + t, y + (u64)t * ys + r, cnt);
+	}
+}
+
 static inline v8sf fmadd(v8sf a, v8sf b, v8sf c)
 {
 	return __builtin_ia32_vfmaddps256(a, b, c);
@@ -400,6 +429,68 @@ static float dot_f32(const float *w, const float *x, u32 n)
 	return hsum((a0 + a1) + (a2 + a3)) + tail;
 }
 
+/*
+ * dot_f16() of one row with two tokens' activations at once: each block of
+ * weights is converted once for both, and each token has its own four
+ * accumulators, tail and final sum in dot_f16()'s order: the same bits.
+ */
+static void dot_f16_x2(const u16 *w, const float *x0, const float *x1, u32 n,
+		       float *y0, float *y1)
+{
+	v8sf a0 = splat(0.0f), a1 = a0, a2 = a0, a3 = a0;
+	v8sf b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+	float ta = 0.0f, tb = 0.0f;
+	u32 j = 0;
+
+	for (; j + 32 <= n; j += 32) {
+		v8sf w0 = __builtin_ia32_vcvtph2ps256(load_v8hi(w + j));
+		v8sf w1 = __builtin_ia32_vcvtph2ps256(load_v8hi(w + j + 8));
+		v8sf w2 = __builtin_ia32_vcvtph2ps256(load_v8hi(w + j + 16));
+		v8sf w3 = __builtin_ia32_vcvtph2ps256(load_v8hi(w + j + 24));
+
+		a0 = fmadd(w0, load_v8sf(x0 + j), a0);
+		a1 = fmadd(w1, load_v8sf(x0 + j + 8), a1);
+		a2 = fmadd(w2, load_v8sf(x0 + j + 16), a2);
+		a3 = fmadd(w3, load_v8sf(x0 + j + 24), a3);
+		b0 = fmadd(w0, load_v8sf(x1 + j), b0);
+		b1 = fmadd(w1, load_v8sf(x1 + j + 8), b1);
+		b2 = fmadd(w2, load_v8sf(x1 + j + 16), b2);
+		b3 = fmadd(w3, load_v8sf(x1 + j + 24), b3);
+	}
+	for (; j + 8 <= n; j += 8) {
+		v8sf w0 = __builtin_ia32_vcvtph2ps256(load_v8hi(w + j));
+
+		a0 = fmadd(w0, load_v8sf(x0 + j), a0);
+		b0 = fmadd(w0, load_v8sf(x1 + j), b0);
+	}
+	for (; j < n; j++) {
+		float h = h2f(w[j]);
+
+		ta += h * x0[j];
+		tb += h * x1[j];
+	}
+	*y0 = hsum((a0 + a1) + (a2 + a3)) + ta;
+	*y1 = hsum((b0 + b1) + (b2 + b3)) + tb;
+}
+
+/* F16 rows for a tile: row by row, two tokens at a time through dot_f16_x2(). */
+static void gemm_f16(const void *w, u64 row_bytes, u32 n, const float *x,
+		     u32 xs, const struct slmq_act *xa, u32 nt, float *y,
+		     u32 ys, u32 r0, u32 r1)
+{
+	u32 r, t;
+
+	for (r = r0; r < r1; r++) {
+		const u16 *row = (const u16 *)((const u8 *)w + (u64)r * row_bytes);
+
+		for (t = 0; t + 2 <= nt; t += 2)
+			dot_f16_x2(row, x + (u64)t * xs, x + (u64)(t + 1) * xs, n,
+				   &y[(u64)t * ys + r], &y[(u64)(t + 1) * ys + r]);
+		if (t < nt)
+			y[(u64)t * ys + r] = dot_f16(row, x + (u64)t * xs, n);
+	}
+}
+
 /* the entries SLMQ_KERNEL_DOT_ROWS names (kernels.h) */
 SLMQ_KERNEL_BLOCK_ROWS(rows_q4_0, SLMQ_TYPE_Q4_0, false)
 SLMQ_KERNEL_BLOCK_ROWS(rows_q4_0_g8, SLMQ_TYPE_Q4_0, true)
@@ -409,6 +500,13 @@ SLMQ_KERNEL_BLOCK_ROWS(rows_q8_0, SLMQ_TYPE_Q8_0, false)
 SLMQ_KERNEL_BLOCK_ROWS(rows_q8_0_g8, SLMQ_TYPE_Q8_0, true)
 SLMQ_KERNEL_FLOAT_ROWS(rows_f16, dot_f16)
 SLMQ_KERNEL_FLOAT_ROWS(rows_f32, dot_f32)
+SLMQ_KERNEL_BLOCK_GEMM(gemm_q4_0, SLMQ_TYPE_Q4_0, false)
+SLMQ_KERNEL_BLOCK_GEMM(gemm_q4_0_g8, SLMQ_TYPE_Q4_0, true)
+SLMQ_KERNEL_BLOCK_GEMM(gemm_q4_1, SLMQ_TYPE_Q4_1, false)
+SLMQ_KERNEL_BLOCK_GEMM(gemm_q4_1_g8, SLMQ_TYPE_Q4_1, true)
+SLMQ_KERNEL_BLOCK_GEMM(gemm_q8_0, SLMQ_TYPE_Q8_0, false)
+SLMQ_KERNEL_BLOCK_GEMM(gemm_q8_0_g8, SLMQ_TYPE_Q8_0, true)
+SLMQ_KERNEL_FLOAT_GEMM(gemm_f32, dot_f32)
 
 /**
  * slmq_dot_rows_avx2() - AVX2 row dot products (see dot.h).
@@ -617,6 +715,7 @@ const struct slmq_kernels slmq_kernels_avx2 = {
 	.name = "avx2",
 	.needs = SLMQ_CPU_AVX2 | SLMQ_CPU_FMA | SLMQ_CPU_F16C,
 	SLMQ_KERNEL_DOT_ROWS,
+	SLMQ_KERNEL_GEMM_ROWS,
 	.attn_scores = slmq_attn_scores_avx2,
 	.attn_wsum = slmq_attn_wsum_avx2,
 	.expf_array = slmq_expf_array_avx2,

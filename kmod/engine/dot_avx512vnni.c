@@ -15,6 +15,7 @@ const struct slmq_kernels slmq_kernels_avx512vnni = {
 		 SLMQ_CPU_AVX512F | SLMQ_CPU_AVX512BW | SLMQ_CPU_AVX512VL |
 		 SLMQ_CPU_AVX512_VNNI,
 	SLMQ_KERNEL_DOT_ROWS,
+	SLMQ_KERNEL_GEMM_ROWS,
 	.attn_scores = slmq_attn_scores_avx2,
 	.attn_wsum = slmq_attn_wsum_avx2,
 	.expf_array = slmq_expf_array_avx2,

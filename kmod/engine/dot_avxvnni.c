@@ -24,6 +24,7 @@ const struct slmq_kernels SLMQ_AVXVNNI_TABLE = {
 	.name = "avxvnni",
 	.needs = SLMQ_CPU_AVX2 | SLMQ_CPU_FMA | SLMQ_CPU_F16C | SLMQ_AVXVNNI_NEEDS,
 	SLMQ_KERNEL_DOT_ROWS,
+	SLMQ_KERNEL_GEMM_ROWS,
 	.attn_scores = slmq_attn_scores_avx2,
 	.attn_wsum = slmq_attn_wsum_avx2,
 	.expf_array = slmq_expf_array_avx2,

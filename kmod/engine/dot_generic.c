@@ -278,7 +278,24 @@ static void rows_block(u32 type, bool g8, const void *w, u64 row_bytes,
 		y[r] = dot_block_row(type, w, row_bytes, g8_rows, r, xa);
 }
 
-/* the entries SLMQ_KERNEL_DOT_ROWS names (kernels.h) */
+/*
+ * The same rows for the nt tokens of a tile, row by row: a row's blocks are
+ * read from memory once and stay in cache for the other tokens, and each
+ * token's result is dot_block_row() as rows_block() computes it.
+ */
+static void gemm_block(u32 type, bool g8, const void *w, u64 row_bytes,
+		       const struct slmq_act *xa, u32 nt, float *y, u32 ys,
+		       u32 r0, u32 r1)
+{
+	u32 r, t, g8_rows = g8 ? r1 / 8 * 8 : 0;
+
+	for (r = r0; r < r1; r++)
+		for (t = 0; t < nt; t++)
+			y[(u64)t * ys + r] = dot_block_row(type, w, row_bytes,
+							   g8_rows, r, xa + t);
+}
+
+/* the entries SLMQ_KERNEL_DOT_ROWS and SLMQ_KERNEL_GEMM_ROWS name (kernels.h) */
 SLMQ_KERNEL_BLOCK_ROWS(rows_q4_0, SLMQ_TYPE_Q4_0, false)
 SLMQ_KERNEL_BLOCK_ROWS(rows_q4_0_g8, SLMQ_TYPE_Q4_0, true)
 SLMQ_KERNEL_BLOCK_ROWS(rows_q4_1, SLMQ_TYPE_Q4_1, false)
@@ -287,6 +304,14 @@ SLMQ_KERNEL_BLOCK_ROWS(rows_q8_0, SLMQ_TYPE_Q8_0, false)
 SLMQ_KERNEL_BLOCK_ROWS(rows_q8_0_g8, SLMQ_TYPE_Q8_0, true)
 SLMQ_KERNEL_FLOAT_ROWS(rows_f16, dot_f16)
 SLMQ_KERNEL_FLOAT_ROWS(rows_f32, dot_f32)
+SLMQ_KERNEL_BLOCK_GEMM(gemm_q4_0, SLMQ_TYPE_Q4_0, false)
+SLMQ_KERNEL_BLOCK_GEMM(gemm_q4_0_g8, SLMQ_TYPE_Q4_0, true)
+SLMQ_KERNEL_BLOCK_GEMM(gemm_q4_1, SLMQ_TYPE_Q4_1, false)
+SLMQ_KERNEL_BLOCK_GEMM(gemm_q4_1_g8, SLMQ_TYPE_Q4_1, true)
+SLMQ_KERNEL_BLOCK_GEMM(gemm_q8_0, SLMQ_TYPE_Q8_0, false)
+SLMQ_KERNEL_BLOCK_GEMM(gemm_q8_0_g8, SLMQ_TYPE_Q8_0, true)
+SLMQ_KERNEL_FLOAT_GEMM(gemm_f16, dot_f16)
+SLMQ_KERNEL_FLOAT_GEMM(gemm_f32, dot_f32)
 
 /**
  * slmq_dot_rows_generic() - portable row dot products (see dot.h).
@@ -396,6 +421,7 @@ void slmq_attn_wsum_generic(float *out, const float *a, const float *v, u32 hd,
 const struct slmq_kernels slmq_kernels_generic = {
 	.name = "generic",
 	SLMQ_KERNEL_DOT_ROWS,
+	SLMQ_KERNEL_GEMM_ROWS,
 	.attn_scores = slmq_attn_scores_generic,
 	.attn_wsum = slmq_attn_wsum_generic,
 	.expf_array = slmq_expf_array,

@@ -41,8 +41,10 @@
  * it was about 20% slower than this code for Q4 and no faster for Q8_0
  * (Documentation/engine.md).
  *
- * The including file defines the table: its name, needs, and the F16/F32,
- * attention and exp entries, which VNNI does not change and so are AVX2's.
+ * The including file defines the table: its name, needs, the row and tile
+ * entries named here (SLMQ_KERNEL_DOT_ROWS, SLMQ_KERNEL_GEMM_ROWS), and
+ * the attention and exp ones, which VNNI does not change and so are AVX2's
+ * (as are the F16/F32 entries).
  */
 #ifndef SLMQ_DOT_VNNI_H
 #define SLMQ_DOT_VNNI_H
@@ -288,6 +290,34 @@ static __always_inline void rows_block(u32 type, bool g8, const u8 *base,
 	}
 }
 
+/*
+ * Rows [r0, r1) for the nt tokens of a tile, dot_avx2.c's gemm_block()
+ * loop nest: per group of 8 rows (G8 groups first), vnni_rows8() for each
+ * token in turn, so the group comes from memory once per tile and from L1
+ * for the other tokens, and every (row, token) is computed by the very
+ * instructions of that token's matrix-vector product: the same bits.
+ */
+static __always_inline void gemm_block(u32 type, bool g8, const u8 *base,
+				       u64 row_bytes, const struct slmq_act *xa,
+				       u32 nt, float *y, u32 ys, u32 r0, u32 r1)
+{
+	u32 r = r0, k, t, cnt, full = g8 ? r1 / 8 * 8 : r0;
+	const u8 *rp[8];
+
+	for (; r < full; r += 8)
+		for (t = 0; t < nt; t++)
+			vnni_rows8(type, true, base + (u64)r * row_bytes, NULL,
+				   xa + t, y + (u64)t * ys + r, 8);
+	for (; r < r1; r += 8) {
+		cnt = r1 - r < 8 ? r1 - r : 8;
+		for (k = 0; k < 8; k++)
+			rp[k] = base + (u64)(r + (k < cnt ? k : cnt - 1)) * row_bytes;
+		for (t = 0; t < nt; t++)
+			vnni_rows8(type, false, NULL, rp, xa + t,
+				   y + (u64)t * ys + r, cnt);
+	}
+}
+
 /* F16/F32 rows: VNNI changes nothing there, so AVX2's kernels. */
 static void rows_f16(const void *w, u64 row_bytes, u32 n, const float *x,
 		     const struct slmq_act *xa, float *y, u32 r0, u32 r1)
@@ -301,6 +331,23 @@ static void rows_f32(const void *w, u64 row_bytes, u32 n, const float *x,
 	slmq_dot_rows_avx2(SLMQ_TYPE_F32, w, row_bytes, n, x, xa, y, r0, r1);
 }
 
+/* F16/F32 tiles: AVX2's batched kernels too. */
+static void gemm_f16(const void *w, u64 row_bytes, u32 n, const float *x,
+		     u32 xs, const struct slmq_act *xa, u32 nt, float *y,
+		     u32 ys, u32 r0, u32 r1)
+{
+	slmq_gemm_rows(&slmq_kernels_avx2, SLMQ_TYPE_F16, w, row_bytes, n, x,
+		       xs, xa, nt, y, ys, r0, r1);
+}
+
+static void gemm_f32(const void *w, u64 row_bytes, u32 n, const float *x,
+		     u32 xs, const struct slmq_act *xa, u32 nt, float *y,
+		     u32 ys, u32 r0, u32 r1)
+{
+	slmq_gemm_rows(&slmq_kernels_avx2, SLMQ_TYPE_F32, w, row_bytes, n, x,
+		       xs, xa, nt, y, ys, r0, r1);
+}
+
 /* the block entries SLMQ_KERNEL_DOT_ROWS names (kernels.h) */
 SLMQ_KERNEL_BLOCK_ROWS(rows_q4_0, SLMQ_TYPE_Q4_0, false)
 SLMQ_KERNEL_BLOCK_ROWS(rows_q4_0_g8, SLMQ_TYPE_Q4_0, true)
@@ -308,5 +355,13 @@ SLMQ_KERNEL_BLOCK_ROWS(rows_q4_1, SLMQ_TYPE_Q4_1, false)
 SLMQ_KERNEL_BLOCK_ROWS(rows_q4_1_g8, SLMQ_TYPE_Q4_1, true)
 SLMQ_KERNEL_BLOCK_ROWS(rows_q8_0, SLMQ_TYPE_Q8_0, false)
 SLMQ_KERNEL_BLOCK_ROWS(rows_q8_0_g8, SLMQ_TYPE_Q8_0, true)
+
+/* the batched entries SLMQ_KERNEL_GEMM_ROWS names (kernels.h) */
+SLMQ_KERNEL_BLOCK_GEMM(gemm_q4_0, SLMQ_TYPE_Q4_0, false)
+SLMQ_KERNEL_BLOCK_GEMM(gemm_q4_0_g8, SLMQ_TYPE_Q4_0, true)
+SLMQ_KERNEL_BLOCK_GEMM(gemm_q4_1, SLMQ_TYPE_Q4_1, false)
+SLMQ_KERNEL_BLOCK_GEMM(gemm_q4_1_g8, SLMQ_TYPE_Q4_1, true)
+SLMQ_KERNEL_BLOCK_GEMM(gemm_q8_0, SLMQ_TYPE_Q8_0, false)
+SLMQ_KERNEL_BLOCK_GEMM(gemm_q8_0_g8, SLMQ_TYPE_Q8_0, true)
 
 #endif /* SLMQ_DOT_VNNI_H */

@@ -28,6 +28,15 @@
  */
 #define SLMQ_SECTION_MACS (1u << 19)
 
+/*
+ * The prompt tile, s->tile = min(SLMQ_TILE, n_ctx) tokens: the batched path
+ * (slmq_session_prefill()) runs a prompt through each layer this many
+ * tokens at a time, so every weight row is read once per tile instead of
+ * once per token.  Its scratch is per-token copies of the activations
+ * (tile_bytes()), allocated with the session.
+ */
+#define SLMQ_TILE 32u
+
 struct slmq_session {
 	const struct slmq_model *m;
 	struct slmq_env env;
@@ -50,6 +59,15 @@ struct slmq_session {
 	float *rope;		/* [pos][head_dim / 2] of (cos, sin) */
 	float *probs;		/* sampler scratch, n_vocab */
 	u32 *cand;		/* sampler scratch, n_vocab */
+	/* the prompt tile: the buffers above, one row per token, tile rows */
+	u32 tile;
+	u32 xbw;		/* max(n_embd, q_dim): the row stride of txb */
+	float *tx, *txb, *txb2;	/* n_embd, xbw, n_embd per token */
+	float *tq, *tk, *tv;	/* q_dim, kv_dim, kv_dim per token */
+	float *thb, *thb2;	/* n_ff per token */
+	float *tlogits;		/* n_vocab per token (scored prompts) */
+	struct slmq_act *txa;	/* one quantized activation per token */
+	void *txa_buf;
 };
 
 /* Frees everything slmq_session_new() may have allocated (NULLs are fine). */
@@ -74,6 +92,45 @@ static void session_free_buffers(struct slmq_session *s)
 	slmq_free(a, s->rope);
 	slmq_free(a, s->probs);
 	slmq_free(a, s->cand);
+	slmq_free(a, s->tx);
+	slmq_free(a, s->txb);
+	slmq_free(a, s->txb2);
+	slmq_free(a, s->tq);
+	slmq_free(a, s->tk);
+	slmq_free(a, s->tv);
+	slmq_free(a, s->thb);
+	slmq_free(a, s->thb2);
+	slmq_free(a, s->tlogits);
+	slmq_free(a, s->txa);
+	slmq_free(a, s->txa_buf);
+}
+
+/* The prompt tile's buffers: s->tile rows of each. */
+static int tile_alloc_buffers(struct slmq_session *s, u32 widest)
+{
+	const struct slmq_hparams *hp = &s->m->hp;
+	const struct slmq_allocator *a = s->env.alloc;
+	u32 nt = s->tile, t;
+	u64 ab = slmq_act_bytes(widest);	/* a multiple of 64: rows stay aligned */
+
+	s->xbw = max_t(u32, hp->n_embd, s->q_dim);
+	s->tx = slmq_alloc_array(a, (u64)nt * hp->n_embd, sizeof(float));
+	s->txb = slmq_alloc_array(a, (u64)nt * s->xbw, sizeof(float));
+	s->txb2 = slmq_alloc_array(a, (u64)nt * hp->n_embd, sizeof(float));
+	s->tq = slmq_alloc_array(a, (u64)nt * s->q_dim, sizeof(float));
+	s->tk = slmq_alloc_array(a, (u64)nt * s->kv_dim, sizeof(float));
+	s->tv = slmq_alloc_array(a, (u64)nt * s->kv_dim, sizeof(float));
+	s->thb = slmq_alloc_array(a, (u64)nt * hp->n_ff, sizeof(float));
+	s->thb2 = slmq_alloc_array(a, (u64)nt * hp->n_ff, sizeof(float));
+	s->tlogits = slmq_alloc_array(a, (u64)nt * hp->n_vocab, sizeof(float));
+	s->txa = slmq_alloc_array(a, nt, sizeof(*s->txa));
+	s->txa_buf = slmq_alloc(a, nt * ab);
+	if (!s->tx || !s->txb || !s->txb2 || !s->tq || !s->tk || !s->tv ||
+	    !s->thb || !s->thb2 || !s->tlogits || !s->txa || !s->txa_buf)
+		return -ENOMEM;
+	for (t = 0; t < nt; t++)
+		slmq_act_init(&s->txa[t], (u8 *)s->txa_buf + t * ab, widest);
+	return 0;
 }
 
 static int session_alloc_buffers(struct slmq_session *s)
@@ -107,7 +164,7 @@ static int session_alloc_buffers(struct slmq_session *s)
 	    !s->vcache || !s->rope || !s->probs || !s->cand)
 		return -ENOMEM;
 	slmq_act_init(&s->xa, s->xa_buf, widest);
-	return 0;
+	return tile_alloc_buffers(s, widest);
 }
 
 /*
@@ -188,6 +245,7 @@ struct slmq_session *slmq_session_new(const struct slmq_model *m,
 	s->m = m;
 	s->env = *env;
 	s->n_ctx = n_ctx;
+	s->tile = min_t(u32, SLMQ_TILE, n_ctx);
 	/* both <= SLMQ_MAX_WIDTH: slmq_model_load() checked the 64-bit products */
 	s->q_dim = (u32)((u64)m->hp.n_head * m->hp.head_dim);
 	s->kv_dim = (u32)((u64)m->hp.n_head_kv * m->hp.head_dim);
@@ -423,8 +481,12 @@ static void softmax(const struct slmq_env *env, float *x, u32 n)
 	div_array(x, sum, n);
 }
 
-/* Causal self-attention of the current position over the cache, into s->xb. */
-static int attention(struct slmq_session *s, u32 layer)
+/*
+ * Causal self-attention of the token at pos (q: its queries) over the cache
+ * positions 0..pos, into out.
+ */
+static int attention(struct slmq_session *s, u32 layer, const float *q,
+		     float *out, u32 pos)
 {
 	const struct slmq_hparams *hp = &s->m->hp;
 	const struct slmq_kernels *k = slmq_env_kernels(&s->env);
@@ -436,20 +498,35 @@ static int attention(struct slmq_session *s, u32 layer)
 	for (h = 0; h < hp->n_head; h++) {
 		/* Recomputed per head: no float lives across a section break. */
 		float scale = 1.0f / slmq_sqrtf((float)hd);
-		const float *qh = s->q + h * hd;
-		float *out = s->xb + h * hd;
+		const float *qh = q + h * hd;
+		float *oh = out + h * hd;
 
 		hbase = lbase + (u64)(h / group) * s->n_ctx * hd;
 
-		k->attn_scores(qh, s->kcache + hbase, hd, s->pos + 1, scale,
+		k->attn_scores(qh, s->kcache + hbase, hd, pos + 1, scale,
 			       s->att);
-		softmax(&s->env, s->att, s->pos + 1);
-		k->attn_wsum(out, s->att, s->vcache + hbase, hd, s->pos + 1);
-		ret = slmq_session_spend(s, 2 * (u64)(s->pos + 1) * hd);
+		softmax(&s->env, s->att, pos + 1);
+		k->attn_wsum(oh, s->att, s->vcache + hbase, hd, pos + 1);
+		ret = slmq_session_spend(s, 2 * (u64)(pos + 1) * hd);
 		if (ret)
 			return ret;
 	}
 	return 0;
+}
+
+/* A token's k and v (kv_dim each, head after head) into the cache at pos. */
+static void kv_store(struct slmq_session *s, u32 layer, const float *k,
+		     const float *v, u32 pos)
+{
+	u32 hd = s->m->hp.head_dim, i;
+	u64 lbase = (u64)layer * s->n_ctx * s->kv_dim;
+
+	for (i = 0; i < s->m->hp.n_head_kv; i++) {
+		u64 slot = lbase + ((u64)i * s->n_ctx + pos) * hd;
+
+		memcpy(s->kcache + slot, k + i * hd, hd * sizeof(float));
+		memcpy(s->vcache + slot, v + i * hd, hd * sizeof(float));
+	}
 }
 
 /* Quantize x once when any of the matrices reading it is block-quantized. */
@@ -471,7 +548,6 @@ static int layer_attention(struct slmq_session *s, const struct slmq_layer *L,
 			   u32 layer)
 {
 	const struct slmq_hparams *hp = &s->m->hp;
-	u64 lbase = (u64)layer * s->n_ctx * s->kv_dim;
 	const float *cs = s->rope + (u64)s->pos * hp->head_dim;
 	u32 i;
 	int ret;
@@ -485,15 +561,9 @@ static int layer_attention(struct slmq_session *s, const struct slmq_layer *L,
 		return ret;
 	rope(s->q, hp->n_head, hp->head_dim, cs);
 	rope(s->k, hp->n_head_kv, hp->head_dim, cs);
-	for (i = 0; i < hp->n_head_kv; i++) {
-		u64 slot = lbase + ((u64)i * s->n_ctx + s->pos) * hp->head_dim;
-
-		memcpy(s->kcache + slot, s->k + i * hp->head_dim,
-		       hp->head_dim * sizeof(float));
-		memcpy(s->vcache + slot, s->v + i * hp->head_dim,
-		       hp->head_dim * sizeof(float));
-	}
-	ret = attention(s, layer) ?: matvec_split_x(s, &L->wo, s->xb, s->xb2);
+	kv_store(s, layer, s->k, s->v, s->pos);
+	ret = attention(s, layer, s->q, s->xb, s->pos) ?:
+	      matvec_split_x(s, &L->wo, s->xb, s->xb2);
 	if (ret)
 		return ret;
 	for (i = 0; i < hp->n_embd; i++)
@@ -562,28 +632,17 @@ int slmq_session_eval(struct slmq_session *s, u32 token)
 
 #define NLL_CHUNK (1u << 14)	/* even: slmq_exp_sum_from() pieces */
 
-/**
- * slmq_session_nll_bits() - negative log-likelihood of a token.
- * @s: session after slmq_session_eval()
- * @target: token id whose probability is scored
- *
- * Computes -log softmax(logits)[target] in the engine's own FPU sections
+/*
+ * -log softmax(lg)[target] as IEEE single bits, inside an FPU section
  * (log-sum-exp accumulated in double, split over sections for a large
- * vocabulary).
- *
- * Return: the NLL as IEEE single bits (so callers outside FPU sections can
- * carry it); the bits of +inf for an out-of-range target.
+ * vocabulary); target < n_vocab.
  */
-u32 slmq_session_nll_bits(struct slmq_session *s, u32 target)
+static u32 nll_bits_of(struct slmq_session *s, const float *lg, u32 target)
 {
-	const float *lg = s->logits;
-	u32 n = s->m->hp.n_vocab, i, bits;
+	u32 n = s->m->hp.n_vocab, i;
 	double sum = 0.0;
 	float max, nll;
 
-	if (target >= n)
-		return 0x7f800000u;
-	slmq_fpu_begin(&s->env);
 	max = lg[0];
 	for (i = 1; i < n; i++) {
 		if (lg[i] > max)
@@ -599,9 +658,296 @@ u32 slmq_session_nll_bits(struct slmq_session *s, u32 target)
 		slmq_session_spend(s, 16 * (u64)c);
 	}
 	nll = (float)(((double)max + slmq_log(sum)) - lg[target]);
-	bits = slmq_f32_bits(nll);
+	return slmq_f32_bits(nll);
+}
+
+/**
+ * slmq_session_nll_bits() - negative log-likelihood of a token.
+ * @s: session after slmq_session_eval()
+ * @target: token id whose probability is scored
+ *
+ * Computes -log softmax(logits)[target] in the engine's own FPU sections
+ * (log-sum-exp accumulated in double, split over sections for a large
+ * vocabulary).
+ *
+ * Return: the NLL as IEEE single bits (so callers outside FPU sections can
+ * carry it); the bits of +inf for an out-of-range target.
+ */
+u32 slmq_session_nll_bits(struct slmq_session *s, u32 target)
+{
+	u32 bits;
+
+	if (target >= s->m->hp.n_vocab)
+		return 0x7f800000u;
+	slmq_fpu_begin(&s->env);
+	bits = nll_bits_of(s, s->logits, target);
 	slmq_fpu_end(&s->env);
 	return bits;
+}
+
+/*
+ * The batched prompt path.  A tile of nt tokens at positions pos..pos+nt-1
+ * goes through each layer together: per token the same rmsnorm, the same
+ * per-block int8 quantization, rope, attention over the cache and SwiGLU
+ * as slmq_session_eval(); the matrix products go through the kernels'
+ * gemm_rows (kernels.h), which give every (row, token) the bits of that
+ * token's matrix-vector product.  Attention stays causal within the tile:
+ * token t reads cache positions 0..pos+t only, all of which are written
+ * before it reads them.  So each token's logits and NLL are bit for bit
+ * those of feeding the tokens one at a time.
+ */
+
+/*
+ * Y = W X for the tile's activations (already in s->txa for block types),
+ * x rows xs floats apart, y rows ys apart: pieces of rows (a multiple of 8)
+ * times tokens of about a section's budget, spending each.  A piece is 8
+ * rows of the whole tile unless one row for the tile is over budget.
+ */
+static int gemm_split(struct slmq_session *s, const struct slmq_tensor *w,
+		      const float *x, u32 xs, float *y, u32 ys, u32 nt)
+{
+	const struct slmq_kernels *k = slmq_env_kernels(&s->env);
+	u64 rb = slmq_row_bytes(w->type, w->ne0), per = max_t(u64, w->ne0, 1);
+	u32 type = w->type | (w->layout == SLMQ_LAYOUT_G8 ? SLMQ_DOT_G8 : 0);
+	u32 tc = (u32)max_t(u64, 1, min_t(u64, nt, SLMQ_SECTION_MACS / (8 * per)));
+	u32 step = (u32)max_t(u64, 8, SLMQ_SECTION_MACS / (per * tc) / 8 * 8);
+	u32 r0, r1, t0, n;
+	int ret;
+
+	for (r0 = 0; r0 < w->ne1; r0 = r1) {
+		r1 = w->ne1 - r0 > step ? r0 + step : w->ne1;
+		for (t0 = 0; t0 < nt; t0 += n) {
+			n = min_t(u32, tc, nt - t0);
+			slmq_gemm_rows(k, type, w->data, rb, w->ne0,
+				       x + (u64)t0 * xs, xs, s->txa + t0, n,
+				       y + (u64)t0 * ys, ys, r0, r1);
+			ret = slmq_session_spend(s, (u64)(r1 - r0) * w->ne0 * n);
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The per-token steps below spend their work token by token: one of them
+ * is short, a tile of them need not be (SwiGLU's exps on a wide FFN).
+ */
+
+/* Each token's row of x (n floats, rows xs apart) into s->txa. */
+static int tile_quantize(struct slmq_session *s, const float *x, u32 xs,
+			 u32 n, u32 nt)
+{
+	u32 t;
+	int ret;
+
+	for (t = 0; t < nt; t++) {
+		slmq_quantize_act(x + (u64)t * xs, &s->txa[t], n);
+		ret = slmq_session_spend(s, n);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* Quantize once when any of the matrices reading the tile is block-quantized. */
+static int tile_prepare(struct slmq_session *s, const float *x, u32 xs, u32 nt,
+			const struct slmq_tensor *a, const struct slmq_tensor *b,
+			const struct slmq_tensor *c)
+{
+	if (slmq_type_is_block(a->type) || slmq_type_is_block(b->type) ||
+	    (c && slmq_type_is_block(c->type)))
+		return tile_quantize(s, x, xs, a->ne0, nt);
+	return 0;
+}
+
+static int gemm_split_x(struct slmq_session *s, const struct slmq_tensor *w,
+			const float *x, u32 xs, float *y, u32 ys, u32 nt)
+{
+	int ret = 0;
+
+	if (slmq_type_is_block(w->type))
+		ret = tile_quantize(s, x, xs, w->ne0, nt);
+	return ret ?: gemm_split(s, w, x, xs, y, ys, nt);
+}
+
+/* x_t += y_t for the tile's residual rows. */
+static int tile_residual(struct slmq_session *s, u32 nt)
+{
+	u32 n = s->m->hp.n_embd, i, t;
+	int ret;
+
+	for (t = 0; t < nt; t++) {
+		float *x = s->tx + (u64)t * n;
+		const float *y = s->txb2 + (u64)t * n;
+
+		for (i = 0; i < n; i++)
+			x[i] += y[i];
+		ret = slmq_session_spend(s, n);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int tile_rmsnorm(struct slmq_session *s, const float *w, u32 nt)
+{
+	const struct slmq_hparams *hp = &s->m->hp;
+	u32 t;
+	int ret;
+
+	for (t = 0; t < nt; t++) {
+		rmsnorm(s->txb + (u64)t * s->xbw, s->tx + (u64)t * hp->n_embd, w,
+			hp->n_embd, slmq_bits_f32(hp->rms_eps_bits));
+		ret = slmq_session_spend(s, 2 * (u64)hp->n_embd);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int tile_attention(struct slmq_session *s, const struct slmq_layer *L,
+			  u32 layer, u32 nt)
+{
+	const struct slmq_hparams *hp = &s->m->hp;
+	u32 qd = s->q_dim, kd = s->kv_dim, t;
+	int ret;
+
+	ret = tile_rmsnorm(s, L->attn_norm.data, nt) ?:
+	      tile_prepare(s, s->txb, s->xbw, nt, &L->wq, &L->wk, &L->wv) ?:
+	      gemm_split(s, &L->wq, s->txb, s->xbw, s->tq, qd, nt) ?:
+	      gemm_split(s, &L->wk, s->txb, s->xbw, s->tk, kd, nt) ?:
+	      gemm_split(s, &L->wv, s->txb, s->xbw, s->tv, kd, nt);
+	if (ret)
+		return ret;
+	for (t = 0; t < nt; t++) {
+		const float *cs = s->rope + (u64)(s->pos + t) * hp->head_dim;
+
+		rope(s->tq + (u64)t * qd, hp->n_head, hp->head_dim, cs);
+		rope(s->tk + (u64)t * kd, hp->n_head_kv, hp->head_dim, cs);
+		kv_store(s, layer, s->tk + (u64)t * kd, s->tv + (u64)t * kd,
+			 s->pos + t);
+		ret = slmq_session_spend(s, 2 * (u64)(qd + kd));
+		if (ret)
+			return ret;
+	}
+	for (t = 0; t < nt; t++) {
+		ret = attention(s, layer, s->tq + (u64)t * qd,
+				s->txb + (u64)t * s->xbw, s->pos + t);
+		if (ret)
+			return ret;
+	}
+	return gemm_split_x(s, &L->wo, s->txb, s->xbw, s->txb2, hp->n_embd, nt) ?:
+	       tile_residual(s, nt);
+}
+
+static int tile_ffn(struct slmq_session *s, const struct slmq_layer *L, u32 nt)
+{
+	const struct slmq_hparams *hp = &s->m->hp;
+	u32 ff = hp->n_ff, t;
+	int ret;
+
+	ret = tile_rmsnorm(s, L->ffn_norm.data, nt) ?:
+	      tile_prepare(s, s->txb, s->xbw, nt, &L->w_gate, &L->w_up, NULL) ?:
+	      gemm_split(s, &L->w_gate, s->txb, s->xbw, s->thb, ff, nt) ?:
+	      gemm_split(s, &L->w_up, s->txb, s->xbw, s->thb2, ff, nt);
+	if (ret)
+		return ret;
+	for (t = 0; t < nt; t++) {
+		swiglu(&s->env, s->thb + (u64)t * ff, s->thb2 + (u64)t * ff,
+		       s->ffn_e, ff);
+		ret = slmq_session_spend(s, 16 * (u64)ff);
+		if (ret)
+			return ret;
+	}
+	return gemm_split_x(s, &L->w_down, s->thb, ff, s->txb2, hp->n_embd, nt) ?:
+	       tile_residual(s, nt);
+}
+
+/*
+ * The tile's tokens through every layer, inside an FPU section.  head:
+ * 0 none (more tiles follow), 1 the last token's logits into s->logits,
+ * 2 every token's into s->tlogits (and the last's into s->logits too).
+ */
+static int tile_forward(struct slmq_session *s, const u32 *tokens, u32 nt,
+			int head)
+{
+	const struct slmq_model *m = s->m;
+	u32 e = m->hp.n_embd, nv = m->hp.n_vocab, l, t;
+	int ret = 0;
+
+	for (t = 0; t < nt && !ret; t++) {
+		slmq_tensor_row(&m->tok_embd, tokens[t], s->tx + (u64)t * e);
+		ret = slmq_session_spend(s, e);
+	}
+	for (l = 0; l < m->hp.n_layer && !ret; l++)
+		ret = tile_attention(s, &m->layers[l], l, nt) ?:
+		      tile_ffn(s, &m->layers[l], nt);
+	if (ret || !head)
+		return ret;
+	if (head == 1) {
+		rmsnorm(s->xb, s->tx + (u64)(nt - 1) * e, m->output_norm.data, e,
+			slmq_bits_f32(m->hp.rms_eps_bits));
+		return matvec_split_x(s, &m->output, s->xb, s->logits);
+	}
+	ret = tile_rmsnorm(s, m->output_norm.data, nt) ?:
+	      gemm_split_x(s, &m->output, s->txb, s->xbw, s->tlogits, nv, nt);
+	if (!ret)
+		memcpy(s->logits, s->tlogits + (u64)(nt - 1) * nv,
+		       nv * sizeof(float));
+	return ret;
+}
+
+/**
+ * slmq_session_prefill() - run a prompt's tokens, a tile at a time.
+ * @s: session
+ * @tokens: token ids to run from the current position
+ * @n: how many
+ * @targets: NULL, or n ids to score: after tokens[0..i], nll_bits[i] =
+ *	-log p(targets[i]) (the bits of +inf for an id out of range)
+ * @nll_bits: n NLLs as IEEE single bits when @targets is given
+ *
+ * The same as n calls of slmq_session_eval() (each followed by
+ * slmq_session_nll_bits(s, targets[i]) when scoring), bit for bit: the same
+ * logits are left for the next token and the same NLLs written.  Tokens
+ * before a bad id or a full context are run, as the loop would, and the
+ * position then tells how many were.
+ *
+ * Return: 0; -ENOSPC when the context fills up; -EINVAL for a bad token
+ * id; or the error env->yield() returned (the position is then that of the
+ * last whole tile run).
+ */
+int slmq_session_prefill(struct slmq_session *s, const u32 *tokens, u32 n,
+			 const u32 *targets, u32 *nll_bits)
+{
+	u32 nv = s->m->hp.n_vocab, ok, i, nt, t;
+	int ret = 0, head;
+
+	for (ok = 0; ok < n && tokens[ok] < nv; ok++)
+		;
+	if (ok > s->n_ctx - s->pos)
+		ok = s->n_ctx - s->pos;
+	for (i = 0; i < ok; i += nt) {
+		nt = min_t(u32, s->tile, ok - i);
+		/* Once per tile however small the model: signals are noticed. */
+		ret = slmq_yield(&s->env);
+		if (ret)
+			return ret;
+		head = targets ? 2 : i + nt == ok ? 1 : 0;
+		slmq_fpu_begin(&s->env);
+		ret = tile_forward(s, tokens + i, nt, head);
+		for (t = 0; !ret && targets && t < nt; t++)
+			nll_bits[i + t] = targets[i + t] < nv ?
+				nll_bits_of(s, s->tlogits + (u64)t * nv,
+					    targets[i + t]) : 0x7f800000u;
+		slmq_fpu_end(&s->env);
+		if (ret)
+			return ret;
+		s->pos += nt;
+	}
+	if (ok < n)
+		return s->pos >= s->n_ctx ? -ENOSPC : -EINVAL;
+	return 0;
 }
 
 float *slmq_session_probs(struct slmq_session *s)

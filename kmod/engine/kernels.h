@@ -23,6 +23,15 @@
  * row_bytes apart in ggml's layout (the arguments of dot.h's
  * slmq_dot_rows_generic()); dot_rows_g8[type]: the same for a matrix whose
  * full groups of 8 rows are in the G8 layout (interleave.c).
+ *
+ * gemm_rows[type] / gemm_rows_g8[type]: the same rows for nt tokens at once
+ * (a prompt tile, see slmq_gemm_rows()): y[t * ys + r] = dot(row r, x_t)
+ * with x_t = x + t * xs and xa[t] its int8 form.  Each (row, token) result
+ * is computed by exactly the operations dot_rows does for that token alone,
+ * in the same order, so the bits are the same; only the loop nest differs
+ * (a weight row or G8 group is read once per tile, not once per token).  A
+ * NULL entry (a table that has no batched kernel for the type) falls back
+ * to dot_rows once per token.
  */
 struct slmq_kernels {
 	const char *name;	/* "generic", "avx2", ...: what bench and reports print */
@@ -34,6 +43,14 @@ struct slmq_kernels {
 	void (*dot_rows_g8[SLMQ_TYPE_COUNT])(const void *w, u64 row_bytes, u32 n,
 					     const float *x, const struct slmq_act *xa,
 					     float *y, u32 r0, u32 r1);
+	void (*gemm_rows[SLMQ_TYPE_COUNT])(const void *w, u64 row_bytes, u32 n,
+					   const float *x, u32 xs,
+					   const struct slmq_act *xa, u32 nt,
+					   float *y, u32 ys, u32 r0, u32 r1);
+	void (*gemm_rows_g8[SLMQ_TYPE_COUNT])(const void *w, u64 row_bytes, u32 n,
+					      const float *x, u32 xs,
+					      const struct slmq_act *xa, u32 nt,
+					      float *y, u32 ys, u32 r0, u32 r1);
 	void (*attn_scores)(const float *q, const float *k, u32 hd, u32 nt,
 			    float scale, float *out);
 	void (*attn_wsum)(float *out, const float *a, const float *v, u32 hd,
@@ -62,6 +79,51 @@ static void fn(const void *w, u64 row_bytes, u32 n, const float *x,	\
 	for (r = r0; r < r1; r++)					\
 		y[r] = dot((const void *)((const u8 *)w + (u64)r * row_bytes), x, n); \
 }
+
+/*
+ * The batched entries of one kernel file, around that file's own
+ * gemm_block(type, g8, ...) for block types and dot() per (row, token) for
+ * float rows: row-major over the tile, so a row is read from memory once and
+ * from cache for the other tokens, with each token's dot the very function
+ * dot_rows calls.
+ */
+#define SLMQ_KERNEL_BLOCK_GEMM(fn, type, g8)				\
+static void fn(const void *w, u64 row_bytes, u32 n, const float *x,	\
+	       u32 xs, const struct slmq_act *xa, u32 nt, float *y,	\
+	       u32 ys, u32 r0, u32 r1)					\
+{									\
+	gemm_block(type, g8, w, row_bytes, xa, nt, y, ys, r0, r1);	\
+}
+
+#define SLMQ_KERNEL_FLOAT_GEMM(fn, dot)					\
+static void fn(const void *w, u64 row_bytes, u32 n, const float *x,	\
+	       u32 xs, const struct slmq_act *xa, u32 nt, float *y,	\
+	       u32 ys, u32 r0, u32 r1)					\
+{									\
+	u32 r, t;							\
+									\
+	for (r = r0; r < r1; r++) {					\
+		const void *row = (const u8 *)w + (u64)r * row_bytes;	\
+									\
+		for (t = 0; t < nt; t++)				\
+			y[(u64)t * ys + r] = dot(row, x + (u64)t * xs, n); \
+	}								\
+}
+
+/* The gemm_rows tables of a file that defined its entries with the two macros above. */
+#define SLMQ_KERNEL_GEMM_ROWS						\
+	.gemm_rows = {							\
+		[SLMQ_TYPE_F32] = gemm_f32,				\
+		[SLMQ_TYPE_F16] = gemm_f16,				\
+		[SLMQ_TYPE_Q4_0] = gemm_q4_0,				\
+		[SLMQ_TYPE_Q4_1] = gemm_q4_1,				\
+		[SLMQ_TYPE_Q8_0] = gemm_q8_0,				\
+	},								\
+	.gemm_rows_g8 = {						\
+		[SLMQ_TYPE_Q4_0] = gemm_q4_0_g8,			\
+		[SLMQ_TYPE_Q4_1] = gemm_q4_1_g8,			\
+		[SLMQ_TYPE_Q8_0] = gemm_q8_0_g8,			\
+	}
 
 /* The dot_rows tables of a file that defined its entries with the two macros above. */
 #define SLMQ_KERNEL_DOT_ROWS						\
@@ -125,6 +187,39 @@ static inline void slmq_dot_rows(const struct slmq_kernels *k, u32 type,
 		k->dot_rows_g8[t](w, row_bytes, n, x, xa, y, r0, r1);
 	else
 		k->dot_rows[t](w, row_bytes, n, x, xa, y, r0, r1);
+}
+
+/*
+ * Rows [r0, r1) of W times the nt activations of a tile: x_t = x + t * xs
+ * (floats) and xa[t] (int8 form, block types), results y[t * ys + r].
+ * Bit for bit what slmq_dot_rows() gives token by token, through k's
+ * batched kernel or, when k has none for the type, through exactly that.
+ */
+static inline void slmq_gemm_rows(const struct slmq_kernels *k, u32 type,
+				  const void *w, u64 row_bytes, u32 n,
+				  const float *x, u32 xs,
+				  const struct slmq_act *xa, u32 nt,
+				  float *y, u32 ys, u32 r0, u32 r1)
+{
+	u32 t = type & ~SLMQ_DOT_G8, i;
+
+	/* the same choice of entry as slmq_dot_rows(), then its batched form */
+	if (t < SLMQ_TYPE_COUNT && k->dot_rows[t]) {
+		if ((type & SLMQ_DOT_G8) && k->dot_rows_g8[t]) {
+			if (k->gemm_rows_g8[t]) {
+				k->gemm_rows_g8[t](w, row_bytes, n, x, xs, xa, nt,
+						   y, ys, r0, r1);
+				return;
+			}
+		} else if (k->gemm_rows[t]) {
+			k->gemm_rows[t](w, row_bytes, n, x, xs, xa, nt, y, ys,
+					r0, r1);
+			return;
+		}
+	}
+	for (i = 0; i < nt; i++)
+		slmq_dot_rows(k, type, w, row_bytes, n, x + (u64)i * xs,
+			      xa ? xa + i : NULL, y + (u64)i * ys, r0, r1);
 }
 
 #endif /* SLMQ_KERNELS_H */

@@ -135,6 +135,16 @@ int slmq_session_eval(struct slmq_session *s, u32 token);
 const float *slmq_session_logits(const struct slmq_session *s);
 
 /*
+ * Run n tokens from the current position as slmq_session_eval() would one
+ * at a time, bit for bit, but a tile of them through each layer at once
+ * (each weight read once per tile): a prompt.  With targets, also the NLL
+ * of targets[i] after tokens[0..i] into nll_bits[i] (a scored text).  Same
+ * returns as slmq_session_eval(); the position tells how far it got.
+ */
+int slmq_session_prefill(struct slmq_session *s, const u32 *tokens, u32 n,
+			 const u32 *targets, u32 *nll_bits);
+
+/*
  * -log p(target) under the current logits: the engine's own log-softmax, in
  * its own FPU section.  Returned as IEEE single bits so callers outside FPU
  * sections can carry it; +inf bits for a target out of range.

@@ -16,69 +16,46 @@
 
 #include "../../kmod/engine/fbits.h"
 #include "cli.h"
-#include "kernel/nl_client.h"
+#include "netlink/nl_generate.h"
 
 static const char *const stop_names[] = { "eos", "max_tokens", "ctx_full" };
 
-struct ask_result {
-	struct json_object *obj;
-	FILE *logits;
+struct ask_logits {
+	FILE *f;
 	int error;
 };
 
-/* The logits of a reply message, in order: they may span many messages. */
-static void write_logits(struct ask_result *r, struct nlattr *head, int len)
+/*
+ * The logits of every step, in order, into the --logits file; a write
+ * error is reported after the exchange (the rest of the reply still comes).
+ */
+static int write_logits(const void *data, size_t len, void *arg)
 {
-	struct nlattr *a;
-	int rem;
+	struct ask_logits *l = arg;
 
-	nla_for_each_attr(a, head, len, rem)
-		if (nla_type(a) == SLMQ_A_MODEL_LOGITS && r->logits &&
-		    fwrite(nla_data(a), 1, nla_len(a), r->logits) != (size_t)nla_len(a))
-			r->error = -EIO;
+	if (fwrite(data, 1, len, l->f) != len)
+		l->error = -EIO;
+	return 0;
 }
 
-/*
- * With logits the reply is a dump: a first message with text and tokens,
- * then messages of logits only.
- */
-static int on_reply(struct nlattr **tb, struct nlattr *head, int len, void *arg)
+static struct json_object *reply_json(const struct slmq_nl_gen_reply *r)
 {
-	struct ask_result *r = arg;
-	struct json_object *o, *toks;
-	const uint32_t *ids;
-	uint32_t stop;
-	int i, n;
+	struct json_object *o = json_object_new_object(), *toks = json_object_new_array();
+	uint32_t i;
 
-	write_logits(r, head, len);
-	if (!tb[SLMQ_A_MODEL_TOKENS])
-		return 0;
-	if (r->obj)
-		return -EPROTO;
-	o = json_object_new_object();
-	toks = json_object_new_array();
-
-	json_object_object_add(o, "name", json_object_new_string(tb[SLMQ_A_MODEL_NAME] ?
-				nla_get_string(tb[SLMQ_A_MODEL_NAME]) : ""));
-	json_object_object_add(o, "text", json_object_new_string(tb[SLMQ_A_MODEL_TEXT] ?
-				nla_get_string(tb[SLMQ_A_MODEL_TEXT]) : ""));
-	if (tb[SLMQ_A_MODEL_TOKENS]) {
-		ids = nla_data(tb[SLMQ_A_MODEL_TOKENS]);
-		n = nla_len(tb[SLMQ_A_MODEL_TOKENS]) / 4;
-		for (i = 0; i < n; i++)
-			json_object_array_add(toks, json_object_new_int64(ids[i]));
-	}
+	json_object_object_add(o, "name", json_object_new_string(r->name));
+	json_object_object_add(o, "text", json_object_new_string(r->text));
+	for (i = 0; i < r->n_tokens; i++)
+		json_object_array_add(toks, json_object_new_int64(r->tokens[i]));
 	json_object_object_add(o, "tokens", toks);
-	stop = tb[SLMQ_A_MODEL_STOP] ? nla_get_u32(tb[SLMQ_A_MODEL_STOP]) : 0;
-	json_object_object_add(o, "stop", json_object_new_string(stop < 3 ? stop_names[stop] : "?"));
-	if (tb[SLMQ_A_MODEL_N_PROMPT_TOKENS])
+	json_object_object_add(o, "stop", json_object_new_string(r->stop < 3 ?
+				stop_names[r->stop] : "?"));
+	if (r->has_n_prompt_tokens)
 		json_object_object_add(o, "n_prompt_tokens",
-				       json_object_new_int64(nla_get_u32(tb[SLMQ_A_MODEL_N_PROMPT_TOKENS])));
-	if (tb[SLMQ_A_MODEL_LATENCY_NS])
-		json_object_object_add(o, "latency_ns",
-				       json_object_new_uint64(nla_get_u64(tb[SLMQ_A_MODEL_LATENCY_NS])));
-	r->obj = o;
-	return 0;
+				       json_object_new_int64(r->n_prompt_tokens));
+	if (r->has_latency)
+		json_object_object_add(o, "latency_ns", json_object_new_uint64(r->latency_ns));
+	return o;
 }
 
 /* "1,2,3" -> attribute bytes. */
@@ -122,11 +99,13 @@ static int cmd_ask(int argc, char **argv)
 		{ 0 }
 	};
 	const char *prompt = NULL, *ids_arg = NULL, *logits_path = NULL;
-	struct ask_result r = { 0 };
+	struct ask_logits lg = { 0 };
+	struct slmq_nl_gen_reply r;
+	struct slmq_nl_gen_req req;
 	unsigned long n = 16, top_k = 0, seed = 0;
 	float temp = 0.0f, top_p = 1.0f;
 	struct slmq_nl nl;
-	struct nl_msg *m;
+	struct json_object *obj;
 	uint32_t *ids = NULL;
 	size_t n_ids = 0;
 	int c, ret;
@@ -149,52 +128,48 @@ static int cmd_ask(int argc, char **argv)
 		return cli_fail("usage: slmqctl ask " USAGE);
 	if (ids_arg && parse_ids(ids_arg, &ids, &n_ids))
 		return cli_fail("--tokens: expected comma-separated token ids");
-	if (logits_path && !(r.logits = fopen(logits_path, "wb"))) {
+	if (logits_path && !(lg.f = fopen(logits_path, "wb"))) {
 		free(ids);
 		return cli_fail("%s: %s", logits_path, strerror(errno));
 	}
 	if (slmq_nl_open(&nl)) {
 		free(ids);
-		if (r.logits)
-			fclose(r.logits);
+		if (lg.f)
+			fclose(lg.f);
 		return cli_fail("%s", nl.err);
 	}
 	/* Logits can be megabytes: ask for a dump, which streams them. */
-	m = slmq_nl_msg(&nl, SLMQ_CMD_GENERATE, logits_path ? NLM_F_DUMP : 0);
-	if (!m || nla_put_string(m, SLMQ_A_MODEL_NAME, argv[optind]) ||
-	    (prompt && nla_put_string(m, SLMQ_A_MODEL_PROMPT, prompt)) ||
-	    (ids && nla_put(m, SLMQ_A_MODEL_PROMPT_TOKENS, n_ids * 4, ids)) ||
-	    nla_put_u32(m, SLMQ_A_MODEL_MAX_TOKENS, n) ||
-	    nla_put_u32(m, SLMQ_A_MODEL_TEMPERATURE, slmq_f32_bits(temp)) ||
-	    nla_put_u32(m, SLMQ_A_MODEL_TOP_K, top_k) ||
-	    nla_put_u32(m, SLMQ_A_MODEL_TOP_P, slmq_f32_bits(top_p)) ||
-	    nla_put_u64(m, SLMQ_A_MODEL_SEED, seed) ||
-	    (logits_path && nla_put_flag(m, SLMQ_A_MODEL_WANT_LOGITS)))
-		ret = -ENOMEM;
-	else
-		ret = slmq_nl_call(&nl, m, on_reply, &r);
+	req = (struct slmq_nl_gen_req){
+		.name = argv[optind], .prompt = prompt, .ids = ids, .n_ids = n_ids,
+		.max_tokens = n, .explicit = true, .temp_bits = slmq_f32_bits(temp),
+		.top_k = top_k, .top_p_bits = slmq_f32_bits(top_p), .seed = seed,
+		.want_logits = logits_path, .dump = logits_path,
+		.logits = lg.f ? write_logits : NULL, .logits_arg = &lg,
+	};
+	ret = slmq_nl_generate(&nl, &req, &r);
 	free(ids);
-	if (r.logits && fclose(r.logits) && !r.error)
-		r.error = -EIO;
-	if (ret || !r.obj || r.error) {
+	if (lg.f && fclose(lg.f) && !lg.error)
+		lg.error = -EIO;
+	if (ret || lg.error) {
 		char err[512];
 
-		snprintf(err, sizeof(err), "%s", ret ? nl.err : r.error ? "cannot write logits" :
-			 "no reply");
+		snprintf(err, sizeof(err), "%s", ret ? nl.err : "cannot write logits");
 		slmq_nl_close(&nl);
-		if (r.obj)
-			json_object_put(r.obj);
+		if (!ret)
+			slmq_nl_gen_reply_free(&r);
 		return cli_fail("ask %s: %s", argv[optind], err);
 	}
+	obj = reply_json(&r);
+	slmq_nl_gen_reply_free(&r);
 	slmq_nl_close(&nl);
 	if (cli_quiet) {
-		cli_print_json(r.obj);
+		cli_print_json(obj);
 	} else {
 		struct json_object *t;
 
-		json_object_object_get_ex(r.obj, "text", &t);
+		json_object_object_get_ex(obj, "text", &t);
 		printf("%s\n", cli_json_str(t, ""));
-		json_object_put(r.obj);
+		json_object_put(obj);
 	}
 	return 0;
 }

@@ -60,11 +60,10 @@ static int one_run(struct slmq_session *s, const uint32_t *prompt, uint32_t n,
 	slmq_session_reset(s);
 	c0 = cpu_now();
 	t0 = cli_now();
-	for (i = 0; i < n; i++) {
-		ret = slmq_session_eval(s, prompt[i]);
-		if (ret)
-			return ret;
-	}
+	/* the prompt as every prompt is fed: batched, a tile at a time */
+	ret = slmq_session_prefill(s, prompt, n, NULL, NULL);
+	if (ret)
+		return ret;
 	t1 = cli_now();
 	c1 = cpu_now();
 	for (i = 0; i < n; i++) {

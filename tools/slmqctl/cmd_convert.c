@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* slmqctl convert: Hugging Face Llama directory -> F16 or F32 GGUF. */
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,31 +16,45 @@ struct convert_args {
 	uint32_t type;
 };
 
+#define CONVERT_USAGE "slmqctl convert MODEL_DIR -o out.gguf [--dtype f16|f32]"
+
+static int parse_dtype(const char *s, uint32_t *type)
+{
+	if (!strcmp(s, "f16"))
+		*type = SLMQ_TYPE_F16;
+	else if (!strcmp(s, "f32"))
+		*type = SLMQ_TYPE_F32;
+	else
+		return cli_fail("convert: --dtype must be f16 or f32, not '%s'", s);
+	return 0;
+}
+
 static int parse_args(int argc, char **argv, struct convert_args *a)
 {
-	int i;
+	static const struct option opts[] = {
+		{ "dtype", required_argument, NULL, 'd' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
 
 	a->type = SLMQ_TYPE_F16;
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "-o") && i + 1 < argc) {
-			a->out = argv[++i];
-		} else if (!strcmp(argv[i], "--dtype") && i + 1 < argc) {
-			i++;
-			if (!strcmp(argv[i], "f16"))
-				a->type = SLMQ_TYPE_F16;
-			else if (!strcmp(argv[i], "f32"))
-				a->type = SLMQ_TYPE_F32;
-			else
-				return cli_fail("convert: --dtype must be f16 or f32, not '%s'", argv[i]);
-		} else if (!strcmp(argv[i], "--json")) {
-			continue;
-		} else if (argv[i][0] == '-' || a->dir) {
-			return cli_fail("convert: unexpected argument '%s' (usage: slmqctl convert MODEL_DIR -o out.gguf [--dtype f16|f32])",
-					argv[i]);
-		} else {
-			a->dir = argv[i];
-		}
+	optind = 1;
+	opterr = 0;	/* one line of our own instead of getopt's */
+	while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+		if (c == 'o')
+			a->out = optarg;
+		else if (c == 'd' && parse_dtype(optarg, &a->type))
+			return 1;
+		else if (c == '?')
+			return cli_fail("convert: unexpected argument '%s' (usage: " CONVERT_USAGE ")",
+					argv[optind - 1]);
 	}
+	if (optind < argc)
+		a->dir = argv[optind++];
+	if (optind < argc)
+		return cli_fail("convert: unexpected argument '%s' (usage: " CONVERT_USAGE ")",
+				argv[optind]);
 	if (!a->dir || !a->out)
 		return cli_fail("convert: need MODEL_DIR and -o out.gguf");
 	return 0;

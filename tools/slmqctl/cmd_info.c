@@ -4,8 +4,8 @@
 #include <string.h>
 
 #include "cli.h"
-#include "kernel/nl_client.h"
-#include "kernel/nl_model.h"
+#include "netlink/nl_client.h"
+#include "netlink/nl_model.h"
 
 static int on_model(struct nlattr **tb, struct nlattr *head, int len, void *arg)
 {

@@ -16,8 +16,8 @@
 #include <sys/stat.h>
 
 #include "cli.h"
-#include "kernel/nl_client.h"
-#include "kernel/sha256.h"
+#include "netlink/nl_load.h"
+#include "netlink/sha256.h"
 #include "validate/verdict.h"
 
 /* A directory holds exactly one .gguf (what `slmqctl quantize -o DIR` writes). */
@@ -59,45 +59,9 @@ static void default_name(const char *arg, bool is_dir, char *name, size_t len)
 		name[n - 5] = '\0';
 }
 
-static int send_begin(struct slmq_nl *nl, const char *name, size_t len, const uint8_t *sha)
+static void on_progress(uint64_t done, uint64_t total, void *arg)
 {
-	struct nl_msg *m = slmq_nl_msg(nl, SLMQ_CMD_LOAD_BEGIN, 0);
-
-	if (!m || nla_put_string(m, SLMQ_A_MODEL_NAME, name) ||
-	    nla_put_u64(m, SLMQ_A_MODEL_SIZE, len) ||
-	    nla_put(m, SLMQ_A_MODEL_SHA256, 32, sha))
-		return -ENOMEM;
-	return slmq_nl_call(nl, m, NULL, NULL);
-}
-
-static int send_name_cmd(struct slmq_nl *nl, uint8_t cmd, const char *name)
-{
-	struct nl_msg *m = slmq_nl_msg(nl, cmd, 0);
-
-	if (!m || nla_put_string(m, SLMQ_A_MODEL_NAME, name))
-		return -ENOMEM;
-	return slmq_nl_call(nl, m, NULL, NULL);
-}
-
-static int send_chunks(struct slmq_nl *nl, const char *name, const uint8_t *buf, size_t len)
-{
-	size_t off, n;
-	int ret;
-
-	for (off = 0; off < len; off += n) {
-		struct nl_msg *m = slmq_nl_msg(nl, SLMQ_CMD_LOAD_CHUNK, 0);
-
-		n = len - off < SLMQ_CHUNK_MAX ? len - off : SLMQ_CHUNK_MAX;
-		if (!m || nla_put_string(m, SLMQ_A_MODEL_NAME, name) ||
-		    nla_put_u64(m, SLMQ_A_MODEL_OFFSET, off) ||
-		    nla_put(m, SLMQ_A_MODEL_DATA, n, buf + off))
-			return -ENOMEM;
-		ret = slmq_nl_call(nl, m, NULL, NULL);
-		if (ret)
-			return ret;
-		cli_progress("load", off + n, len);
-	}
-	return 0;
+	cli_progress("load", done, total);
 }
 
 static int cmd_load(int argc, char **argv)
@@ -164,16 +128,7 @@ static int cmd_load(int argc, char **argv)
 		return cli_fail("%s", nl.err);
 	}
 	t0 = cli_now();
-	what = "load-begin";
-	ret = send_begin(&nl, name, len, sha);
-	if (!ret) {
-		what = "load-chunk";
-		ret = send_chunks(&nl, name, buf, len);
-	}
-	if (!ret) {
-		what = "load-commit";
-		ret = send_name_cmd(&nl, SLMQ_CMD_LOAD_COMMIT, name);
-	}
+	ret = slmq_nl_load(&nl, name, buf, len, sha, on_progress, NULL, &what);
 	free(buf);
 	if (ret) {
 		snprintf(msg, sizeof(msg), "%s", nl.err);

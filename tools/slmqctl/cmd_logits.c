@@ -143,10 +143,10 @@ static int cmd_logits(int argc, char **argv)
 		cli_model_close(&cm);
 		return cli_fail("%s", err.msg);
 	}
-	for (i = 0; i < n && !ret; i++) {
-		ret = slmq_session_eval(s, ids[i]);
-		if (ret)
-			ret = cli_fail("token %u (id %u): %s", i, ids[i], strerror(-ret));
+	ret = slmq_session_prefill(s, ids, n, NULL, NULL);
+	if (ret) {
+		i = slmq_session_pos(s);
+		ret = cli_fail("token %u (id %u): %s", i, ids[i], strerror(-ret));
 	}
 	if (!ret)
 		print_logits(&cm.model, ids, n, slmq_session_logits(s), top);

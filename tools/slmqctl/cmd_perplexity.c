@@ -12,7 +12,7 @@
 #include "cli.h"
 #include "eval.h"
 #include "pool.h"
-#include "kernel/nl_score.h"
+#include "netlink/nl_perplexity.h"
 
 #define USAGE "usage: slmqctl perplexity MODEL --data FILE [--ctx N] [--max-tokens N] [--kernel NAME] [--threads N] [--json]"
 

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "kernel/nl_client.h"
+#include "netlink/nl_client.h"
 
 struct report {
 	char *text;

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "kernel/nl_client.h"
+#include "netlink/nl_client.h"
 
 static int cmd_unload(int argc, char **argv)
 {

@@ -79,21 +79,20 @@ static int logits_finite(const struct slmq_session *s, uint32_t n,
 static int feed_prompt(struct slmq_session *s, const uint32_t *prompt,
 		       uint32_t n_prompt, struct slmq_err *err)
 {
-	uint32_t i;
+	uint32_t start;
 	int ret;
 
 	if (!n_prompt)
 		return slmq_fail(err, -EINVAL, "generate: empty prompt");
-	for (i = 0; i < n_prompt; i++) {
-		ret = slmq_session_eval(s, prompt[i]);
-		if (ret == -ENOSPC)
-			return slmq_fail(err, ret,
-					 "generate: prompt of %u tokens does not fit the context of %u",
-					 n_prompt, slmq_session_n_ctx(s));
-		if (ret)
-			return slmq_fail(err, ret, "generate: token %u: %s",
-					 prompt[i], strerror(-ret));
-	}
+	start = slmq_session_pos(s);
+	ret = slmq_session_prefill(s, prompt, n_prompt, NULL, NULL);
+	if (ret == -ENOSPC)
+		return slmq_fail(err, ret,
+				 "generate: prompt of %u tokens does not fit the context of %u",
+				 n_prompt, slmq_session_n_ctx(s));
+	if (ret)
+		return slmq_fail(err, ret, "generate: token %u: %s",
+				 prompt[slmq_session_pos(s) - start], strerror(-ret));
 	return 0;
 }
 

@@ -33,17 +33,14 @@ int eval_ppl_windows(size_t max_tokens, size_t n, uint32_t ctx, uint32_t n_ctx_t
 int eval_score_window(struct slmq_session *s, const uint32_t *w, uint32_t ctx,
 		      uint32_t *nll, struct slmq_err *err)
 {
-	uint32_t i;
 	int ret;
 
 	slmq_session_reset(s);
-	for (i = 0; i + 1 < ctx; i++) {
-		ret = slmq_session_eval(s, w[i]);
-		if (ret)
-			return slmq_fail(err, ret, "evaluating token %u of a window: %s",
-					 i, strerror(-ret));
-		nll[i] = slmq_session_nll_bits(s, w[i + 1]);
-	}
+	/* the window's first ctx - 1 tokens, each scoring the next: batched */
+	ret = slmq_session_prefill(s, w, ctx - 1, w + 1, nll);
+	if (ret)
+		return slmq_fail(err, ret, "evaluating token %u of a window: %s",
+				 slmq_session_pos(s), strerror(-ret));
 	return 0;
 }
 

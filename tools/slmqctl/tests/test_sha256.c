@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "tap.h"
-#include "kernel/sha256.h"
+#include "netlink/sha256.h"
 
 static void hex(const uint8_t *d, char *out)
 {

@@ -21,56 +21,21 @@
 #include <string.h>
 
 #include "../../../kmod/engine/fbits.h"
-#include "../kernel/nl_score.h"
+#include "../netlink/nl_generate.h"
+#include "../netlink/nl_perplexity.h"
 #include "kernel_backend.h"
 
-struct kb_reply {
-	uint32_t *ids;
-	uint32_t n;
-	uint32_t stop;
-	bool got;
-	int error;
-};
-
-static int on_reply(struct nlattr **tb, struct nlattr *head, int len, void *arg)
-{
-	struct kb_reply *r = arg;
-
-	r->got = true;
-	if (tb[SLMQ_A_MODEL_TOKENS]) {
-		r->n = (uint32_t)(nla_len(tb[SLMQ_A_MODEL_TOKENS]) / 4);
-		r->ids = malloc((r->n + 1) * sizeof(uint32_t));
-		if (!r->ids)
-			return r->error = -ENOMEM;
-		memcpy(r->ids, nla_data(tb[SLMQ_A_MODEL_TOKENS]), r->n * 4);
-	}
-	r->stop = tb[SLMQ_A_MODEL_STOP] ? nla_get_u32(tb[SLMQ_A_MODEL_STOP]) : 0;
-	return 0;
-}
-
+/* A greedy or sampled completion of prompt by slmq.ko (reply: slmq_nl_gen_reply_free()). */
 static int kb_generate(struct slmq_nl *nl, const char *name, const uint32_t *prompt,
-		       uint32_t np, const struct eval_gen_opts *o, struct kb_reply *r)
+		       uint32_t np, const struct eval_gen_opts *o, struct slmq_nl_gen_reply *r)
 {
-	struct nl_msg *m = slmq_nl_msg(nl, SLMQ_CMD_GENERATE, 0);
+	struct slmq_nl_gen_req req = {
+		.name = name, .ids = prompt, .n_ids = np, .max_tokens = o->max_new,
+		.explicit = true, .temp_bits = slmq_f32_bits(o->temp), .top_k = o->top_k,
+		.top_p_bits = slmq_f32_bits(o->top_p), .seed = o->seed,
+	};
 
-	memset(r, 0, sizeof(*r));
-	if (!m || nla_put_string(m, SLMQ_A_MODEL_NAME, name) ||
-	    nla_put(m, SLMQ_A_MODEL_PROMPT_TOKENS, (int)np * 4, prompt) ||
-	    nla_put_u32(m, SLMQ_A_MODEL_MAX_TOKENS, o->max_new) ||
-	    nla_put_u32(m, SLMQ_A_MODEL_TEMPERATURE, slmq_f32_bits(o->temp)) ||
-	    nla_put_u32(m, SLMQ_A_MODEL_TOP_K, o->top_k) ||
-	    nla_put_u32(m, SLMQ_A_MODEL_TOP_P, slmq_f32_bits(o->top_p)) ||
-	    nla_put_u64(m, SLMQ_A_MODEL_SEED, o->seed)) {
-		nlmsg_free(m);
-		snprintf(nl->err, sizeof(nl->err), "out of memory");
-		return -ENOMEM;
-	}
-	return slmq_nl_call(nl, m, on_reply, r) ?: r->error ?: (r->got ? 0 : -EIO);
-}
-
-static void kb_free(struct kb_reply *r)
-{
-	free(r->ids);
+	return slmq_nl_generate(nl, &req, r);
 }
 
 /* The same window in userspace, exactly as eval_perplexity() scores it. */
@@ -167,7 +132,7 @@ static int gen_check(struct slmq_nl *nl, const char *name, const struct cli_mode
 		for (j = 0; j <= ko->vo->gen_sampled && !ret; j++) {
 			struct eval_gen_opts go;
 			struct eval_gen u;
-			struct kb_reply r;
+			struct slmq_nl_gen_reply r;
 			uint32_t kn;
 
 			val_gen_opts(ko->vo, j > 0, ko->vo->seed + (uint64_t)k * 7919 + (uint64_t)j, &go);
@@ -179,14 +144,14 @@ static int gen_check(struct slmq_nl *nl, const char *name, const struct cli_mode
 				slmq_fail(err, ret, "kernel generate: %s", nl->err);
 			} else {
 				/* The kernel may report the EOS it stopped at among the tokens. */
-				kn = r.n;
-				if (kn && r.ids[kn - 1] == v->eos_id)
+				kn = r.n_tokens;
+				if (kn && r.tokens[kn - 1] == v->eos_id)
 					kn--;
 				res->completions++;
 				res->gen_mismatches += kn != u.n ||
-					(kn && memcmp(r.ids, u.ids, kn * 4));
+					(kn && memcmp(r.tokens, u.ids, kn * 4));
 			}
-			kb_free(&r);
+			slmq_nl_gen_reply_free(&r);
 			eval_gen_free(&u);
 		}
 	}
@@ -219,7 +184,7 @@ static int bench_check(struct slmq_nl *nl, const char *name, const struct cli_mo
 	ret = eval_osbench(&cm->model, &env, &items, ko->vo->threads, &ur, NULL, NULL, err);
 	for (i = 0; i < items.n && !ret; i++) {
 		const struct osbench_item *it = &items.v[i];
-		struct kb_reply r;
+		struct slmq_nl_gen_reply r;
 		uint32_t n = 0;
 		char *text, *pred;
 		size_t tl;
@@ -229,9 +194,9 @@ static int bench_check(struct slmq_nl *nl, const char *name, const struct cli_mo
 			slmq_fail(err, ret, "kernel generate: %s", nl->err);
 			break;
 		}
-		while (n < r.n && r.ids[n] != OSBENCH_STOP_ID && r.ids[n] != v->eos_id)
+		while (n < r.n_tokens && r.tokens[n] != OSBENCH_STOP_ID && r.tokens[n] != v->eos_id)
 			n++;
-		text = eval_detokenize(v, it->prompt_ids[it->n_prompt - 1], r.ids, n, &tl);
+		text = eval_detokenize(v, it->prompt_ids[it->n_prompt - 1], r.tokens, n, &tl);
 		pred = text ? osbench_strip(text, tl) : NULL;
 		if (!pred) {
 			ret = slmq_fail(err, -ENOMEM, "out of memory");
@@ -242,7 +207,7 @@ static int bench_check(struct slmq_nl *nl, const char *name, const struct cli_mo
 		}
 		free(pred);
 		free(text);
-		kb_free(&r);
+		slmq_nl_gen_reply_free(&r);
 	}
 	if (!ret) {
 		res->bench_exact_user = ur.exact;

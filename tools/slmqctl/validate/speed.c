@@ -35,11 +35,9 @@ static int one_run(struct slmq_session *s, const uint32_t *prompt, uint32_t n,
 	slmq_sampler_init(&sp, 0, 0, 0x3f800000u, 1);
 	slmq_session_reset(s);
 	c0 = thread_cpu_now();
-	for (i = 0; i < n; i++) {
-		ret = slmq_session_eval(s, prompt[i]);
-		if (ret)
-			return ret;
-	}
+	ret = slmq_session_prefill(s, prompt, n, NULL, NULL);
+	if (ret)
+		return ret;
 	c1 = thread_cpu_now();
 	for (i = 0; i < n; i++) {
 		ret = slmq_session_eval(s, slmq_sample(&sp, s));

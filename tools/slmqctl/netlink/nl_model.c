@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Turning model-get replies into JSON and tables. */
+/* Turning model-get replies (parsed by nl_query.c) into JSON and tables. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -7,29 +7,33 @@
 #include "../cli.h"
 #include "nl_client.h"
 #include "nl_model.h"
+#include "nl_query.h"
 
-static void add_u64(struct json_object *o, const char *key, struct nlattr *a)
+/* The attribute's value under key, if the reply carried it. */
+static void add_u64(struct json_object *o, const struct slmq_nl_model *m, int attr,
+		    const char *key, uint64_t v)
 {
-	if (a)
-		json_object_object_add(o, key, json_object_new_uint64(nla_get_u64(a)));
+	if (slmq_nl_model_has(m, attr))
+		json_object_object_add(o, key, json_object_new_uint64(v));
 }
 
-static void add_u32(struct json_object *o, const char *key, struct nlattr *a)
+static void add_u32(struct json_object *o, const struct slmq_nl_model *m, int attr,
+		    const char *key, uint32_t v)
 {
-	if (a)
-		json_object_object_add(o, key, json_object_new_int64(nla_get_u32(a)));
+	if (slmq_nl_model_has(m, attr))
+		json_object_object_add(o, key, json_object_new_int64(v));
 }
 
-static struct json_object *stats_json(struct nlattr *nest)
+static struct json_object *stats_json(const struct slmq_nl_model *m)
 {
-	struct nlattr *tb[SLMQ_A_STATS_MAX + 1];
 	struct json_object *o = json_object_new_object();
 
-	if (nest && !nla_parse_nested(tb, SLMQ_A_STATS_MAX, nest, NULL)) {
-		add_u64(o, "requests", tb[SLMQ_A_STATS_REQUESTS]);
-		add_u64(o, "tokens", tb[SLMQ_A_STATS_TOKENS]);
-		add_u64(o, "errors", tb[SLMQ_A_STATS_ERRORS]);
-		add_u64(o, "last_latency_ns", tb[SLMQ_A_STATS_LAST_LATENCY_NS]);
+	if (slmq_nl_model_has(m, SLMQ_A_MODEL_STATS)) {
+		json_object_object_add(o, "requests", json_object_new_uint64(m->requests));
+		json_object_object_add(o, "tokens", json_object_new_uint64(m->tokens));
+		json_object_object_add(o, "errors", json_object_new_uint64(m->errors));
+		json_object_object_add(o, "last_latency_ns",
+				       json_object_new_uint64(m->last_latency_ns));
 	}
 	return o;
 }
@@ -37,43 +41,33 @@ static struct json_object *stats_json(struct nlattr *nest)
 struct json_object *nl_model_json(struct nlattr **tb, struct nlattr *head, int len)
 {
 	struct json_object *o = json_object_new_object(), *types;
-	const uint8_t *sha;
-	struct nlattr *a;
+	struct slmq_nl_model m;
 	char hex[65];
-	int i, rem;
+	uint32_t i;
 
-	if (tb[SLMQ_A_MODEL_NAME])
-		json_object_object_add(o, "name",
-				       json_object_new_string(nla_get_string(tb[SLMQ_A_MODEL_NAME])));
-	add_u64(o, "size", tb[SLMQ_A_MODEL_SIZE]);
-	if (tb[SLMQ_A_MODEL_SHA256] && nla_len(tb[SLMQ_A_MODEL_SHA256]) == 32) {
-		sha = nla_data(tb[SLMQ_A_MODEL_SHA256]);
-		for (i = 0; i < 32; i++)
-			sprintf(hex + 2 * i, "%02x", sha[i]);
+	slmq_nl_model_parse(tb, head, len, &m);
+	if (slmq_nl_model_has(&m, SLMQ_A_MODEL_NAME))
+		json_object_object_add(o, "name", json_object_new_string(m.name));
+	add_u64(o, &m, SLMQ_A_MODEL_SIZE, "size", m.size);
+	if (slmq_nl_model_has(&m, SLMQ_A_MODEL_SHA256)) {
+		for (i = 0; i < SLMQ_SHA256_LEN; i++)
+			sprintf(hex + 2 * i, "%02x", m.sha256[i]);
 		json_object_object_add(o, "sha256", json_object_new_string(hex));
 	}
-	add_u64(o, "n_params", tb[SLMQ_A_MODEL_N_PARAMS]);
-	add_u32(o, "n_tensors", tb[SLMQ_A_MODEL_N_TENSORS]);
-	add_u32(o, "n_vocab", tb[SLMQ_A_MODEL_N_VOCAB]);
-	add_u32(o, "n_layer", tb[SLMQ_A_MODEL_N_LAYER]);
-	add_u32(o, "n_embd", tb[SLMQ_A_MODEL_N_EMBD]);
-	add_u32(o, "n_ctx", tb[SLMQ_A_MODEL_N_CTX]);
+	add_u64(o, &m, SLMQ_A_MODEL_N_PARAMS, "n_params", m.n_params);
+	add_u32(o, &m, SLMQ_A_MODEL_N_TENSORS, "n_tensors", m.n_tensors);
+	add_u32(o, &m, SLMQ_A_MODEL_N_VOCAB, "n_vocab", m.n_vocab);
+	add_u32(o, &m, SLMQ_A_MODEL_N_LAYER, "n_layer", m.n_layer);
+	add_u32(o, &m, SLMQ_A_MODEL_N_EMBD, "n_embd", m.n_embd);
+	add_u32(o, &m, SLMQ_A_MODEL_N_CTX, "n_ctx", m.n_ctx);
 	types = json_object_new_object();
-	nla_for_each_attr(a, head, len, rem) {
-		struct nlattr *t[SLMQ_A_TENSOR_TYPE_MAX + 1];
-
-		if (nla_type(a) != SLMQ_A_MODEL_TENSOR_TYPE ||
-		    nla_parse_nested(t, SLMQ_A_TENSOR_TYPE_MAX, a, NULL) ||
-		    !t[SLMQ_A_TENSOR_TYPE_TYPE] || !t[SLMQ_A_TENSOR_TYPE_COUNT])
-			continue;
-		json_object_object_add(types, nla_get_string(t[SLMQ_A_TENSOR_TYPE_TYPE]),
-				       json_object_new_int64(nla_get_u32(t[SLMQ_A_TENSOR_TYPE_COUNT])));
-	}
+	for (i = 0; i < m.n_types; i++)
+		json_object_object_add(types, m.types[i].type,
+				       json_object_new_int64(m.types[i].count));
 	json_object_object_add(o, "tensor_types", types);
-	if (tb[SLMQ_A_MODEL_VERDICT])
-		json_object_object_add(o, "verdict",
-				       json_object_new_string(nla_get_string(tb[SLMQ_A_MODEL_VERDICT])));
-	json_object_object_add(o, "stats", stats_json(tb[SLMQ_A_MODEL_STATS]));
+	if (slmq_nl_model_has(&m, SLMQ_A_MODEL_VERDICT))
+		json_object_object_add(o, "verdict", json_object_new_string(m.verdict));
+	json_object_object_add(o, "stats", stats_json(&m));
 	return o;
 }
 

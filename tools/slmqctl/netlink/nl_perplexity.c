@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The score op: slmq.ko runs a window of ids and returns -log p(next id)
- * for each position as IEEE single bits.  nl_perplexity() is
+ * The score op with slmqctl's errors, and nl_perplexity(), which is
  * eval_perplexity() with the kernel doing the scoring: it cuts, sums and
  * finishes with eval_ppl.c's own pieces, so equal bits give the very same
  * perplexity.
@@ -11,41 +10,16 @@
 #include <string.h>
 
 #include "../cli.h"
-#include "nl_score.h"
-
-struct score_reply {
-	uint32_t *nll;
-	uint32_t want;
-	bool got;
-};
-
-static int on_score(struct nlattr **tb, struct nlattr *head, int len, void *arg)
-{
-	struct score_reply *r = arg;
-	struct nlattr *a = tb[SLMQ_A_MODEL_NLL];
-
-	if (!a || (size_t)nla_len(a) != (size_t)r->want * 4)
-		return -EPROTO;
-	memcpy(r->nll, nla_data(a), (size_t)r->want * 4);
-	r->got = true;
-	return 0;
-}
+#include "nl_perplexity.h"
 
 int nl_score(struct slmq_nl *nl, const char *name, const uint32_t *ids, uint32_t n,
 	     uint32_t *nll, struct slmq_err *err)
 {
-	struct nl_msg *m = slmq_nl_msg(nl, SLMQ_CMD_SCORE, 0);
-	struct score_reply r = { .nll = nll, .want = n ? n - 1 : 0 };
-	int ret;
+	int ret = slmq_nl_score(nl, name, ids, n, nll);
 
-	if (!m || nla_put_string(m, SLMQ_A_MODEL_NAME, name) ||
-	    nla_put(m, SLMQ_A_MODEL_PROMPT_TOKENS, (int)n * 4, ids)) {
-		nlmsg_free(m);
-		return slmq_fail(err, -ENOMEM, "out of memory");
-	}
-	ret = slmq_nl_call(nl, m, on_score, &r);
-	if (ret == -EPROTO || (!ret && !r.got))
-		return slmq_fail(err, -EPROTO, "kernel score: reply without %u NLL values", r.want);
+	if (ret == -EPROTO)
+		return slmq_fail(err, -EPROTO, "kernel score: reply without %u NLL values",
+				 n ? n - 1 : 0);
 	if (ret)
 		return slmq_fail(err, ret, "kernel score: %s", nl->err);
 	return 0;

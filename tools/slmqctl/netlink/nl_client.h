@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * slmqctl's side of the slmq generic netlink family (libnl-3/libnl-genl-3).
+ * The client side of the slmq generic netlink family (libnl-3/libnl-genl-3),
+ * shared by slmqctl, its validator and the selftests: the socket, one
+ * request and its replies.  nl_load.h, nl_generate.h, nl_score.h and
+ * nl_query.h build the operations on it.
  * Errors from the kernel come back with the extended-ACK message and the
  * name of the attribute it points at, ready to print.
  */
