@@ -65,7 +65,7 @@ all: $(SLMQCTL)
 $(O)/engine/%.o: $(ENGINE)/%.c
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(BASE_CFLAGS) $(if $(filter $*.c,$(SLMQ_ENGINE_FPU_SRCS) $(SLMQ_ENGINE_AVX2_SRCS)),$(SLMQ_ENGINE_FPU_FLAGS)) $(if $(filter $*.c,$(SLMQ_ENGINE_AVX2_SRCS)),$(SLMQ_ENGINE_AVX2_FLAGS)) -MMD -MP -c -o $@ $<
+	$(Q)$(CC) $(BASE_CFLAGS) $(if $(filter $*.c,$(SLMQ_ENGINE_FPU_SRCS) $(SLMQ_ENGINE_AVX2_SRCS)),$(SLMQ_ENGINE_FPU_FLAGS)) $(if $(filter $*.c,$(SLMQ_ENGINE_AVX2_SRCS)),$(SLMQ_ENGINE_AVX2_FLAGS)) $(if $(filter $*.c,$(SLMQ_ENGINE_AVX512VNNI_SRCS)),$(SLMQ_ENGINE_AVX512VNNI_FLAGS)) $(if $(filter $*.c,$(SLMQ_ENGINE_AVXVNNI_SRCS)),$(SLMQ_ENGINE_AVXVNNI_FLAGS)) -MMD -MP -c -o $@ $<
 
 $(O)/ctl/%.o: tools/slmqctl/%.c
 	@mkdir -p $(@D)
@@ -86,7 +86,16 @@ $(SLMQCTL): $(O)/ctl/main.o $(ENGINE_OBJS) $(CTL_OBJS)
 $(O)/tests/%: tools/slmqctl/tests/%.c $(LIB)
 	@mkdir -p $(@D)
 	$(call msg,CCLD,$@)
-	$(Q)$(CC) $(BASE_CFLAGS) $(PKG_CFLAGS) -Itools/slmqctl -o $@ $< $(LIB) $(LDLIBS)
+	$(Q)$(CC) $(BASE_CFLAGS) $(PKG_CFLAGS) -Itools/slmqctl -o $@ $< $(TEST_OBJS) $(LIB) $(LDLIBS)
+
+# test_vnni also runs dot_avxvnni.c EVEX-encoded (AVX512VL+VNNI instead of
+# AVX-VNNI): its arithmetic is then tested on AVX-512 VNNI CPUs too.
+$(O)/tests/avxvnni_evex.o: $(ENGINE)/dot_avxvnni.c
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(BASE_CFLAGS) $(SLMQ_ENGINE_FPU_FLAGS) $(SLMQ_ENGINE_AVX2_FLAGS) $(SLMQ_ENGINE_AVX512VNNI_FLAGS) -DSLMQ_AVXVNNI_EVEX -MMD -MP -c -o $@ $<
+$(O)/tests/test_vnni: TEST_OBJS := $(O)/tests/avxvnni_evex.o
+$(O)/tests/test_vnni: $(O)/tests/avxvnni_evex.o
 
 $(O)/ctl/main.o: BASE_CFLAGS += -DSLMQ_VERSION='"$(SLMQ_VERSION)"'
 $(O)/ctl/main.o: $(wildcard VERSION)

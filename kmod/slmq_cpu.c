@@ -27,6 +27,20 @@ static u32 slmq_cpu_features(void)
 		f |= SLMQ_CPU_FMA;
 	if (boot_cpu_has(X86_FEATURE_F16C))
 		f |= SLMQ_CPU_F16C;
+	/*
+	 * The kernel clears these when XSAVE does not manage the registers
+	 * they need (fpu__init_system_xstate()), so a set bit means usable.
+	 */
+	if (boot_cpu_has(X86_FEATURE_AVX512F))
+		f |= SLMQ_CPU_AVX512F;
+	if (boot_cpu_has(X86_FEATURE_AVX512BW))
+		f |= SLMQ_CPU_AVX512BW;
+	if (boot_cpu_has(X86_FEATURE_AVX512VL))
+		f |= SLMQ_CPU_AVX512VL;
+	if (boot_cpu_has(X86_FEATURE_AVX512_VNNI))
+		f |= SLMQ_CPU_AVX512_VNNI;
+	if (boot_cpu_has(X86_FEATURE_AVX_VNNI))
+		f |= SLMQ_CPU_AVX_VNNI;
 	return f;
 }
 
@@ -63,13 +77,15 @@ static const struct kernel_param_ops slmq_cpu_path_ops = {
 	.get = slmq_cpu_path_get,
 };
 module_param_cb(cpu_path, &slmq_cpu_path_ops, NULL, 0644);
-MODULE_PARM_DESC(cpu_path, "Engine kernels: auto (default), generic or avx2; new sessions use it");
+MODULE_PARM_DESC(cpu_path,
+		 "Engine kernels: auto (default), generic, avx2, avx512vnni or avxvnni; new sessions use it");
 
 /**
  * slmq_cpu_kernels() - the engine kernels a new session runs
  *
- * Return: the table cpu_path= pinned, else the best this CPU runs (AVX2
- * when it has AVX2, FMA and F16C, otherwise generic C).
+ * Return: the table cpu_path= pinned, else the best this CPU runs
+ * (AVX-512 VNNI, AVX-VNNI, AVX2 with FMA and F16C, or generic C; see
+ * slmq_kernels_select()).
  */
 const struct slmq_kernels *slmq_cpu_kernels(void)
 {

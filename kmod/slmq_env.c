@@ -164,8 +164,8 @@ static int slmq_env_yield(void *ctx)
  * Sessions allocate through an allocator that counts their bytes against
  * max_total_mb (slmq_sess_reserve()), and records in @ke->refused an
  * allocation the limit turned down.  The kernels are slmq_cpu_kernels()'
- * choice: AVX2 only when the CPU has AVX2, FMA and F16C (and cpu_path= does
- * not pin generic).
+ * choice: the best table the CPU runs (slmq_kernels_select()) unless
+ * cpu_path= pins one.
  */
 void slmq_env_init(struct slmq_kenv *ke)
 {

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Dot products of weight rows with one activation vector, the inner loop of
- * every matrix-vector product.  Two implementations with one interface:
- * dot_generic.c (plain C, any CPU) and dot_avx2.c (AVX2+FMA+F16C), each
- * a struct slmq_kernels table (kernels.h) of which slmq_kernels_select()
+ * every matrix-vector product.  Implementations with one interface:
+ * dot_generic.c (plain C, any CPU), dot_avx2.c (AVX2+FMA+F16C) and, for the
+ * block types, dot_avx512vnni.c and dot_avxvnni.c (dot_vnni.h), each a
+ * struct slmq_kernels table (kernels.h) of which slmq_kernels_select()
  * picks one.
  *
  * Block-quantized rows (Q4_0, Q4_1, Q8_0) are multiplied with the activation
@@ -11,7 +12,7 @@
  * integer dot product t, then y = y + (float)t * (dw * dx), block after
  * block in order, for each row on its own.  Quantizing the
  * activation is done once per matrix-vector product (slmq_quantize_act), not
- * once per row.  For these types both implementations give the same bits.
+ * once per row.  For these types every implementation gives the same bits.
  * F16 and F32 rows are multiplied with the float activation (FMA on AVX2;
  * the two agree within float rounding).
  *

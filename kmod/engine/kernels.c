@@ -1,14 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The one decision between the generic and the AVX2 kernels (kernels.h).
+ * The one decision between the kernel tables (kernels.h).
  * No floating point: only a table is chosen here.
  */
 #include "compat.h"
 #include "kernels.h"
 
-/* Best first: the first table whose needs the CPU meets is "auto"'s pick. */
+/*
+ * Best first: the first table whose needs the CPU meets is "auto"'s pick.
+ * AVX-512 VNNI before AVX-VNNI: on a CPU with both (Zen 5, Sapphire
+ * Rapids) its 512-bit integer work is faster (Documentation/engine.md).
+ */
 static const struct slmq_kernels *const slmq_kernel_sets[] = {
 #ifndef SLMQ_GENERIC_ONLY
+	&slmq_kernels_avx512vnni,
+	&slmq_kernels_avxvnni,
 	&slmq_kernels_avx2,
 #endif
 	&slmq_kernels_generic,
@@ -17,8 +23,9 @@ static const struct slmq_kernels *const slmq_kernel_sets[] = {
 /**
  * slmq_kernels_select() - the kernels this CPU runs, or the ones asked for.
  * @cpu: SLMQ_CPU_* bits the caller's probe found
- * @path: NULL, "" or "auto" for the best the CPU runs; "generic" or "avx2"
- *        to insist on one (tests comparing the paths)
+ * @path: NULL, "" or "auto" for the best the CPU runs; "generic", "avx2",
+ *        "avx512vnni" or "avxvnni" to insist on one (tests comparing the
+ *        paths)
  * @out: the chosen table
  *
  * Return: 0; -EINVAL when @path names no kernel set (see SLMQ_KERNELS_PATHS),

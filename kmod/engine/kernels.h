@@ -2,11 +2,12 @@
 /*
  * The CPU-specific kernels as one table per instruction set (ggml-cpu's
  * type_traits_cpu): row dot products per weight type and layout, and the
- * attention and exp loops.  dot_generic.c and dot_avx2.c each define one
- * table; slmq_kernels_select() is the only place that picks between them,
+ * attention and exp loops.  dot_generic.c, dot_avx2.c, dot_avx512vnni.c and
+ * dot_avxvnni.c each define one table; slmq_kernels_select() is the only
+ * place that picks between them,
  * from the CPU features the caller's probe found (tools/slmqctl/cpu.c via
  * CPUID, kmod/slmq_cpu.c via boot_cpu_has()) and an optional override
- * (SLMQ_CPU=generic, cpu_path=generic) so tests can compare the paths.
+ * (SLMQ_CPU=avx2, cpu_path=generic, ...) so tests can compare the paths.
  *
  * The kernels are FPU code: only call them between slmq_fpu_begin() and
  * slmq_fpu_end().  Choosing a table is not.
@@ -33,7 +34,7 @@
  * to dot_rows once per token.
  */
 struct slmq_kernels {
-	const char *name;	/* "generic", "avx2": what bench and reports print */
+	const char *name;	/* "generic", "avx2", ...: what bench and reports print */
 	u32 needs;		/* SLMQ_CPU_* the CPU must have */
 
 	void (*dot_rows[SLMQ_TYPE_COUNT])(const void *w, u64 row_bytes, u32 n,
@@ -155,14 +156,22 @@ static void fn(const void *w, u64 row_bytes, u32 n, const float *x,	\
 #define SLMQ_CPU_AVX2 0x1u
 #define SLMQ_CPU_FMA 0x2u
 #define SLMQ_CPU_F16C 0x4u
+/* AVX-512 (the OS saves the ZMM state) and VNNI: dot_avx512vnni.c, dot_avxvnni.c */
+#define SLMQ_CPU_AVX512F 0x8u
+#define SLMQ_CPU_AVX512BW 0x10u
+#define SLMQ_CPU_AVX512VL 0x20u
+#define SLMQ_CPU_AVX512_VNNI 0x40u
+#define SLMQ_CPU_AVX_VNNI 0x80u
 
 extern const struct slmq_kernels slmq_kernels_generic;
 #ifndef SLMQ_GENERIC_ONLY
 extern const struct slmq_kernels slmq_kernels_avx2;
+extern const struct slmq_kernels slmq_kernels_avx512vnni;
+extern const struct slmq_kernels slmq_kernels_avxvnni;
 #endif
 
-/* "auto, generic, avx2": the values an override may take (for messages). */
-#define SLMQ_KERNELS_PATHS "auto, generic, avx2"
+/* The values an override may take (for messages). */
+#define SLMQ_KERNELS_PATHS "auto, generic, avx2, avx512vnni, avxvnni"
 
 int slmq_kernels_select(u32 cpu, const char *path,
 			const struct slmq_kernels **out);

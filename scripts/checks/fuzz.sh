@@ -47,6 +47,8 @@ eval "$(make -s -f kmod/engine/engine.mk -f - <<'MK'
 print:
 	@echo 'SRCS="$(SLMQ_ENGINE_SRCS)"; FPU_SRCS="$(SLMQ_ENGINE_FPU_SRCS)"; FPUF="$(SLMQ_ENGINE_FPU_FLAGS)"'
 	@echo 'AVX2_SRCS="$(SLMQ_ENGINE_AVX2_SRCS)"; AVX2F="$(SLMQ_ENGINE_AVX2_FLAGS)"'
+	@echo 'AVX512VNNI_SRCS="$(SLMQ_ENGINE_AVX512VNNI_SRCS)"; AVX512VNNIF="$(SLMQ_ENGINE_AVX512VNNI_FLAGS)"'
+	@echo 'AVXVNNI_SRCS="$(SLMQ_ENGINE_AVXVNNI_SRCS)"; AVXVNNIF="$(SLMQ_ENGINE_AVXVNNI_FLAGS)"'
 MK
 )"
 
@@ -68,7 +70,10 @@ build_objs() {
 		objs="$objs $O/obj/${f%.c}.o"
 	done
 	for f in $AVX2_SRCS; do
-		${CC:-gcc} -O2 -std=gnu11 -D_GNU_SOURCE -fno-strict-aliasing $FPUF $AVX2F -c "kmod/engine/$f" -o "$O/obj/${f%.c}.o" || return 1
+		local vf=""	# the VNNI files' flags on top of AVX2's
+		case " $AVX512VNNI_SRCS " in *" $f "*) vf=$AVX512VNNIF ;; esac
+		case " $AVXVNNI_SRCS " in *" $f "*) vf=$AVXVNNIF ;; esac
+		${CC:-gcc} -O2 -std=gnu11 -D_GNU_SOURCE -fno-strict-aliasing $FPUF $AVX2F $vf -c "kmod/engine/$f" -o "$O/obj/${f%.c}.o" || return 1
 		objs="$objs $O/obj/${f%.c}.o"
 	done
 	for f in cli gguf_writer safetensors hf_model hf_tokenizer eval_data eval_osbench eval_gen eval_pool pool; do

@@ -65,9 +65,11 @@ extern const struct slmq_allocator cli_allocator;
 /* SLMQ_CPU_* features of this CPU (CPUID; cpu.c). */
 u32 cli_cpu_features(void);
 /*
- * The kernels this process runs, chosen once by slmq_kernels_select(): AVX2
- * when the CPU has avx2+fma+f16c, unless SLMQ_CPU=generic (or
- * SLMQ_FORCE_GENERIC) says otherwise.  A bad SLMQ_CPU exits with one line.
+ * The kernels this process runs, chosen once by slmq_kernels_select(): the
+ * best the CPU runs (AVX-512 VNNI, AVX-VNNI, AVX2+FMA+F16C, generic), unless
+ * SLMQ_CPU=generic|avx2|avx512vnni|avxvnni (or SLMQ_FORCE_GENERIC) says
+ * otherwise.  A bad SLMQ_CPU, or one naming a path the CPU cannot run,
+ * exits with one line.
  */
 const struct slmq_kernels *cli_kernels(void);
 

@@ -2,8 +2,9 @@
 /*
  * Userspace's CPU probe and kernel choice (kmod/slmq_cpu.c is the kernel's):
  * CPUID for the features, engine/kernels.c's slmq_kernels_select() for the
- * decision, SLMQ_CPU=auto|generic|avx2 to override it (tests compare the
- * paths).  SLMQ_FORCE_GENERIC=1, the older switch, still means generic.
+ * decision, SLMQ_CPU=auto|generic|avx2|avx512vnni|avxvnni to override it
+ * (tests and benchmarks compare the paths).  SLMQ_FORCE_GENERIC=1, the
+ * older switch, still means generic.
  */
 #include <cpuid.h>
 #include <stdio.h>
@@ -12,14 +13,30 @@
 
 #include "cli.h"
 
+/* XCR0: the register states the OS saves on a context switch. */
+static u64 xgetbv0(void)
+{
+	unsigned int lo, hi;
+
+	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	return (u64)hi << 32 | lo;
+}
+
+#define XCR0_YMM 0x06u		/* SSE and AVX state */
+#define XCR0_ZMM 0xe0u		/* opmask, ZMM0-15 upper halves, ZMM16-31 */
+
 /*
  * AVX2 through __builtin_cpu_supports(), which also checks that the OS
  * saves the YMM state; FMA and F16C from CPUID leaf 1's ECX (clang's
- * __builtin_cpu_supports() knows no "f16c").
+ * __builtin_cpu_supports() knows no "f16c").  AVX-512 F/BW/VL/VNNI from
+ * leaf 7's EBX/ECX and AVX-VNNI from leaf 7.1's EAX, each only when XCR0
+ * (OSXSAVE set) says the OS saves the registers they use: YMM for AVX-VNNI,
+ * YMM and ZMM for AVX-512 (an OS may enable AVX but not AVX-512).
  */
 u32 cli_cpu_features(void)
 {
 	unsigned int eax, ebx, ecx, edx;
+	u64 xcr0 = 0;
 	u32 f = 0;
 
 	__builtin_cpu_init();
@@ -30,6 +47,26 @@ u32 cli_cpu_features(void)
 			f |= SLMQ_CPU_FMA;
 		if (ecx & bit_F16C)
 			f |= SLMQ_CPU_F16C;
+		if (ecx & bit_OSXSAVE)
+			xcr0 = xgetbv0();
+	}
+	if ((xcr0 & XCR0_YMM) != XCR0_YMM || __get_cpuid_max(0, NULL) < 7)
+		return f;
+	__cpuid_count(7, 0, eax, ebx, ecx, edx);
+	if ((xcr0 & XCR0_ZMM) == XCR0_ZMM) {
+		if (ebx & bit_AVX512F)
+			f |= SLMQ_CPU_AVX512F;
+		if (ebx & bit_AVX512BW)
+			f |= SLMQ_CPU_AVX512BW;
+		if (ebx & bit_AVX512VL)
+			f |= SLMQ_CPU_AVX512VL;
+		if (ecx & (1u << 11))	/* AVX512_VNNI */
+			f |= SLMQ_CPU_AVX512_VNNI;
+	}
+	if (eax >= 1) {		/* leaf 7's highest subleaf */
+		__cpuid_count(7, 1, eax, ebx, ecx, edx);
+		if (eax & (1u << 4))	/* AVX_VNNI */
+			f |= SLMQ_CPU_AVX_VNNI;
 	}
 	return f;
 }

@@ -117,18 +117,55 @@ ok $? "osbench: per-category counts add up"
 j=$(SLMQ_CPU=generic "$CTL" bench "$TMP/syn.gguf" --tokens 8 --runs 1 --json)
 jq -en --argjson j "$j" '$j.kernels == "generic"' >/dev/null
 ok $? "SLMQ_CPU=generic: bench runs the generic kernels"
-if grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo && grep -qw f16c /proc/cpuinfo; then
-	j=$("$CTL" bench "$TMP/syn.gguf" --tokens 8 --runs 1 --json)
-	jq -en --argjson j "$j" '$j.kernels == "avx2"' >/dev/null
-	ok $? "without SLMQ_CPU: bench runs the AVX2 kernels on this AVX2+FMA+F16C CPU"
+# The path auto must pick on this CPU, from the kernel's view of it (the flags
+# appear in /proc/cpuinfo only when the OS saves the registers they use).
+has() {
+	local f
+	for f; do grep -qw "$f" /proc/cpuinfo || return 1; done
+}
+if has avx2 fma f16c avx512f avx512bw avx512vl avx512_vnni; then
+	best=avx512vnni
+elif has avx2 fma f16c avx_vnni; then
+	best=avxvnni
+elif has avx2 fma f16c; then
+	best=avx2
 else
-	ok 0 "without SLMQ_CPU: AVX2 kernels # SKIP CPU lacks avx2, fma or f16c"
+	best=generic
 fi
+j=$("$CTL" bench "$TMP/syn.gguf" --tokens 8 --runs 1 --json)
+jq -en --argjson j "$j" --arg b "$best" '$j.kernels == $b' >/dev/null
+ok $? "without SLMQ_CPU: bench runs the best kernels this CPU has ($best)"
 "$CTL" quantize "$TMP/syn" -o "$TMP/synq" --bits 4 --method rtn --json >/dev/null
 a=$(SLMQ_CPU=generic "$CTL" logits "$TMP/synq/model.gguf" -p "hello world" --json)
 b=$(SLMQ_CPU=auto "$CTL" logits "$TMP/synq/model.gguf" -p "hello world" --json)
 [ -n "$a" ] && [ "$a" = "$b" ]
 ok $? "Q4_0 logits: SLMQ_CPU=generic and auto give the same bits"
+
+# Every SIMD path gives generic's bits on pcilm-tiny quantized to each block
+# type (the VNNI paths are tested here and in test_vnni, natively: the VM's
+# TCG CPU has no AVX-512).  A path the CPU lacks must fail with one line.
+for q in "4" "4 --asym" "8"; do
+	d="$TMP/tiny-q${q// /}"
+	"$CTL" quantize "$FIX/pcilm-tiny" -o "$d" --bits $q --method rtn --json >/dev/null
+	a=$(SLMQ_CPU=generic "$CTL" logits "$d/model.gguf" -p "the kernel module" --json)
+	for p in avx2 avx512vnni avxvnni; do
+		case $p in
+		avx2) need="avx2 fma f16c" ;;
+		avx512vnni) need="avx2 fma f16c avx512f avx512bw avx512vl avx512_vnni" ;;
+		avxvnni) need="avx2 fma f16c avx_vnni" ;;
+		esac
+		# shellcheck disable=SC2086 # need is a list of flags
+		if has $need; then
+			b=$(SLMQ_CPU=$p "$CTL" logits "$d/model.gguf" -p "the kernel module" --json)
+			[ -n "$a" ] && [ "$a" = "$b" ]
+			ok $? "pcilm-tiny --bits $q logits: SLMQ_CPU=$p gives generic's bits"
+		else
+			ok 0 "pcilm-tiny --bits $q logits: SLMQ_CPU=$p # SKIP CPU lacks one of: $need"
+			[ "$q" = 8 ] && fails_cleanly "SLMQ_CPU=$p on a CPU without it" \
+				env SLMQ_CPU=$p "$CTL" logits "$d/model.gguf" --tokens 1
+		fi
+	done
+done
 
 # --- bad input: one line, non-zero exit
 fails_cleanly "perplexity without --data" "$CTL" perplexity "$FIX/pcilm-tiny"

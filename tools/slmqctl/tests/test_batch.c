@@ -111,16 +111,31 @@ static bool gemm_matches(const struct slmq_kernels *k, u32 type, bool g8,
 	return ok;
 }
 
+/*
+ * Whether this CPU runs k (the VNNI tables: test_vnni compares them with
+ * generic; here their batched entries with their own rows, and their
+ * prompts with their own token-at-a-time logits).
+ */
+static bool cpu_runs(const struct slmq_kernels *k)
+{
+	return (cli_cpu_features() & k->needs) == k->needs;
+}
+
 static void test_gemm_kernels(void)
 {
 	static const u32 types[] = { SLMQ_TYPE_F32, SLMQ_TYPE_F16, SLMQ_TYPE_Q4_0,
 				     SLMQ_TYPE_Q4_1, SLMQ_TYPE_Q8_0 };
 	static const u32 nts[] = { 1, 3, 4, 5, 32 };
-	const struct slmq_kernels *ks[] = { &slmq_kernels_generic, &slmq_kernels_avx2 };
+	const struct slmq_kernels *ks[] = { &slmq_kernels_generic, &slmq_kernels_avx2,
+					    &slmq_kernels_avx512vnni, &slmq_kernels_avxvnni };
 	struct slmq_kernels none;
 	u32 i, t, g, j;
 
-	for (i = 0; i < ARRAY_SIZE(ks); i++)
+	for (i = 0; i < ARRAY_SIZE(ks); i++) {
+		if (!cpu_runs(ks[i])) {
+			tap_ok(1, "%s gemm_rows # SKIP this CPU lacks its instructions", ks[i]->name);
+			continue;
+		}
 		for (t = 0; t < ARRAY_SIZE(types); t++)
 			for (g = 0; g < (slmq_type_is_block(types[t]) ? 2 : 1); g++) {
 				bool ok = true;
@@ -131,6 +146,7 @@ static void test_gemm_kernels(void)
 				tap_ok(ok, "%s %s%s: gemm_rows of 1..32 tokens == dot_rows per token, bit for bit",
 				       ks[i]->name, slmq_type_name(types[t]), g ? " g8" : "");
 			}
+	}
 	/* a table without batched entries (a new instruction set's, at first) */
 	none = slmq_kernels_avx2;
 	memset(none.gemm_rows, 0, sizeof(none.gemm_rows));
@@ -429,15 +445,20 @@ static void check_kv(const struct slmq_model *m, const char *what,
 
 static void check_model(const struct slmq_model *m, const char *what, const u32 *tok)
 {
+	static const struct slmq_kernels *const vnni[] = { &slmq_kernels_avx512vnni,
+							   &slmq_kernels_avxvnni };
 	static const u32 kvs[] = { 0, SLMQ_SESSION_KV_F32 };
 	char name[96];
-	u32 i;
+	u32 i, j;
 
 	for (i = 0; i < ARRAY_SIZE(kvs); i++) {
 		kv_flags = kvs[i];
 		snprintf(name, sizeof(name), "%s kv %s", what, kvs[i] ? "f32" : "f16");
 		check_path(m, name, &slmq_kernels_generic, tok);
 		check_path(m, name, &slmq_kernels_avx2, tok);
+		for (j = 0; j < ARRAY_SIZE(vnni); j++)
+			if (cpu_runs(vnni[j]))
+				check_path(m, name, vnni[j], tok);
 	}
 	kv_flags = 0;
 	check_kv(m, what, tok, slmq_type_is_block(m->layers[0].wq.type));
