@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The one decision between the generic and the AVX2 kernels (kernels.h).
+ * The one decision between the generic and the SIMD kernels (kernels.h).
  * No floating point: only a table is chosen here.
  */
 #include "compat.h"
@@ -8,8 +8,12 @@
 
 /* Best first: the first table whose needs the CPU meets is "auto"'s pick. */
 static const struct slmq_kernels *const slmq_kernel_sets[] = {
-#ifndef SLMQ_GENERIC_ONLY
+#ifdef SLMQ_KERNELS_AVX2
 	&slmq_kernels_avx2,
+#endif
+#ifdef SLMQ_KERNELS_NEON
+	&slmq_kernels_dotprod,
+	&slmq_kernels_neon,
 #endif
 	&slmq_kernels_generic,
 };
@@ -17,8 +21,9 @@ static const struct slmq_kernels *const slmq_kernel_sets[] = {
 /**
  * slmq_kernels_select() - the kernels this CPU runs, or the ones asked for.
  * @cpu: SLMQ_CPU_* bits the caller's probe found
- * @path: NULL, "" or "auto" for the best the CPU runs; "generic" or "avx2"
- *        to insist on one (tests comparing the paths)
+ * @path: NULL, "" or "auto" for the best the CPU runs; "generic", "avx2",
+ *        "neon" or "dotprod" (those of the build's architecture) to insist
+ *        on one (tests comparing the paths)
  * @out: the chosen table
  *
  * Return: 0; -EINVAL when @path names no kernel set (see SLMQ_KERNELS_PATHS),
