@@ -115,11 +115,20 @@ deps:
 # scripts/kernel/fetch.sh caches in .cache/kernel/.  W=1, C=2 pass through.
 # SLMQ_KERNEL_ENV=FILE: another kernel's env.sh, sourced after ours (the
 # debug kernel's, from scripts/kernel/debug-kernel.sh).
+# ARCH=arm64: cross-built against Debian's arm64 headers of the same version
+# (scripts/kernel/fetch-cross.sh) with aarch64-linux-gnu-gcc.
+ifeq ($(ARCH),arm64)
+kmod:
+	@scripts/kernel/fetch-cross.sh arm64 >/dev/null
+	@. .cache/kernel-arm64/env.sh && \
+	$(MAKE) -C "$$KDIR" ARCH=arm64 CROSS_COMPILE="$$CROSS_COMPILE" M=$(CURDIR) modules
+else
 kmod:
 	@scripts/kernel/fetch.sh >/dev/null
 	@. .cache/kernel/env.sh && \
 	if [ -n "$$SLMQ_KERNEL_ENV" ]; then . "$$SLMQ_KERNEL_ENV"; fi && \
 	$(MAKE) -C "$$KDIR" M=$(CURDIR) modules
+endif
 
 # The debug kernel (scripts/kernel/debug.config), cached in
 # /var/cache/slmq/debug-kernel/ for every clone on the machine.

@@ -19,6 +19,10 @@
 #     ids must be byte for byte those of the x86-64 run (AVX2, G8 layout):
 #     x86-64 generic, arm64 neon and dotprod (G8 and ggml layouts), arm64
 #     generic, riscv64 generic.
+#   - slmq.ko (and the selftest module) cross-build for arm64 against
+#     Debian bookworm's 6.12 arm64 headers (scripts/kernel/fetch-cross.sh)
+#     with W=1 and no warning; vermagic is that kernel's; FP/SIMD registers
+#     only in the FPU objects; sdot only in dot_neon_dp.o.
 # The full protocol (100000 tokens) is SLMQ_CROSS_TOKENS=100000: minutes per
 # model under emulation, so the default is 1024 (4 windows of 256).
 set -u
@@ -176,5 +180,43 @@ for q in q8_0:"--bits 8" q4_0:"--bits 4 --group-size 32" q4_1:"--bits 4 --asym -
 	check "pcilm-tiny $name: $same of $total runs (x86-64 generic, arm64 neon/dotprod/generic, riscv64) give x86-64 AVX2's bits: $scored NLLs, logits, greedy tokens, tokenizer ids (ppl $ppl)" \
 		"" -- test "$same" = "$total"
 done
+# --- slmq.ko for arm64: Debian's arm64 6.12 headers, W=1, a fresh copy
+kmod_arm64() {
+	local src=$WORK/kmod-arm64
+	rm -rf "$src"
+	mkdir -p "$src"
+	cp -r Kbuild kmod uapi selftests "$src/" &&
+		scripts/kernel/fetch-cross.sh arm64 >"$LOG/kmod-arm64.env" 2>"$LOG/kmod-arm64.log" &&
+		# shellcheck disable=SC1091
+		. .cache/kernel-arm64/env.sh &&
+		make -C "$KDIR" ARCH=arm64 CROSS_COMPILE="$CROSS_COMPILE" M="$src" W=1 \
+			-j"$JOBS" modules >>"$LOG/kmod-arm64.log" 2>&1 &&
+		! grep -E 'warning:|error:' "$LOG/kmod-arm64.log" >"$LOG/kmod-arm64.warn"
+}
+KO=$WORK/kmod-arm64/kmod/slmq.ko
+check "slmq.ko cross-builds for arm64 against Debian's 6.12 arm64 headers with W=1, warning-free" \
+	"$LOG/kmod-arm64.log" -- kmod_arm64
+if [ -f "$KO" ]; then
+	# shellcheck disable=SC1091
+	. .cache/kernel-arm64/env.sh
+	vm=$(modinfo -F vermagic "$KO" 2>/dev/null)
+	check "slmq.ko vermagic is the arm64 kernel's ($vm)" "" -- \
+		eval '[[ $vm == "$SLMQ_KVER "* ]] && file "$KO" | grep -q "ARM aarch64"'
+	# FP/SIMD registers only in the objects built with the FPU (engine.mk's lists)
+	fpu_objs=" $(sed -n 's/^SLMQ_ENGINE_FPU_SRCS := //p' kmod/engine/engine.mk) dot_neon.c dot_neon_dp.c "
+	bad=""
+	for o in "$WORK"/kmod-arm64/kmod/*.o "$WORK"/kmod-arm64/kmod/engine/*.o; do
+		b=$(basename "$o" .o)
+		case $b in slmq|*.mod) continue ;; esac
+		[[ $fpu_objs == *" $b.c "* ]] && continue
+		aarch64-linux-gnu-objdump -d "$o" | grep -qE '\s[vqds][0-9]+(\.|,|$)' && bad="$bad $b.o"
+	done
+	check "arm64 slmq.ko: no FP/SIMD register outside the FPU objects${bad:+ (in:$bad)}" "" -- \
+		test -z "$bad"
+	dp=$(aarch64-linux-gnu-objdump -d "$WORK/kmod-arm64/kmod/engine/dot_neon_dp.o" | grep -cw sdot)
+	dn=$(aarch64-linux-gnu-objdump -d "$WORK/kmod-arm64/kmod/engine/dot_neon.o" | grep -cw sdot)
+	check "arm64 slmq.ko: sdot in dot_neon_dp.o ($dp) only (dot_neon.o: $dn)" "" -- \
+		test "$dp" -gt 0 -a "$dn" = 0
+fi
 echo "# cross suite: $(($(date +%s) - t0)) s, $TOKENS tokens per run"
 finish
