@@ -27,7 +27,7 @@
 # model under emulation, so the default is 1024 (4 windows of 256).
 set -u
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$REPO"
+cd "$REPO" || exit 1
 TOKENS=${SLMQ_CROSS_TOKENS:-1024}
 DATA=${SLMQ_FIXTURES:-fixtures}/oscorpus/test.bin
 MODEL=${SLMQ_FIXTURES:-fixtures}/pcilm-tiny
@@ -123,10 +123,11 @@ a=$(chosen cortex-a72)
 b=$(chosen max)
 check "auto picks neon on a Cortex-A72 ($a) and dotprod on -cpu max ($b)" "" -- \
 	test "$a" = neon -a "$b" = dotprod
-SLMQ_CPU=dotprod $A64 -cpu cortex-a72 "$ARM" kernels >"$LOG/refuse.out" 2>&1
-rc=$?
-check "SLMQ_CPU=dotprod on a Cortex-A72 is refused with one line" "$LOG/refuse.out" -- \
-	eval 'test $rc = 1 && grep -q "lacks the instructions" "$LOG/refuse.out"'
+refused() {
+	SLMQ_CPU=dotprod $A64 -cpu cortex-a72 "$ARM" kernels >"$LOG/refuse.out" 2>&1
+	[ $? = 1 ] && grep -q "lacks the instructions" "$LOG/refuse.out"
+}
+check "SLMQ_CPU=dotprod on a Cortex-A72 is refused with one line" "$LOG/refuse.out" -- refused
 
 # --- figures: the same bits on every CPU and path
 if [ ! -x "$CTL" ]; then
@@ -166,8 +167,10 @@ for q in q8_0:"--bits 8" q4_0:"--bits 4 --group-size 32" q4_1:"--bits 4 --asym -
 		layout=${rest##*:}
 		out=$LOG/$name-$tag.out
 		total=$((total + 1))
+		g8=g8
+		[ "$layout" = ggml ] && g8=
 		# shellcheck disable=SC2086
-		$cmd run "$gguf" "$DATA" "$TOKENS" $([ "$layout" = ggml ] || echo g8) >"$out" 2>&1
+		$cmd run "$gguf" "$DATA" "$TOKENS" $g8 >"$out" 2>&1
 		sed '1,/^--$/d' "$out" >"$out.bits"
 		if [ -s "$out.bits" ] && cmp -s "$ref.bits" "$out.bits"; then
 			same=$((same + 1))
@@ -181,13 +184,13 @@ for q in q8_0:"--bits 8" q4_0:"--bits 4 --group-size 32" q4_1:"--bits 4 --asym -
 		"" -- test "$same" = "$total"
 done
 # --- slmq.ko for arm64: Debian's arm64 6.12 headers, W=1, a fresh copy
+# shellcheck disable=SC1091
 kmod_arm64() {
 	local src=$WORK/kmod-arm64
 	rm -rf "$src"
 	mkdir -p "$src"
 	cp -r Kbuild kmod uapi selftests "$src/" &&
 		scripts/kernel/fetch-cross.sh arm64 >"$LOG/kmod-arm64.env" 2>"$LOG/kmod-arm64.log" &&
-		# shellcheck disable=SC1091
 		. .cache/kernel-arm64/env.sh &&
 		make -C "$KDIR" ARCH=arm64 CROSS_COMPILE="$CROSS_COMPILE" M="$src" W=1 \
 			-j"$JOBS" modules >>"$LOG/kmod-arm64.log" 2>&1 &&
@@ -200,8 +203,10 @@ if [ -f "$KO" ]; then
 	# shellcheck disable=SC1091
 	. .cache/kernel-arm64/env.sh
 	vm=$(modinfo -F vermagic "$KO" 2>/dev/null)
-	check "slmq.ko vermagic is the arm64 kernel's ($vm)" "" -- \
-		eval '[[ $vm == "$SLMQ_KVER "* ]] && file "$KO" | grep -q "ARM aarch64"'
+	vermagic_ok() {
+		[[ $vm == "$SLMQ_KVER "* ]] && file "$KO" | grep -q "ARM aarch64"
+	}
+	check "slmq.ko vermagic is the arm64 kernel's ($vm)" "" -- vermagic_ok
 	# FP/SIMD registers only in the objects built with the FPU (engine.mk's lists)
 	fpu_objs=" $(sed -n 's/^SLMQ_ENGINE_FPU_SRCS := //p' kmod/engine/engine.mk) dot_neon.c dot_neon_dp.c "
 	bad=""
