@@ -18,7 +18,8 @@
 #     bits, the NLL sum's bits), a greedy continuation and the tokenizer's
 #     ids must be byte for byte those of the x86-64 run (AVX2, G8 layout):
 #     x86-64 generic, arm64 neon and dotprod (G8 and ggml layouts), arm64
-#     generic, riscv64 generic.
+#     generic, riscv64 generic; and the x86-64 perplexity is what
+#     `slmqctl perplexity` reports for the same tokens.
 #   - slmq.ko (and the selftest module) cross-build for arm64 against
 #     Debian bookworm's 6.12 arm64 headers (scripts/kernel/fetch-cross.sh)
 #     with W=1 and no warning; vermagic is that kernel's; FP/SIMD registers
@@ -150,6 +151,12 @@ for q in q8_0:"--bits 8" q4_0:"--bits 4 --group-size 32" q4_1:"--bits 4 --asym -
 	fi
 	sed '1,/^--$/d' "$ref" >"$ref.bits"
 	ppl=$(sed -n 's/^ppl \([0-9.]*\).*/\1/p' "$ref")
+	# xengine's protocol is slmqctl perplexity's: the same figure on the same tokens
+	cp=$("$CTL" perplexity "$gguf" --data "$DATA" --ctx 256 --max-tokens "$TOKENS" --json \
+		2>"$LOG/ppl-$name.err" | jq -r '.ppl // empty')
+	cp=$(printf '%.6f' "${cp:-0}")
+	check "pcilm-tiny $name: xengine's perplexity on x86-64 is slmqctl perplexity's ($ppl, $cp)" \
+		"$LOG/ppl-$name.err" -- test "$ppl" = "$cp"
 	scored=$(sed -n 's/^scored //p' "$ref.bits")
 	same=0
 	total=0
