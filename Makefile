@@ -34,7 +34,11 @@ endif
 # against it); a tree without it falls back to git describe.
 SLMQ_VERSION := $(shell cat VERSION 2>/dev/null || git describe --tags --always --dirty 2>/dev/null || echo unknown)
 ENGINE := kmod/engine
+# The engine's SIMD files are those of the target: CC=aarch64-linux-gnu-gcc
+# builds arm64's (see engine.mk and `make xengine`).
+SLMQ_ENGINE_ARCH := $(shell $(CC) -dumpmachine 2>/dev/null | sed -e 's/^x86_64-.*/x86/' -e 's/^aarch64-.*/arm64/' -e 's/-.*//')
 include $(ENGINE)/engine.mk
+SIMD_SRCS := $(SLMQ_ENGINE_AVX2_SRCS) $(SLMQ_ENGINE_NEON_SRCS)
 
 PKGS := libnl-genl-3.0 json-c
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -49,7 +53,7 @@ CFLAGS ?= -O2 -g
 BASE_CFLAGS := $(CPPFLAGS) $(CFLAGS) $(WARN) -std=gnu11 -fno-strict-aliasing -D_GNU_SOURCE -pthread
 LDLIBS := $(PKG_LIBS) -llapacke -lopenblas -lm -pthread
 
-ENGINE_OBJS := $(patsubst %.c,$(O)/engine/%.o,$(SLMQ_ENGINE_SRCS) $(SLMQ_ENGINE_FPU_SRCS) $(SLMQ_ENGINE_AVX2_SRCS))
+ENGINE_OBJS := $(patsubst %.c,$(O)/engine/%.o,$(SLMQ_ENGINE_SRCS) $(SLMQ_ENGINE_FPU_SRCS) $(SIMD_SRCS))
 CTL_SRCS := $(filter-out tools/slmqctl/main.c,$(wildcard tools/slmqctl/*.c tools/slmqctl/*/*.c))
 CTL_SRCS := $(filter-out tools/slmqctl/tests/% tools/slmqctl/fuzz/%,$(CTL_SRCS))
 CTL_OBJS := $(patsubst tools/slmqctl/%.c,$(O)/ctl/%.o,$(CTL_SRCS))
@@ -65,7 +69,7 @@ all: $(SLMQCTL)
 $(O)/engine/%.o: $(ENGINE)/%.c
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(BASE_CFLAGS) $(if $(filter $*.c,$(SLMQ_ENGINE_FPU_SRCS) $(SLMQ_ENGINE_AVX2_SRCS)),$(SLMQ_ENGINE_FPU_FLAGS)) $(if $(filter $*.c,$(SLMQ_ENGINE_AVX2_SRCS)),$(SLMQ_ENGINE_AVX2_FLAGS)) $(if $(filter $*.c,$(SLMQ_ENGINE_AVX512VNNI_SRCS)),$(SLMQ_ENGINE_AVX512VNNI_FLAGS)) $(if $(filter $*.c,$(SLMQ_ENGINE_AVXVNNI_SRCS)),$(SLMQ_ENGINE_AVXVNNI_FLAGS)) -MMD -MP -c -o $@ $<
+	$(Q)$(CC) $(BASE_CFLAGS) $(if $(filter $*.c,$(SLMQ_ENGINE_FPU_SRCS) $(SIMD_SRCS)),$(SLMQ_ENGINE_FPU_FLAGS)) $(if $(filter $*.c,$(SLMQ_ENGINE_AVX2_SRCS)),$(SLMQ_ENGINE_AVX2_FLAGS)) $(if $(filter $*.c,$(SLMQ_ENGINE_AVX512VNNI_SRCS)),$(SLMQ_ENGINE_AVX512VNNI_FLAGS)) $(if $(filter $*.c,$(SLMQ_ENGINE_AVXVNNI_SRCS)),$(SLMQ_ENGINE_AVXVNNI_FLAGS)) $(if $(filter $*.c,$(SLMQ_ENGINE_DOTPROD_SRCS)),$(SLMQ_ENGINE_DOTPROD_FLAGS)) -MMD -MP -c -o $@ $<
 
 $(O)/ctl/%.o: tools/slmqctl/%.c
 	@mkdir -p $(@D)
@@ -102,6 +106,17 @@ $(O)/ctl/main.o: $(wildcard VERSION)
 
 tests: $(SLMQCTL) $(TEST_BINS)
 
+# The engine alone (no json-c, libnl, LAPACK) with its cross-architecture
+# check, tools/slmqctl/tests/xengine.c: what scripts/checks/cross.sh builds
+# natively and with each cross compiler (O=build/cross-ARCH CC=...-gcc
+# XENGINE_LDFLAGS=-static) and runs under qemu-user.
+XENGINE := $(O)/xengine
+$(XENGINE): tools/slmqctl/tests/xengine.c $(O)/ctl/cpu.o $(ENGINE_OBJS)
+	$(call msg,CCLD,$@)
+	$(Q)$(CC) $(BASE_CFLAGS) $(SLMQ_ENGINE_FPU_FLAGS) $(XENGINE_LDFLAGS) -o $@ $^ -lm
+
+xengine: $(XENGINE)
+
 deps:
 	@scripts/deps.sh
 
@@ -109,11 +124,20 @@ deps:
 # scripts/kernel/fetch.sh caches in .cache/kernel/.  W=1, C=2 pass through.
 # SLMQ_KERNEL_ENV=FILE: another kernel's env.sh, sourced after ours (the
 # debug kernel's, from scripts/kernel/debug-kernel.sh).
+# ARCH=arm64: cross-built against Debian's arm64 headers of the same version
+# (scripts/kernel/fetch-cross.sh) with aarch64-linux-gnu-gcc.
+ifeq ($(ARCH),arm64)
+kmod:
+	@scripts/kernel/fetch-cross.sh arm64 >/dev/null
+	@. .cache/kernel-arm64/env.sh && \
+	$(MAKE) -C "$$KDIR" ARCH=arm64 CROSS_COMPILE="$$CROSS_COMPILE" M=$(CURDIR) modules
+else
 kmod:
 	@scripts/kernel/fetch.sh >/dev/null
 	@. .cache/kernel/env.sh && \
 	if [ -n "$$SLMQ_KERNEL_ENV" ]; then . "$$SLMQ_KERNEL_ENV"; fi && \
 	$(MAKE) -C "$$KDIR" M=$(CURDIR) modules
+endif
 
 # The debug kernel (scripts/kernel/debug.config), cached in
 # /var/cache/slmq/debug-kernel/ for every clone on the machine.
@@ -184,5 +208,5 @@ clean:
 	rm -rf $(O) $(SLMQCTL)
 	-[ -f .cache/kernel/env.sh ] && . .cache/kernel/env.sh && $(MAKE) -C "$$KDIR" M=$(CURDIR) clean >/dev/null
 
-.PHONY: all tests deps check check-debug debug-kernel demo bench bench-quant fuzz clean kmod install dkms-src dkms-build dkms-install dkms-remove deb check-deb
+.PHONY: all tests xengine deps check check-debug debug-kernel demo bench bench-quant fuzz clean kmod install dkms-src dkms-build dkms-install dkms-remove deb check-deb
 -include $(shell find $(O) -name '*.d' 2>/dev/null)

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The kernel's side of the engine's kernel choice: boot_cpu_has() is the
- * probe, engine/kernels.c's slmq_kernels_select() the decision (the same
- * one slmqctl makes from CPUID), and cpu_path= pins a path so the two can
- * be compared in the VM tests.
+ * The kernel's side of the engine's kernel choice: boot_cpu_has() (x86) or
+ * cpu_have_named_feature() (arm64) is the probe, engine/kernels.c's
+ * slmq_kernels_select() the decision (the same one slmqctl makes from CPUID
+ * or AT_HWCAP), and cpu_path= pins a path so the two can be compared in the
+ * VM tests.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -17,6 +18,7 @@
 /* The table cpu_path= pinned; NULL: the best this CPU runs. */
 static const struct slmq_kernels *slmq_kernels_pinned;
 
+#if defined(CONFIG_X86)
 static u32 slmq_cpu_features(void)
 {
 	u32 f = 0;
@@ -43,6 +45,25 @@ static u32 slmq_cpu_features(void)
 		f |= SLMQ_CPU_AVX_VNNI;
 	return f;
 }
+#elif defined(CONFIG_ARM64)
+/* The system-wide features (every CPU has them): what AT_HWCAP reports to userspace. */
+static u32 slmq_cpu_features(void)
+{
+	u32 f = 0;
+
+	if (cpu_have_named_feature(ASIMD))
+		f |= SLMQ_CPU_NEON;
+	if (cpu_have_named_feature(ASIMDDP))
+		f |= SLMQ_CPU_DOTPROD;
+	return f;
+}
+#else
+/* Other architectures run the generic C kernels, which need nothing. */
+static u32 slmq_cpu_features(void)
+{
+	return 0;
+}
+#endif
 
 static int slmq_cpu_path_set(const char *val, const struct kernel_param *kp)
 {
@@ -77,15 +98,19 @@ static const struct kernel_param_ops slmq_cpu_path_ops = {
 	.get = slmq_cpu_path_get,
 };
 module_param_cb(cpu_path, &slmq_cpu_path_ops, NULL, 0644);
+#ifdef CONFIG_ARM64
+MODULE_PARM_DESC(cpu_path, "Engine kernels: auto (default), generic, neon or dotprod; new sessions use it");
+#else
 MODULE_PARM_DESC(cpu_path,
 		 "Engine kernels: auto (default), generic, avx2, avx512vnni or avxvnni; new sessions use it");
+#endif
 
 /**
  * slmq_cpu_kernels() - the engine kernels a new session runs
  *
- * Return: the table cpu_path= pinned, else the best this CPU runs
- * (AVX-512 VNNI, AVX-VNNI, AVX2 with FMA and F16C, or generic C; see
- * slmq_kernels_select()).
+ * Return: the table cpu_path= pinned, else the best this CPU runs (x86:
+ * AVX-512 VNNI, AVX-VNNI, AVX2 with FMA and F16C; arm64: dotprod with
+ * ASIMDDP, else neon; otherwise generic C; see slmq_kernels_select()).
  */
 const struct slmq_kernels *slmq_cpu_kernels(void)
 {

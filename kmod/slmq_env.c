@@ -11,7 +11,7 @@
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
-#include <asm/fpu/api.h>
+#include <linux/fpu.h>
 
 #include "slmq_priv.h"
 

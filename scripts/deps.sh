@@ -6,7 +6,9 @@ set -e
 PKGS="gcc make pkg-config libc6-dev libnl-3-dev libnl-genl-3-dev libjson-c-dev
 libopenblas-dev liblapacke-dev libgfortran-12-dev jq clang libclang-rt-14-dev
 qemu-system-x86 busybox-static cpio xz-utils kmod pahole bc flex bison libelf-dev libssl-dev
-sparse python3 python3-yaml python3-jsonschema perl groff-base"
+sparse python3 python3-yaml python3-jsonschema perl groff-base
+gcc-aarch64-linux-gnu libc6-dev-arm64-cross binutils-aarch64-linux-gnu
+gcc-riscv64-linux-gnu libc6-dev-riscv64-cross qemu-user-static"
 [ "${1:-}" = deb ] && PKGS="$PKGS dpkg-dev debhelper dh-dkms dh-python dkms lintian"
 missing=""
 for p in $PKGS; do

@@ -12,10 +12,14 @@
  * Rapids) its 512-bit integer work is faster (Documentation/engine.md).
  */
 static const struct slmq_kernels *const slmq_kernel_sets[] = {
-#ifndef SLMQ_GENERIC_ONLY
+#ifdef SLMQ_KERNELS_AVX2
 	&slmq_kernels_avx512vnni,
 	&slmq_kernels_avxvnni,
 	&slmq_kernels_avx2,
+#endif
+#ifdef SLMQ_KERNELS_NEON
+	&slmq_kernels_dotprod,
+	&slmq_kernels_neon,
 #endif
 	&slmq_kernels_generic,
 };
@@ -24,7 +28,8 @@ static const struct slmq_kernels *const slmq_kernel_sets[] = {
  * slmq_kernels_select() - the kernels this CPU runs, or the ones asked for.
  * @cpu: SLMQ_CPU_* bits the caller's probe found
  * @path: NULL, "" or "auto" for the best the CPU runs; "generic", "avx2",
- *        "avx512vnni" or "avxvnni" to insist on one (tests comparing the
+ *        "avx512vnni", "avxvnni" (x86), "neon" or "dotprod" (arm64): those
+ *        of the build's architecture, to insist on one (tests comparing the
  *        paths)
  * @out: the chosen table
  *

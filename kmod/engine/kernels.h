@@ -2,12 +2,13 @@
 /*
  * The CPU-specific kernels as one table per instruction set (ggml-cpu's
  * type_traits_cpu): row dot products per weight type and layout, and the
- * attention and exp loops.  dot_generic.c, dot_avx2.c, dot_avx512vnni.c and
- * dot_avxvnni.c each define one table; slmq_kernels_select() is the only
- * place that picks between them,
+ * attention and exp loops.  dot_generic.c, dot_avx2.c, dot_avx512vnni.c,
+ * dot_avxvnni.c (x86), dot_neon.c and dot_neon_dp.c (arm64) each define one
+ * table; slmq_kernels_select() is the only place that picks between them,
  * from the CPU features the caller's probe found (tools/slmqctl/cpu.c via
- * CPUID, kmod/slmq_cpu.c via boot_cpu_has()) and an optional override
- * (SLMQ_CPU=avx2, cpu_path=generic, ...) so tests can compare the paths.
+ * CPUID or AT_HWCAP, kmod/slmq_cpu.c via boot_cpu_has() or
+ * cpu_have_named_feature()) and an optional override (SLMQ_CPU=avx2,
+ * cpu_path=generic, ...) so tests can compare the paths.
  *
  * The kernels are FPU code: only call them between slmq_fpu_begin() and
  * slmq_fpu_end().  Choosing a table is not.
@@ -34,7 +35,7 @@
  * to dot_rows once per token.
  */
 struct slmq_kernels {
-	const char *name;	/* "generic", "avx2", ...: what bench and reports print */
+	const char *name;	/* "generic", "avx2", "neon", ...: what bench and reports print */
 	u32 needs;		/* SLMQ_CPU_* the CPU must have */
 
 	void (*dot_rows[SLMQ_TYPE_COUNT])(const void *w, u64 row_bytes, u32 n,
@@ -162,16 +163,31 @@ static void fn(const void *w, u64 row_bytes, u32 n, const float *x,	\
 #define SLMQ_CPU_AVX512VL 0x20u
 #define SLMQ_CPU_AVX512_VNNI 0x40u
 #define SLMQ_CPU_AVX_VNNI 0x80u
+/* arm64: Advanced SIMD (dot_neon.c), the v8.2 sdot instructions (dot_neon_dp.c) */
+#define SLMQ_CPU_NEON 0x100u
+#define SLMQ_CPU_DOTPROD 0x200u
+
+/* The SIMD tables a build has: its architecture's (engine.mk lists their files). */
+#if !defined(SLMQ_GENERIC_ONLY) && defined(__x86_64__)
+#define SLMQ_KERNELS_AVX2 1
+#elif !defined(SLMQ_GENERIC_ONLY) && defined(__aarch64__)
+#define SLMQ_KERNELS_NEON 1
+#endif
 
 extern const struct slmq_kernels slmq_kernels_generic;
-#ifndef SLMQ_GENERIC_ONLY
+#ifdef SLMQ_KERNELS_AVX2
 extern const struct slmq_kernels slmq_kernels_avx2;
 extern const struct slmq_kernels slmq_kernels_avx512vnni;
 extern const struct slmq_kernels slmq_kernels_avxvnni;
-#endif
-
 /* The values an override may take (for messages). */
 #define SLMQ_KERNELS_PATHS "auto, generic, avx2, avx512vnni, avxvnni"
+#elif defined(SLMQ_KERNELS_NEON)
+extern const struct slmq_kernels slmq_kernels_neon;
+extern const struct slmq_kernels slmq_kernels_dotprod;
+#define SLMQ_KERNELS_PATHS "auto, generic, neon, dotprod"
+#else
+#define SLMQ_KERNELS_PATHS "auto, generic"
+#endif
 
 int slmq_kernels_select(u32 cpu, const char *path,
 			const struct slmq_kernels **out);

@@ -93,8 +93,29 @@ static inline v4sf load_v4sf(const float *p)
 	return v;
 }
 
+/* SSE's maxps (v > m ? v : m, lane by lane) and movmskps; portable elsewhere. */
+static inline v4sf max4(v4sf v, v4sf m)
+{
+#ifdef __SSE__
+	return __builtin_ia32_maxps(v, m);
+#else
+	v4si gt = v > m;
+
+	return (v4sf)(((v4si)v & gt) | ((v4si)m & ~gt));
+#endif
+}
+
+static inline int mask4(v4si eq)
+{
+#ifdef __SSE__
+	return __builtin_ia32_movmskps((v4sf)eq);
+#else
+	return (eq[0] & 1) | (eq[1] & 2) | (eq[2] & 4) | (eq[3] & 8);
+#endif
+}
+
 /*
- * argmax_scalar()'s answer, four lanes at a time (SSE, in every build):
+ * argmax_scalar()'s answer, four lanes at a time (SSE on x86, generic vectors elsewhere):
  * without NaNs that is the lowest index holding max(x) (+0 and -0 compare
  * equal both ways); with a NaN, leave it to the scalar rule.
  */
@@ -112,7 +133,7 @@ static u32 argmax(struct slmq_session *s, const float *x, u32 n)
 		v4sf v = load_v4sf(x + i);
 
 		nan |= v != v;
-		m = __builtin_ia32_maxps(v, m);
+		m = max4(v, m);
 		if (!((i + 4) % SAMPLE_CHUNK))
 			spend(s, SAMPLE_CHUNK);
 	}
@@ -129,7 +150,7 @@ static u32 argmax(struct slmq_session *s, const float *x, u32 n)
 			best = m[i];
 	for (i = 0; i + 4 <= n; i += 4) {
 		v4si eq = load_v4sf(x + i) == best;
-		int mask = __builtin_ia32_movmskps((v4sf)eq);
+		int mask = mask4(eq);
 
 		if (mask)
 			return i + __builtin_ctz(mask);

@@ -10,6 +10,7 @@
 #include "../../kmod/engine/compat.h"
 #include "../../kmod/engine/kernels.h"
 #include "../../kmod/engine/model.h"
+#include "cpu.h"
 
 struct slmqctl_cmd {
 	const char *name;
@@ -62,16 +63,7 @@ int cli_write_file(const char *path, const void *buf, size_t len);
 
 /* Userspace allocator (calloc-like, 64-byte aligned) and environment. */
 extern const struct slmq_allocator cli_allocator;
-/* SLMQ_CPU_* features of this CPU (CPUID; cpu.c). */
-u32 cli_cpu_features(void);
-/*
- * The kernels this process runs, chosen once by slmq_kernels_select(): the
- * best the CPU runs (AVX-512 VNNI, AVX-VNNI, AVX2+FMA+F16C, generic), unless
- * SLMQ_CPU=generic|avx2|avx512vnni|avxvnni (or SLMQ_FORCE_GENERIC) says
- * otherwise.  A bad SLMQ_CPU, or one naming a path the CPU cannot run,
- * exits with one line.
- */
-const struct slmq_kernels *cli_kernels(void);
+/* cli_cpu_features(), cli_kernels(): cpu.h. */
 
 /* (Inline, so objects that never run the engine need no kernels: fuzz.sh.) */
 static inline void cli_env_init(struct slmq_env *env)

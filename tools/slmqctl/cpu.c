@@ -1,18 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Userspace's CPU probe and kernel choice (kmod/slmq_cpu.c is the kernel's):
- * CPUID for the features, engine/kernels.c's slmq_kernels_select() for the
- * decision, SLMQ_CPU=auto|generic|avx2|avx512vnni|avxvnni to override it
- * (tests and benchmarks compare the paths).  SLMQ_FORCE_GENERIC=1, the
- * older switch, still means generic.
+ * CPUID on x86 and AT_HWCAP on arm64 for the features, engine/kernels.c's
+ * slmq_kernels_select() for the decision, SLMQ_CPU=auto|generic|avx2|
+ * avx512vnni|avxvnni (x86) or auto|generic|neon|dotprod (arm64) to override
+ * it (tests and benchmarks compare the paths).  SLMQ_FORCE_GENERIC=1, the
+ * older switch, still means generic.  Only the C library: tests/xengine.c
+ * links this file without the rest of slmqctl.
  */
-#include <cpuid.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#elif defined(__aarch64__)
+#include <sys/auxv.h>
+#include <asm/hwcap.h>
+#endif
 
-#include "cli.h"
+#include "cpu.h"
 
+#if defined(__x86_64__) || defined(__i386__)
 /* XCR0: the register states the OS saves on a context switch. */
 static u64 xgetbv0(void)
 {
@@ -70,6 +78,26 @@ u32 cli_cpu_features(void)
 	}
 	return f;
 }
+#elif defined(__aarch64__)
+/* What the kernel says the CPU has (Advanced SIMD, and the v8.2 sdot/udot). */
+u32 cli_cpu_features(void)
+{
+	unsigned long hw = getauxval(AT_HWCAP);
+	u32 f = 0;
+
+	if (hw & HWCAP_ASIMD)
+		f |= SLMQ_CPU_NEON;
+	if (hw & HWCAP_ASIMDDP)
+		f |= SLMQ_CPU_DOTPROD;
+	return f;
+}
+#else
+/* Other architectures run the generic C kernels, which need nothing. */
+u32 cli_cpu_features(void)
+{
+	return 0;
+}
+#endif
 
 const struct slmq_kernels *cli_kernels(void)
 {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Generic vs AVX2 kernels: row dot products for every weight type on random
+ * Generic vs SIMD kernels (AVX2 on x86-64; NEON or dotprod on arm64, the
+ * table cli_kernels() picks, SLMQ_CPU pins one): row dot products for every weight type on random
  * data, both against a double-precision reference of the same integer
  * decomposition; and a whole model (pcilm-tiny, and a random synthetic one)
  * run with both paths: identical greedy tokens, logits within tolerance.
@@ -33,6 +34,9 @@
 
 #define DOT_TOL 2e-6
 #define LOGIT_TOL 1e-3
+
+/* The SIMD table compared with generic: cli_kernels()'s (avx2, neon, dotprod). */
+static const struct slmq_kernels *alt;
 
 static u64 rng = 0x9e3779b97f4a7c15ull;
 
@@ -116,7 +120,7 @@ static void test_dots(void)
 			if (slmq_type_is_block(type))
 				slmq_quantize_act(x, &xa, n);
 			slmq_dot_rows_generic(type, wq, rb, n, x, &xa, yg, 0, ROWS);
-			slmq_dot_rows_avx2(type, wq, rb, n, x, &xa, ya, 0, ROWS);
+			slmq_dot_rows(alt, type, wq, rb, n, x, &xa, ya, 0, ROWS);
 			for (r = 0; r < ROWS; r++) {
 				double l1, ref = ref_dot(type, wq + r * rb, x, &xa, n, &l1);
 				double tol = DOT_TOL * l1 + 1e-30;
@@ -127,7 +131,7 @@ static void test_dots(void)
 					ok &= !memcmp(&yg[r], &ya[r], sizeof(float));
 				worst = fmax(worst, fabs(yg[r] - ya[r]) / (l1 + 1e-30));
 			}
-			tap_ok(ok, "%s n=%u: generic and AVX2 agree with the double reference%s (worst |g-a|/L1 %.2e)",
+			tap_ok(ok, "%s n=%u: generic and SIMD agree with the double reference%s (worst |g-a|/L1 %.2e)",
 			       slmq_type_name(type), n,
 			       slmq_type_is_block(type) ? " and bit for bit" : "",
 			       worst);
@@ -257,12 +261,12 @@ static void test_g8(void)
 						rt &= !memcmp(blk, w + r * rb + j * bs, bs);
 					}
 				slmq_dot_rows_generic(type, w, rb, n, x, &xa, y, 0, rows);
-				slmq_dot_rows_avx2(type, w, rb, n, x, &xa, y + rows, 0, rows);
+				slmq_dot_rows(alt, type, w, rb, n, x, &xa, y + rows, 0, rows);
 				slmq_dot_rows_generic(gt, p, rb, n, x, &xa, y + 2 * rows, 0, rows);
-				slmq_dot_rows_avx2(gt, p, rb, n, x, &xa, y + 3 * rows, 0, rows);
+				slmq_dot_rows(alt, gt, p, rb, n, x, &xa, y + 3 * rows, 0, rows);
 				/* two ranges split on a group boundary */
-				slmq_dot_rows_avx2(gt, p, rb, n, x, &xa, y + 4 * rows, 0, mid);
-				slmq_dot_rows_avx2(gt, p, rb, n, x, &xa, y + 4 * rows, mid, rows);
+				slmq_dot_rows(alt, gt, p, rb, n, x, &xa, y + 4 * rows, 0, mid);
+				slmq_dot_rows(alt, gt, p, rb, n, x, &xa, y + 4 * rows, mid, rows);
 				for (j = 1; j < 5; j++)
 					same &= !memcmp(y, y + j * rows, rows * sizeof(float));
 				tap_ok(rt && same, "%s n=%u rows=%u: G8 blocks reassemble; same bits on both layouts and paths",
@@ -306,7 +310,7 @@ static void test_q8_min(void)
 			w[r * rb + (j / 32) * 34 + 2 + j % 32] = 0x80;
 	}
 	slmq_dot_rows_generic(SLMQ_TYPE_Q8_0, w, rb, N, x, &xa, yg, 0, ROWS);
-	slmq_dot_rows_avx2(SLMQ_TYPE_Q8_0, w, rb, N, x, &xa, ya, 0, ROWS);
+	slmq_dot_rows(alt, SLMQ_TYPE_Q8_0, w, rb, N, x, &xa, ya, 0, ROWS);
 	tap_ok(!memcmp(yg, ya, sizeof(yg)),
 	       "q8_0 with -128 weights, ggml layout: same bits on both paths");
 	free(w);
@@ -335,9 +339,9 @@ static void test_exp_arrays(void)
 	}
 	tap_ok(same, "slmq_expf_array() equals slmq_expf() bit for bit (NaN and out-of-range lanes too)");
 	tap_ok(accurate, "slmq_expf_array() within 1e-6 relative of libm's exp()");
-	slmq_expf_array_avx2(ya, x, N);
+	alt->expf_array(ya, x, N);
 	tap_ok(!memcmp(y, ya, sizeof(y)),
-	       "slmq_expf_array_avx2() equals slmq_expf_array() bit for bit (tail, NaN, out of range)");
+	       "the SIMD expf_array equals slmq_expf_array() bit for bit (tail, NaN, out of range)");
 	x[7] = 1.0f;
 	sum = 0;
 	for (i = 0; i < N; i++)
@@ -351,7 +355,7 @@ static void test_exp_arrays(void)
 	       "slmq_exp_sum_from() in pieces of 6 equals one slmq_exp_sum() bit for bit");
 }
 
-/* Attention loops: generic and AVX2 give the same bits (tails included). */
+/* Attention loops: generic and SIMD give the same bits (tails included). */
 static void test_attention(void)
 {
 	static const u32 hds[] = { 32, 64, 40, 8, 100 };
@@ -369,10 +373,10 @@ static void test_attention(void)
 		for (j = 0; j < NT * hd; j++)
 			kv[j] = grand();
 		slmq_attn_scores_generic(q, kv, hd, NT, 0.125f, sg);
-		slmq_attn_scores_avx2(q, kv, hd, NT, 0.125f, sa);
+		alt->attn_scores(q, kv, hd, NT, 0.125f, sa);
 		same = !memcmp(sg, sa, sizeof(sg));
 		slmq_attn_wsum_generic(og, sg, kv, hd, NT);
-		slmq_attn_wsum_avx2(oa, sg, kv, hd, NT);
+		alt->attn_wsum(oa, sg, kv, hd, NT);
 		same &= !memcmp(og, oa, hd * sizeof(float));
 		tap_ok(same, "attention scores and weighted sum, head dim %u: same bits on both paths", hd);
 		free(q);
@@ -529,7 +533,7 @@ static int run_greedy(const struct slmq_model *m, bool avx2, const u32 *prompt,
 	u32 i, tok = 0, nv = m->hp.n_vocab;
 
 	cli_env_init(&env);
-	env.kernels = avx2 ? &slmq_kernels_avx2 : &slmq_kernels_generic;
+	env.kernels = avx2 ? alt : &slmq_kernels_generic;
 	s = slmq_session_new(m, &env, 0, &err);
 	if (!s) {
 		tap_diag("session: %s", err.msg);
@@ -566,7 +570,7 @@ static void compare_paths(const struct slmq_model *m, const char *what,
 	for (i = 0; i < nl; i++)
 		worst = fmax(worst, fabs((double)lg[i] - la[i]));
 	tap_ok(!memcmp(tg, ta, steps * sizeof(u32)),
-	       "%s: generic and AVX2 give the same %u greedy tokens", what, steps);
+	       "%s: generic and SIMD give the same %u greedy tokens", what, steps);
 	if (exact)
 		tap_ok(!memcmp(lg, la, nl * sizeof(float)),
 		       "%s: logits identical bit for bit (max diff %.2e)", what, worst);
@@ -658,11 +662,17 @@ int main(void)
 	struct slmq_env env;
 
 	cli_env_init(&env);
-	if ((cli_cpu_features() & slmq_kernels_avx2.needs) != slmq_kernels_avx2.needs) {
-		/* the brief's machines all have AVX2; a CPU without it cannot run the comparison */
-		tap_ok(0, "this CPU has AVX2+FMA+F16C (needed to compare the paths)");
+#ifdef SLMQ_KERNELS_AVX2
+	alt = &slmq_kernels_avx2;	/* auto may pick a VNNI table: test_vnni compares those */
+#else
+	alt = env.kernels;
+#endif
+	if (alt == &slmq_kernels_generic || (cli_cpu_features() & alt->needs) != alt->needs) {
+		/* x86-64 machines here all have AVX2, arm64 ones NEON: nothing to compare otherwise */
+		tap_ok(0, "this CPU has SIMD kernels (%s) to compare with generic", SLMQ_KERNELS_PATHS);
 		return tap_done();
 	}
+	tap_diag("SIMD kernels: %s", alt->name);
 	test_act();
 	test_act_nonfinite();
 	test_dots();
