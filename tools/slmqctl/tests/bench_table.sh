@@ -8,7 +8,7 @@
 # --json; slmqctl bench's --prompt / --warmup / mean and sd.  No figure is
 # compared with a speed: timing is never a test.
 set -u
-cd "$(dirname "$0")/../../.."
+cd "$(dirname "$0")/../../.." || exit 1
 CTL=tools/slmqctl/slmqctl
 MODEL=${SLMQ_FIXTURES:-fixtures}/pcilm-tiny
 TMP=$(mktemp -d)
@@ -69,7 +69,7 @@ done
 [ "$(awk -F' [|] ' '{ print $2, $6 }' "$TMP/rows")"$'\n' = "$want" ]
 ok $? "bench.sh: one row per type and test, pp128 then tg64, F16 Q8_0 Q4_0 Q4_1 ($(wc -l <"$TMP/rows") rows)"
 bad=$(grep -Evc "^\| pcilm-tiny \| (F16|Q8_0|Q4_0|Q4_1) \| $num MiB \| 1 \| generic \| (pp128|tg64) \| $num ± $num \| $num ± $num \|\$" "$TMP/rows")
-ok $([ "$bad" = 0 ] && echo 0 || echo 1) "bench.sh: every row's size, threads, path and mean ± sd parse ($bad bad)"
+ok "$([ "$bad" = 0 ] && echo 0 || echo 1)" "bench.sh: every row's size, threads, path and mean ± sd parse ($bad bad)"
 awk -F' [|] ' '{ split($7, w, " "); split($8, c, " "); if (!(w[1] > 0 && c[1] > 0)) exit 1 }' "$TMP/rows"
 ok $? "bench.sh: every t/s and CPU t/s is positive"
 grep -qx -- '- bogus: skipped (SLMQ_CPU=bogus: not one of .*)' "$TMP/out"
