@@ -195,10 +195,14 @@ echo "Memory bandwidth, one thread: $bw"
 echo
 echo "F16 decode (tg$TG) as GB/s of weights streamed (weight bytes a decode step reads x tokens/s) against that ${best} GB/s:"
 echo
-echo "| model | type | cpu path | read per token | GB/s, wall | GB/s, CPU time |"
-echo "| --- | --- | --- | ---: | ---: | ---: |"
-if [ "${#bw_rows[@]}" -gt 0 ]; then
-	printf '%s\n' "${bw_rows[@]}"
-fi
+echo "| model | type | cpu path | read per token | GB/s, wall | GB/s, CPU time | wall / stream-read |"
+echo "| --- | --- | --- | ---: | ---: | ---: | ---: |"
+for r in "${bw_rows[@]}"; do
+	printf '%s %.0f%% |\n' "$r" "$(awk -F' [|] ' -v b="$best" '{ print 100 * $5 / b }' <<<"$r")"
+done
+echo
+# the last-level cache, as the kernel reports it (index3: L3; absent: unknown)
+llc=$(cat /sys/devices/system/cpu/cpu0/cache/index3/size 2>/dev/null || echo unknown)
+echo "Weights smaller than the last-level cache ($llc) are read from cache, not DRAM: their GB/s can exceed stream-read's."
 echo
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg); $REPS repetitions per row after 1 warm-up (SLMQ_BENCH_REPS)"
