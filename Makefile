@@ -104,7 +104,15 @@ $(O)/tests/test_vnni: $(O)/tests/avxvnni_evex.o
 $(O)/ctl/main.o: BASE_CFLAGS += -DSLMQ_VERSION='"$(SLMQ_VERSION)"'
 $(O)/ctl/main.o: $(wildcard VERSION)
 
-tests: $(SLMQCTL) $(TEST_BINS)
+# make bench's memory-bandwidth probe: built for this machine (-march=native),
+# as it only measures the machine it runs on; never installed.
+STREAM_READ := $(O)/bench/stream-read
+$(STREAM_READ): tools/bench/stream_read.c
+	@mkdir -p $(@D)
+	$(call msg,CCLD,$@)
+	$(Q)$(CC) $(CPPFLAGS) -O3 -march=native $(WARN) -std=gnu11 -D_GNU_SOURCE -o $@ $<
+
+tests: $(SLMQCTL) $(TEST_BINS) $(STREAM_READ)
 
 # The engine alone (no json-c, libnl, LAPACK) with its cross-architecture
 # check, tools/slmqctl/tests/xengine.c: what scripts/checks/cross.sh builds
@@ -157,7 +165,7 @@ demo: deps
 	@scripts/demo.sh
 
 bench: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all $(STREAM_READ)
 	@scripts/bench.sh
 
 fuzz: deps
