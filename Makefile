@@ -133,12 +133,14 @@ deps:
 # SLMQ_KERNEL_ENV=FILE: another kernel's env.sh, sourced after ours (the
 # debug kernel's, from scripts/kernel/debug-kernel.sh).
 # ARCH=arm64: cross-built against Debian's arm64 headers of the same version
-# (scripts/kernel/fetch-cross.sh) with aarch64-linux-gnu-gcc.
-ifeq ($(ARCH),arm64)
+# (scripts/kernel/fetch-cross.sh) with aarch64-linux-gnu-gcc; ARCH=riscv64:
+# against trixie's 6.12 riscv64 headers with riscv64-linux-gnu-gcc (the
+# kernel's ARCH is riscv: env.sh's KARCH).
+ifneq ($(filter arm64 riscv64,$(ARCH)),)
 kmod:
-	@scripts/kernel/fetch-cross.sh arm64 >/dev/null
-	@. .cache/kernel-arm64/env.sh && \
-	$(MAKE) -C "$$KDIR" ARCH=arm64 CROSS_COMPILE="$$CROSS_COMPILE" M=$(CURDIR) modules
+	@scripts/kernel/fetch-cross.sh $(ARCH) >/dev/null
+	@. .cache/kernel-$(ARCH)/env.sh && \
+	$(MAKE) -C "$$KDIR" ARCH="$$KARCH" CROSS_COMPILE="$$CROSS_COMPILE" M=$(CURDIR) modules
 else
 kmod:
 	@scripts/kernel/fetch.sh >/dev/null

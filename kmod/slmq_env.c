@@ -109,6 +109,21 @@ static atomic64_t slmq_fpu_max_ns = ATOMIC64_INIT(0);
 static atomic64_t slmq_fpu_count = ATOMIC64_INIT(0);
 static atomic64_t slmq_fpu_total_ns = ATOMIC64_INIT(0);
 
+/**
+ * slmq_env_fpu_usable() - whether this CPU runs the engine's float code
+ *
+ * kernel_fpu_begin() is only allowed where kernel_fpu_available() says so:
+ * always on x86-64, with FP/SIMD on arm64, and on riscv64 only on a core
+ * with the F or D extension (a CONFIG_FPU kernel also boots on cores
+ * without, where the engine's first float instruction would trap).
+ *
+ * Return: true if the engine may run on this CPU.
+ */
+bool slmq_env_fpu_usable(void)
+{
+	return kernel_fpu_available();
+}
+
 static void slmq_env_fpu_begin(void *ctx)
 {
 	kernel_fpu_begin();

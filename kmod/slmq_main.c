@@ -58,6 +58,10 @@ static int __init slmq_init(void)
 {
 	int ret;
 
+	if (!slmq_env_fpu_usable()) {
+		pr_err("this CPU has no FPU the kernel lets modules use\n");
+		return -ENODEV;
+	}
 	ret = slmq_registry_init();
 	if (ret)
 		return ret;

@@ -69,6 +69,7 @@ struct slmq_kenv {
 	u64 refused;			/* largest allocation the limit refused */
 };
 
+bool slmq_env_fpu_usable(void);
 void slmq_env_init(struct slmq_kenv *ke);
 int slmq_env_session_err(const struct slmq_kenv *ke, u32 n_ctx, struct slmq_err *err);
 u64 slmq_fpu_section_stats(u64 *count, u64 *total_ns);

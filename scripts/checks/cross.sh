@@ -24,6 +24,9 @@
 #     Debian bookworm's 6.12 arm64 headers (scripts/kernel/fetch-cross.sh)
 #     with W=1 and no warning; vermagic is that kernel's; FP/SIMD registers
 #     only in the FPU objects; sdot only in dot_neon_dp.o.
+#   - the same for riscv64 against trixie's 6.12 riscv64 headers: W=1 and
+#     no warning, vermagic 6.12.*+deb13-riscv64, F/D instructions only in
+#     the FPU objects, no vector instruction at all.
 # The full protocol (100000 tokens) is SLMQ_CROSS_TOKENS=100000: minutes per
 # model under emulation, so the default is 1024 (4 windows of 256).
 set -u
@@ -190,22 +193,25 @@ for q in q8_0:"--bits 8" q4_0:"--bits 4 --group-size 32" q4_1:"--bits 4 --asym -
 	check "pcilm-tiny $name: $same of $total runs (x86-64 generic, arm64 neon/dotprod/generic, riscv64) give x86-64 AVX2's bits: $scored NLLs, logits, greedy tokens, tokenizer ids (ppl $ppl)" \
 		"" -- test "$same" = "$total"
 done
-# --- slmq.ko for arm64: Debian's arm64 6.12 headers, W=1, a fresh copy
-# shellcheck disable=SC1091
-kmod_arm64() {
-	local src=$WORK/kmod-arm64
+# --- slmq.ko for arm64 and riscv64: Debian's 6.12 headers, W=1, a fresh copy
+# shellcheck disable=SC1090
+# (a subshell, and the fetch without the other architecture's SLMQ_KVER and
+# KDIR, which the checks below source: fetch.sh would take them for a pin)
+kmod_cross() (	# kmod_cross ARCH
+	src=$WORK/kmod-$1
 	rm -rf "$src"
 	mkdir -p "$src"
 	cp -r Kbuild kmod uapi selftests "$src/" &&
-		scripts/kernel/fetch-cross.sh arm64 >"$LOG/kmod-arm64.env" 2>"$LOG/kmod-arm64.log" &&
-		. .cache/kernel-arm64/env.sh &&
-		make -C "$KDIR" ARCH=arm64 CROSS_COMPILE="$CROSS_COMPILE" M="$src" W=1 \
-			-j"$JOBS" modules >>"$LOG/kmod-arm64.log" 2>&1 &&
-		! grep -E 'warning:|error:' "$LOG/kmod-arm64.log" >"$LOG/kmod-arm64.warn"
-}
+		env -u SLMQ_KVER -u KDIR scripts/kernel/fetch-cross.sh "$1" \
+			>"$LOG/kmod-$1.env" 2>"$LOG/kmod-$1.log" &&
+		. ".cache/kernel-$1/env.sh" &&
+		make -C "$KDIR" ARCH="$KARCH" CROSS_COMPILE="$CROSS_COMPILE" M="$src" W=1 \
+			-j"$JOBS" modules >>"$LOG/kmod-$1.log" 2>&1 &&
+		! grep -E 'warning:|error:' "$LOG/kmod-$1.log" >"$LOG/kmod-$1.warn"
+)
 KO=$WORK/kmod-arm64/kmod/slmq.ko
 check "slmq.ko cross-builds for arm64 against Debian's 6.12 arm64 headers with W=1, warning-free" \
-	"$LOG/kmod-arm64.log" -- kmod_arm64
+	"$LOG/kmod-arm64.log" -- kmod_cross arm64
 if [ -f "$KO" ]; then
 	# shellcheck disable=SC1091
 	. .cache/kernel-arm64/env.sh
@@ -229,6 +235,48 @@ if [ -f "$KO" ]; then
 	dn=$(aarch64-linux-gnu-objdump -d "$WORK/kmod-arm64/kmod/engine/dot_neon.o" | grep -cw sdot)
 	check "arm64 slmq.ko: sdot in dot_neon_dp.o ($dp) only (dot_neon.o: $dn)" "" -- \
 		test "$dp" -gt 0 -a "$dn" = 0
+fi
+# riscv64: trixie's headers (GCC 14's kernel) with bookworm's GCC 12; the FPU
+# objects get F and D (CC_FLAGS_FPU), never V: kernel_fpu_begin() does not
+# save the vector state, and CC_FLAGS_FPU leaves V out.
+check "slmq.ko cross-builds for riscv64 against Debian trixie's 6.12 riscv64 headers with W=1, warning-free" \
+	"$LOG/kmod-riscv64.log" -- kmod_cross riscv64
+KO=$WORK/kmod-riscv64/kmod/slmq.ko
+if [ -f "$KO" ]; then
+	# shellcheck disable=SC1091
+	. .cache/kernel-riscv64/env.sh
+	vm=$(modinfo -F vermagic "$KO" 2>/dev/null)
+	rv_vermagic_ok() {
+		[[ $SLMQ_KVER == 6.12.*+deb13-riscv64 && $vm == "$SLMQ_KVER "* ]] &&
+			file "$KO" | grep -q "RISC-V" &&
+			[ "$(modinfo -F vermagic "$WORK/kmod-riscv64/selftests/slmq_api_test.ko")" = "$vm" ]
+	}
+	check "riscv64 slmq.ko and slmq_api_test.ko vermagic is trixie's riscv64 kernel's ($vm)" "" -- \
+		rv_vermagic_ok
+	# Every mnemonic of the F/D extensions starts with f (fence is not one).
+	rvinsns() {	# rvinsns OBJ: the mnemonics
+		riscv64-linux-gnu-objdump -d --no-show-raw-insn "$1" | sed -n 's/^ *[0-9a-f]*:\t\([a-z0-9.]*\).*/\1/p'
+	}
+	fpu_objs=" $(sed -n 's/^SLMQ_ENGINE_FPU_SRCS := //p' kmod/engine/engine.mk) "
+	bad=""
+	vec=""
+	nfp=0
+	for o in "$WORK"/kmod-riscv64/kmod/*.o "$WORK"/kmod-riscv64/kmod/engine/*.o \
+		 "$WORK"/kmod-riscv64/selftests/*.o; do
+		b=$(basename "$o" .o)
+		case $b in slmq|*.mod) continue ;; esac
+		rvinsns "$o" >"$LOG/rv-$b.insns"
+		f=$(grep -E '^f' "$LOG/rv-$b.insns" | grep -cvE '^fence')
+		grep -qE '^v' "$LOG/rv-$b.insns" && vec="$vec $b.o"
+		if [[ $fpu_objs == *" $b.c "* ]]; then
+			nfp=$((nfp + f))
+		elif [ "$f" -gt 0 ]; then
+			bad="$bad $b.o"
+		fi
+	done
+	check "riscv64 slmq.ko: F/D instructions only in the FPU objects ($nfp there)${bad:+ (also in:$bad)}" "" -- \
+		test -z "$bad" -a "$nfp" -gt 0
+	check "riscv64 slmq.ko: no vector (V) instruction anywhere${vec:+ (in:$vec)}" "" -- test -z "$vec"
 fi
 echo "# cross suite: $(($(date +%s) - t0)) s, $TOKENS tokens per run"
 finish
