@@ -330,55 +330,8 @@ static __always_inline void rows8(u32 type, bool g8, const u8 *g,
 		y[k] = acc[k];
 }
 
-/*
- * Rows [r0, r1) of a block-type matrix: G8 groups first (g8: rows below
- * r1 / 8 * 8), then 8 rows at a time in ggml's layout.
- */
-static __always_inline void rows_block(u32 type, bool g8, const u8 *base,
-				       u64 row_bytes, const struct slmq_act *xa,
-				       float *y, u32 r0, u32 r1)
-{
-	u32 r = r0, k, cnt, full = g8 ? r1 / 8 * 8 : r0;
-	const u8 *rp[8];
-
-	for (; r < full; r += 8)
-		rows8(type, true, base + (u64)r * row_bytes, NULL, xa, y + r, 8);
-	for (; r < r1; r += 8) {
-		cnt = r1 - r < 8 ? r1 - r : 8;
-		for (k = 0; k < 8; k++)
-			rp[k] = base + (u64)(r + (k < cnt ? k : cnt - 1)) * row_bytes;
-		rows8(type, false, NULL, rp, xa, y + r, cnt);
-	}
-}
-
-/*
- * Rows [r0, r1) for the nt tokens of a tile: per group of 8 rows (G8
- * groups first, as rows_block() goes), rows8() for each token in turn, so
- * the group's blocks come from memory once per tile and from L1 for the
- * other tokens, and every (row, token) is computed by the very instructions
- * of that token's matrix-vector product: the same bits.  (Sharing the
- * weight loads and nibble splits across tokens in registers measured
- * slower: the accumulators of several tokens spill.)
- */
-static __always_inline void gemm_block(u32 type, bool g8, const u8 *base,
-				       u64 row_bytes, const struct slmq_act *xa,
-				       u32 nt, float *y, u32 ys, u32 r0, u32 r1)
-{
-	u32 r = r0, k, t, cnt, full = g8 ? r1 / 8 * 8 : r0;
-	const u8 *rp[8];
-
-	for (; r < full; r += 8)
-		for (t = 0; t < nt; t++)
-			rows8(type, true, base + (u64)r * row_bytes, NULL, xa + t,
-			      y + (u64)t * ys + r, 8);
-	for (; r < r1; r += 8) {
-		cnt = r1 - r < 8 ? r1 - r : 8;
-		for (k = 0; k < 8; k++)
-			rp[k] = base + (u64)(r + (k < cnt ? k : cnt - 1)) * row_bytes;
-		for (t = 0; t < nt; t++)
-			rows8(type, false, NULL, rp, xa + t, y + (u64)t * ys + r, cnt);
-	}
-}
+#define SLMQ_ROWS8 rows8
+#include "rows8_loops.h"
 
 static inline v8sf fmadd(v8sf a, v8sf b, v8sf c)
 {

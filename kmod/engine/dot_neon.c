@@ -178,26 +178,8 @@ static __always_inline void rows8(u32 type, bool g8, const u8 *g,
 		y[k] = lanes[k];
 }
 
-/*
- * Rows [r0, r1) of a block-type matrix: G8 groups first (g8: rows below
- * r1 / 8 * 8), then 8 rows at a time in ggml's layout.
- */
-static __always_inline void rows_block(u32 type, bool g8, const u8 *base,
-				       u64 row_bytes, const struct slmq_act *xa,
-				       float *y, u32 r0, u32 r1)
-{
-	u32 r = r0, k, cnt, full = g8 ? r1 / 8 * 8 : r0;
-	const u8 *rp[8];
-
-	for (; r < full; r += 8)
-		rows8(type, true, base + (u64)r * row_bytes, NULL, xa, y + r, 8);
-	for (; r < r1; r += 8) {
-		cnt = r1 - r < 8 ? r1 - r : 8;
-		for (k = 0; k < 8; k++)
-			rp[k] = base + (u64)(r + (k < cnt ? k : cnt - 1)) * row_bytes;
-		rows8(type, false, NULL, rp, xa, y + r, cnt);
-	}
-}
+#define SLMQ_ROWS8 rows8
+#include "rows8_loops.h"
 
 /* F16 row: fcvtl 4 at a time, four FMA accumulators (16 weights in flight). */
 static float dot_f16(const u16 *w, const float *x, u32 n)
