@@ -149,10 +149,21 @@ esac
 exec sparse "$@"
 EOF2
 	chmod +x "$WORK/sparse"
-	# ... directly or through an engine header that defines them (dot_vnni.h)
+	# ... directly or through engine headers that define them, at any depth
+	# (dot_vnni.h includes avx2_vec.h)
+	vec_h=$(cd kmod/engine && grep -l 'vector_size' *.h 2>/dev/null | tr '\n' ' ')
+	while :; do
+		more=$vec_h
+		for h in $vec_h; do
+			more="$more $(cd kmod/engine && grep -lF "#include \"$h\"" *.h 2>/dev/null | tr '\n' ' ')"
+		done
+		more=$(echo $more | tr ' ' '\n' | sort -u | tr '\n' ' ')
+		[ "$more" = "$vec_h" ] && break
+		vec_h=$more
+	done
 	skip=$(cd kmod && {
 		grep -l 'vector_size' *.c engine/*.c
-		for h in $(cd engine && grep -l 'vector_size' *.h); do
+		for h in $vec_h; do
 			grep -lF "#include \"$h\"" engine/*.c
 		done
 	} 2>/dev/null | xargs -r -n1 basename | sort -u | tr '\n' ' ')
