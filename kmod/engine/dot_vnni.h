@@ -50,16 +50,9 @@
 #define SLMQ_DOT_VNNI_H
 
 #include "compat.h"
+#include "avx2_vec.h"
 #include "dot.h"
 #include "kernels.h"
-
-typedef float v8sf __attribute__((vector_size(32)));
-typedef int v8si __attribute__((vector_size(32)));
-typedef short v8hi __attribute__((vector_size(16)));
-typedef signed char v32qs __attribute__((vector_size(32)));
-typedef unsigned char v32qu __attribute__((vector_size(32)));
-typedef long long v2di __attribute__((vector_size(16)));
-typedef u64 v2du __attribute__((vector_size(16)));
 
 /* GCC and clang name the vpdpbusd builtins differently. */
 #ifdef __clang__
@@ -67,11 +60,6 @@ typedef u64 v2du __attribute__((vector_size(16)));
 #else
 #define vnni_dpbusd256(acc, u, s) __builtin_ia32_vpdpbusd_v8si((acc), (u), (s))
 #endif
-
-static inline v8sf vnni_splat(float s)
-{
-	return (v8sf){ s, s, s, s, s, s, s, s };
-}
 
 static inline v8si vnni_splat_i(s32 v)
 {
@@ -92,51 +80,6 @@ static inline v32qu vnni_load32(const void *p)
 
 	__builtin_memcpy(&v, p, sizeof(v));
 	return v;
-}
-
-static inline u64 vnni_half_at(const u8 *p)
-{
-	u16 h;
-
-	__builtin_memcpy(&h, p, 2);
-	return h;
-}
-
-/* dot_avx2.c's halves_at(): the halves at p[k] + off as floats. */
-static inline v8sf vnni_halves_at(const u8 *const p[8], u64 off)
-{
-	v2du w;
-
-	w[0] = vnni_half_at(p[0] + off) | vnni_half_at(p[1] + off) << 16 |
-	       vnni_half_at(p[2] + off) << 32 | vnni_half_at(p[3] + off) << 48;
-	w[1] = vnni_half_at(p[4] + off) | vnni_half_at(p[5] + off) << 16 |
-	       vnni_half_at(p[6] + off) << 32 | vnni_half_at(p[7] + off) << 48;
-	return __builtin_ia32_vcvtph2ps256((v8hi)w);
-}
-
-/* Eight consecutive halves as floats. */
-static inline v8sf vnni_halves8(const u8 *p)
-{
-	v8hi v;
-
-	__builtin_memcpy(&v, p, sizeof(v));
-	return __builtin_ia32_vcvtph2ps256(v);
-}
-
-/* Eight vectors of lane sums -> one vector of their totals, tk in lane k. */
-static inline v8si reduce8(v8si t0, v8si t1, v8si t2, v8si t3, v8si t4,
-			   v8si t5, v8si t6, v8si t7)
-{
-	v8si a = __builtin_ia32_phaddd256(t0, t1);
-	v8si b = __builtin_ia32_phaddd256(t2, t3);
-	v8si c = __builtin_ia32_phaddd256(t4, t5);
-	v8si d = __builtin_ia32_phaddd256(t6, t7);
-	v8si u0 = __builtin_ia32_phaddd256(a, b);	/* t0..t3: low | high halves */
-	v8si u1 = __builtin_ia32_phaddd256(c, d);	/* t4..t7 */
-	v8si lo = __builtin_shufflevector(u0, u1, 0, 1, 2, 3, 8, 9, 10, 11);
-	v8si hi = __builtin_shufflevector(u0, u1, 4, 5, 6, 7, 12, 13, 14, 15);
-
-	return lo + hi;
 }
 
 /* (w + 128) * x summed in fours: w ^ 0x80 is w + 128 as an unsigned byte. */
@@ -228,24 +171,24 @@ static __always_inline void vnni_rows8(u32 type, bool g8, const u8 *g,
 {
 	const bool q8 = type == SLMQ_TYPE_Q8_0, asym = type == SLMQ_TYPE_Q4_1;
 	const u64 bs = q8 ? 34 : asym ? 20 : 18, hdr = asym ? 4 : 2;
-	v8sf acc = vnni_splat(0.0f), macc = vnni_splat(0.0f);
+	v8sf acc = splat(0.0f), macc = splat(0.0f);
 	u32 b, k;
 
 	for (b = 0; b < xa->nb; b++) {
 		const s8 *xq = xa->qs + (u64)b * SLMQ_QK;
 		const u64 off = (u64)b * bs;
 		const u8 *c = g8 ? g + 8 * off : NULL, *q = g8 ? c + 8 * hdr : NULL;
-		v8sf dw, mw = vnni_splat(0.0f);
+		v8sf dw, mw = splat(0.0f);
 		v8si tot;
 
 		if (g8) {
-			dw = vnni_halves8(c);
+			dw = halves8(c);
 			if (asym)
-				mw = vnni_halves8(c + 16);
+				mw = halves8(c + 16);
 		} else {
-			dw = vnni_halves_at(rp, off);
+			dw = halves_at(rp, off);
 			if (asym)
-				mw = vnni_halves_at(rp, off + 2);
+				mw = halves_at(rp, off + 2);
 		}
 		if (q8) {	/* sum(w*x) = sum((w+128)*x) - 128*sum(x) */
 			tot = vnni_q8_tot(g8, q, rp, off + hdr, xq);
@@ -255,9 +198,9 @@ static __always_inline void vnni_rows8(u32 type, bool g8, const u8 *g,
 			if (type == SLMQ_TYPE_Q4_0)	/* sum((q-8)*x) = sum(q*x) - 8*sum(x) */
 				tot -= vnni_splat_i(xa->sum[b] * 8);
 		}
-		acc = acc + __builtin_convertvector(tot, v8sf) * (dw * vnni_splat(xa->d[b]));
+		acc = acc + __builtin_convertvector(tot, v8sf) * (dw * splat(xa->d[b]));
 		if (asym)	/* + m * dx * sum(x) */
-			macc = macc + mw * vnni_splat(xa->d[b] * (float)xa->sum[b]);
+			macc = macc + mw * splat(xa->d[b] * (float)xa->sum[b]);
 	}
 	if (asym)
 		acc = acc + macc;
